@@ -1,0 +1,16 @@
+# Warning and sanitizer flags as INTERFACE targets: weft's own targets link them,
+# consumers of the installed package never see them.
+add_library(weft_warnings INTERFACE)
+target_compile_options(weft_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align -Woverloaded-virtual
+  -Wimplicit-fallthrough
+  # GCC 12 reports false -Wrestrict positives inside libstdc++ string code (GCC PR 105329).
+  $<$<AND:$<CXX_COMPILER_ID:GNU>,$<VERSION_LESS:$<CXX_COMPILER_VERSION>,13>>:-Wno-restrict>
+  $<$<BOOL:${WEFT_WERROR}>:-Werror>)
+
+add_library(weft_sanitizers INTERFACE)
+if(WEFT_SANITIZE)
+  target_compile_options(weft_sanitizers INTERFACE
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(weft_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()

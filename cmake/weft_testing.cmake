@@ -1,0 +1,49 @@
+# weft_add_mpi_test(name SOURCES a.cpp ... RANKS 1 2 4 [THREADS 1 2] [TIMEOUT s] [LIBRARIES ...])
+#
+# Builds one GoogleTest executable (with weft's MPI-aware main) and registers it once per
+# rank count and thread count as name.np<R>[.t<T>], run through MPIEXEC_EXECUTABLE under
+# `timeout -k 5` so a hang can never stall the suite. Oversubscription and the variables
+# OpenMPI needs when run as root are set here, in the test layer, never in the user's
+# shell. Multi-threaded runs are not bound to one core per rank (OpenMPI's default for
+# np <= 2 would put every thread of a rank on one core).
+find_program(WEFT_TIMEOUT timeout REQUIRED)
+set(WEFT_TEST_ENVIRONMENT OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    "ASAN_OPTIONS=fast_unwind_on_malloc=0:detect_leaks=1:abort_on_error=0"
+    "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/sanitizers/lsan.supp:print_suppressions=0"
+    "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+
+function(weft_add_mpi_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;RANKS;THREADS;LIBRARIES;LABELS" ${ARGN})
+  if(NOT ARG_RANKS)
+    set(ARG_RANKS 1)
+  endif()
+  if(NOT ARG_THREADS)
+    set(ARG_THREADS 1)
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 120)
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE weft_test_main weft::weft ${ARG_LIBRARIES}
+    weft_warnings weft_sanitizers)
+  foreach(ranks IN LISTS ARG_RANKS)
+    foreach(threads IN LISTS ARG_THREADS)
+      set(test_name ${name}.np${ranks})
+      set(bind)
+      if(threads GREATER 1)
+        set(test_name ${test_name}.t${threads})
+        set(bind --bind-to none)
+      endif()
+      math(EXPR procs "${ranks} * ${threads}")
+      add_test(NAME ${test_name}
+        COMMAND ${WEFT_TIMEOUT} -k 5 ${ARG_TIMEOUT}
+                ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${ranks} --oversubscribe ${bind}
+                ${MPIEXEC_PREFLAGS} $<TARGET_FILE:${name}> ${MPIEXEC_POSTFLAGS})
+      set_tests_properties(${test_name} PROPERTIES
+        PROCESSORS ${procs}
+        TIMEOUT ${ARG_TIMEOUT}
+        LABELS "mpi;np${ranks};${ARG_LABELS}"
+        ENVIRONMENT "${WEFT_TEST_ENVIRONMENT};OMP_NUM_THREADS=${threads}")
+    endforeach()
+  endforeach()
+endfunction()

@@ -1,0 +1,69 @@
+// The kernel interface: what a kernel declares and what it receives when it runs.
+//
+// A kernel declares its name, a one-line summary and its parameters (name, type,
+// default, help, range or choices); `weft run <kernel>` turns those into real command
+// line options. Its run function receives the parsed arguments (identical on every rank,
+// checked before the run) and the world communicator, and returns a record: metrics,
+// phase timings, validation. The command fills in layout, parameters and provenance.
+//
+// Kernels use only weft's public headers. They are listed explicitly in registry.cpp.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "weft/core/comm.hpp"
+#include "weft/core/record.hpp"
+
+namespace weft::kernels {
+
+enum class param_type { integer, real, text, flag, choice };
+
+struct param {
+  std::string name;  // becomes --name
+  param_type type = param_type::integer;
+  std::string default_value;  // as typed on the command line; "" for none
+  std::string help;
+  std::optional<double> min;  // inclusive bounds for integer and real
+  std::optional<double> max;
+  std::vector<std::string> choices;  // for param_type::choice
+};
+
+// Parsed parameter values, by name, as JSON values of the declared type.
+class arguments {
+ public:
+  arguments() = default;
+  explicit arguments(json values) : values_(std::move(values)) {}
+
+  [[nodiscard]] long long integer(const std::string& name) const;
+  [[nodiscard]] double real(const std::string& name) const;
+  [[nodiscard]] std::string text(const std::string& name) const;
+  [[nodiscard]] bool flag(const std::string& name) const;
+  [[nodiscard]] bool has(const std::string& name) const;
+  [[nodiscard]] const json& values() const noexcept { return values_; }
+
+ private:
+  const json& at(const std::string& name) const;
+  json values_ = json::object();
+};
+
+struct context {
+  const comm_ref& world;
+  const arguments& args;
+};
+
+struct kernel {
+  std::string name;
+  std::string summary;
+  std::vector<param> params;
+  std::function<record(const context&)> run;
+};
+
+// Every kernel weft ships, in the order `weft kernels` lists them.
+const std::vector<kernel>& registry();
+// nullptr when no kernel has that name.
+const kernel* find(const std::string& name);
+
+}  // namespace weft::kernels

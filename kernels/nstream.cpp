@@ -1,0 +1,95 @@
+// nstream: the STREAM triad A[i] += B[i] + scalar*C[i], as in the Parallel Research
+// Kernels. The length is split across ranks in blocks; OpenMP threads split each block.
+// Bytes are counted PRK-style: 4 arrays x 8 B x length per iteration (A read and
+// written, B and C read), so figures compare directly with PRK's nstream.
+#include <omp.h>
+
+#include <cmath>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "registry.hpp"
+#include "weft/core/error.hpp"
+#include "weft/core/timer.hpp"
+
+namespace weft::kernels {
+
+namespace {
+
+record run_nstream(const context& ctx) {
+  const auto& world = ctx.world;
+  const long long length = ctx.args.integer("length");
+  const long long iterations = ctx.args.integer("iterations");
+  const double scalar = ctx.args.real("scalar");
+
+  const int p = world.size();
+  const int r = world.rank();
+  const long long local = length / p + (r < length % p ? 1 : 0);
+  const auto n = static_cast<std::size_t>(local);
+
+  std::vector<double> a(n), b(n), c(n);
+  // First touch in the same static schedule the triad uses, so pages land near their thread.
+#pragma omp parallel for simd schedule(static) default(none) shared(a, b, c, n)
+  for (std::size_t i = 0; i < n; ++i) {
+    a[i] = 0.0;
+    b[i] = 2.0;
+    c[i] = 2.0;
+  }
+
+  phase_timer timer;
+  double start = 0;
+  // Iteration 0 warms up (page faults, caches) and is not timed, as in PRK.
+  for (long long iter = 0; iter <= iterations; ++iter) {
+    if (iter == 1) {
+      world.barrier();
+      start = now();
+    }
+#pragma omp parallel for simd schedule(static) default(none) shared(a, b, c, n, scalar)
+    for (std::size_t i = 0; i < n; ++i) a[i] += b[i] + scalar * c[i];
+  }
+  const double local_time = iterations > 0 ? now() - start : 0.0;
+  timer.add("compute", local_time);
+
+  // Validation: every element of A grew by (B + scalar*C) in each of iterations+1 passes.
+  double local_sum = 0;
+#pragma omp parallel for reduction(+ : local_sum) schedule(static) default(none) shared(a, n)
+  for (std::size_t i = 0; i < n; ++i) local_sum += a[i];
+  const double sum = world.allreduce(local_sum, op::sum);
+  const double expected =
+      (2.0 + scalar * 2.0) * static_cast<double>(iterations + 1) * static_cast<double>(length);
+  const double rel = std::abs(sum - expected) / std::abs(expected);
+  const double epsilon = 1e-8;
+
+  record rec;
+  rec.kernel = "nstream";
+  rec.phases = summarize(world, timer);
+  const double slowest = rec.phases.empty() ? local_time : rec.phases.front().max;
+  const double bytes = 4.0 * sizeof(double) * static_cast<double>(length);
+  const double avg = slowest / static_cast<double>(iterations);
+  rec.metrics.push_back({"bandwidth", bytes / avg / 1e9, "GB/s", true,
+                         "4 arrays * 8 B * length / (slowest rank's time per iteration)"});
+  rec.metrics.push_back({"time_per_iteration", avg, "s", false, "slowest rank"});
+  rec.check.passed = rel <= epsilon;
+  rec.check.method = "checksum of A against its closed form (2 + 2*scalar)*(iterations+1)*length";
+  rec.check.detail = fmt::format("sum {:.17g}, expected {:.17g}, relative error {:.3g} (limit {:g})",
+                                 sum, expected, rel, epsilon);
+  return rec;
+}
+
+}  // namespace
+
+kernel make_nstream() {
+  return {
+      "nstream",
+      "STREAM triad A += B + s*C: memory bandwidth (PRK nstream)",
+      {
+          {"length", param_type::integer, "33554432", "total vector length (elements, over all ranks)", 1, {}, {}},
+          {"iterations", param_type::integer, "20", "timed iterations (one more untimed warm-up)", 1, {}, {}},
+          {"scalar", param_type::real, "3.0", "triad scalar", {}, {}, {}},
+      },
+      run_nstream,
+  };
+}
+
+}  // namespace weft::kernels

@@ -1,0 +1,14 @@
+// The explicit kernel registry: adding a kernel means adding its factory here.
+#include "registry.hpp"
+
+namespace weft::kernels {
+
+const std::vector<kernel>& registry() {
+  static const std::vector<kernel> all = {
+      make_nstream(),
+      make_pingpong(),
+  };
+  return all;
+}
+
+}  // namespace weft::kernels

@@ -1,0 +1,11 @@
+// One factory per kernel, each defined in kernels/<name>.cpp. registry.cpp lists them.
+#pragma once
+
+#include "kernel.hpp"
+
+namespace weft::kernels {
+
+kernel make_nstream();
+kernel make_pingpong();
+
+}  // namespace weft::kernels

@@ -1,0 +1,23 @@
+// The `weft` command's subcommands. Each add_* declares its options on the CLI11 app and
+// returns a function that runs it after parsing (on every rank, under MPI).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+
+#include "weft/core/comm.hpp"
+
+namespace weft::cli {
+
+using action = std::function<int(const comm_ref& world)>;
+
+// `weft info`: MPI, HDF5, ranks, nodes, threads and bindings.
+void add_info(CLI::App& app, action& chosen);
+// `weft kernels`: every kernel with its summary and parameters.
+void add_kernels(CLI::App& app, action& chosen);
+// `weft run KERNEL ...`: one subcommand per registered kernel.
+void add_run(CLI::App& app, action& chosen);
+
+}  // namespace weft::cli

@@ -1,0 +1,120 @@
+// `weft info` and `weft kernels`.
+#include <H5pubconf.h>
+#include <hdf5.h>
+#include <omp.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "kernel.hpp"
+#include "weft/build_info.hpp"
+#include "weft/core/environment.hpp"
+#include "weft/core/layout.hpp"
+
+namespace weft::cli {
+
+namespace {
+
+void print(const std::string& text) {
+  [[maybe_unused]] const auto n = ::write(STDOUT_FILENO, text.data(), text.size());
+}
+
+int run_info(const comm_ref& world, bool as_json) {
+  int provided = 0;
+  MPI_Query_thread(&provided);
+  const layout lay = gather_layout(world);
+  if (world.rank() != 0) return 0;
+  unsigned major = 0, minor = 0, release = 0;
+  H5get_libversion(&major, &minor, &release);
+#ifdef H5_HAVE_PARALLEL
+  const bool parallel = true;
+#else
+  const bool parallel = false;
+#endif
+  const std::string level = to_string(static_cast<thread_level>(provided));
+  if (as_json) {
+    json j;
+    j["weft"] = {{"version", build_info::version}, {"git_revision", build_info::git_revision}};
+    j["mpi"] = {{"library", environment::library_version()}, {"thread_level", level}};
+    j["hdf5"] = {{"version", fmt::format("{}.{}.{}", major, minor, release)}, {"parallel", parallel}};
+    j["ranks"] = lay.ranks;
+    j["nodes"] = lay.nodes;
+    j["threads_per_rank"] = lay.threads;
+    json b = json::array();
+    for (const auto& p : lay.placement) {
+      b.push_back({{"rank", p.rank}, {"host", p.host}, {"thread_cores", p.thread_cores}});
+    }
+    j["bindings"] = b;
+    print(j.dump(2) + "\n");
+    return 0;
+  }
+  std::string out;
+  out += fmt::format("weft {} ({}), {} {}\n", build_info::version, build_info::git_revision,
+                     build_info::compiler, build_info::build_type);
+  out += fmt::format("MPI:      {} ({})\n", environment::library_version(), level);
+  out += fmt::format("HDF5:     {}.{}.{} ({})\n", major, minor, release,
+                     parallel ? "parallel" : "serial");
+  out += fmt::format("layout:   {} rank{} on {} node{}, {} OpenMP thread{} per rank\n", lay.ranks,
+                     lay.ranks == 1 ? "" : "s", lay.nodes, lay.nodes == 1 ? "" : "s", lay.threads,
+                     lay.threads == 1 ? "" : "s");
+  out += fmt::format("cores on this node: {}\n", sysconf(_SC_NPROCESSORS_ONLN));
+  for (const auto& p : lay.placement) {
+    std::string threads;
+    for (std::size_t t = 0; t < p.thread_cores.size(); ++t) {
+      threads += fmt::format(" t{}:[{}]", t, format_cores(p.thread_cores[t]));
+    }
+    out += fmt::format("  rank {} on {}:{}\n", p.rank, p.host, threads);
+  }
+  print(out);
+  return 0;
+}
+
+std::string type_name(kernels::param_type t) {
+  switch (t) {
+    case kernels::param_type::integer: return "INT";
+    case kernels::param_type::real: return "REAL";
+    case kernels::param_type::text: return "TEXT";
+    case kernels::param_type::flag: return "FLAG";
+    case kernels::param_type::choice: return "CHOICE";
+  }
+  return "?";
+}
+
+int run_kernels(const comm_ref& world) {
+  if (world.rank() != 0) return 0;
+  std::string out;
+  for (const auto& k : kernels::registry()) {
+    out += fmt::format("{:<12} {}\n", k.name, k.summary);
+    for (const auto& p : k.params) {
+      std::string extra;
+      if (!p.choices.empty()) {
+        extra = " {";
+        for (std::size_t i = 0; i < p.choices.size(); ++i) extra += (i ? "," : "") + p.choices[i];
+        extra += "}";
+      }
+      out += fmt::format("    --{:<20} {:<7} default {:<12} {}{}\n", p.name, type_name(p.type),
+                         p.default_value.empty() ? "(required)" : p.default_value, p.help, extra);
+    }
+  }
+  print(out);
+  return 0;
+}
+
+}  // namespace
+
+void add_info(CLI::App& app, action& chosen) {
+  auto* sub = app.add_subcommand("info", "MPI, HDF5, ranks, nodes, threads and core bindings");
+  auto as_json = std::make_shared<bool>(false);
+  sub->add_flag("--json", *as_json, "print as JSON");
+  sub->callback([&chosen, as_json] {
+    chosen = [as_json](const comm_ref& world) { return run_info(world, *as_json); };
+  });
+}
+
+void add_kernels(CLI::App& app, action& chosen) {
+  auto* sub = app.add_subcommand("kernels", "list every kernel with its summary and parameters");
+  sub->callback([&chosen] { chosen = [](const comm_ref& world) { return run_kernels(world); }; });
+}
+
+}  // namespace weft::cli

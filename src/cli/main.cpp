@@ -1,0 +1,66 @@
+// The `weft` command. Subcommands that run in parallel (run, info, kernels, data)
+// initialise MPI and work under mpirun/srun or as a single process; the launch layer
+// (job) and report run outside MPI and never initialise it.
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "commands.hpp"
+#include "kernel.hpp"
+#include "weft/build_info.hpp"
+#include "weft/core/environment.hpp"
+#include "weft/core/error.hpp"
+#include "weft/core/provenance.hpp"
+
+namespace {
+
+// CLI11 says "A subcommand is required" for `weft run nosuch`; name the kernel instead.
+std::string explain(const CLI::ParseError& e, int argc, char** argv) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) != "run") continue;
+    const std::string name = argv[i + 1];
+    if (!name.empty() && name[0] != '-' && !weft::kernels::find(name)) {
+      return "unknown kernel '" + name + "'; 'weft kernels' lists them";
+    }
+    break;
+  }
+  return std::string(e.what()) + " (see 'weft --help')";
+}
+
+int parallel_main(int argc, char** argv) {
+  weft::environment env(argc, argv);
+  return weft::environment::run([&]() -> int {
+    const auto world = weft::environment::world();
+    CLI::App app{"weft: hybrid MPI + OpenMP kernels, datasets and jobs", "weft"};
+    app.set_version_flag("--version", std::string(weft::build_info::version) + " (" +
+                                          weft::build_info::git_revision + ")");
+    app.require_subcommand(1);
+    weft::cli::action chosen;
+    weft::cli::add_info(app, chosen);
+    weft::cli::add_kernels(app, chosen);
+    weft::cli::add_run(app, chosen);
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+      if (world.rank() == 0) app.exit(e);
+      return 0;
+    } catch (const CLI::CallForAllHelp& e) {
+      if (world.rank() == 0) app.exit(e);
+      return 0;
+    } catch (const CLI::CallForVersion& e) {
+      if (world.rank() == 0) app.exit(e);
+      return 0;
+    } catch (const CLI::ParseError& e) {
+      // Every rank parsed the same command line, so every rank holds this error.
+      throw weft::usage_error(explain(e, argc, argv), true);
+    }
+    return chosen(world);
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  weft::set_command_line(argc, argv);
+  return parallel_main(argc, argv);
+}

@@ -1,0 +1,66 @@
+#include "weft/core/provenance.hpp"
+
+#include <hdf5.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "weft/build_info.hpp"
+#include "weft/core/environment.hpp"
+
+namespace weft {
+
+namespace {
+std::string& stored_command_line() {
+  static std::string line;
+  return line;
+}
+}  // namespace
+
+void set_command_line(int argc, const char* const* argv) {
+  std::string line;
+  for (int i = 0; i < argc; ++i) {
+    if (i) line += ' ';
+    line += argv[i];
+  }
+  stored_command_line() = line;
+}
+
+const std::string& command_line() { return stored_command_line(); }
+
+std::string utc_timestamp() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+json provenance() {
+  unsigned major = 0, minor = 0, release = 0;
+  H5get_libversion(&major, &minor, &release);
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  json p;
+  p["software"] = "weft";
+  p["version"] = build_info::version;
+  p["git_revision"] = build_info::git_revision;
+  p["compiler"] = build_info::compiler;
+  p["cxx_flags"] = build_info::cxx_flags;
+  p["build_type"] = build_info::build_type;
+  p["mpi"] = environment::initialized() ? environment::library_version() : std::string("n/a");
+  p["hdf5"] = fmt::format("{}.{}.{}", major, minor, release);
+  p["host"] = host;
+  const char* job = std::getenv("SLURM_JOB_ID");
+  p["slurm_job_id"] = job ? json(job) : json(nullptr);
+  p["date"] = utc_timestamp();
+  p["command_line"] = command_line();
+  return p;
+}
+
+}  // namespace weft

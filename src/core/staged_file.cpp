@@ -1,0 +1,83 @@
+#include "weft/core/staged_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <utility>
+
+#include "weft/core/error.hpp"
+#include "weft/core/log.hpp"
+
+namespace weft {
+
+namespace fs = std::filesystem;
+
+void sync_path(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw error("cannot open '" + path.string() + "' to sync: " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int saved = errno;
+  ::close(fd);
+  if (rc != 0) throw error("fsync of '" + path.string() + "' failed: " + std::strerror(saved));
+}
+
+fs::path staged_file::temporary_for(const fs::path& target, long pid) {
+  fs::path dir = target.parent_path();
+  return dir / ("." + target.filename().string() + ".tmp." + std::to_string(pid));
+}
+
+staged_file::staged_file(fs::path target, bool overwrite)
+    : staged_file(target, temporary_for(target, static_cast<long>(::getpid())), overwrite) {}
+
+staged_file::staged_file(fs::path target, fs::path temporary, bool overwrite)
+    : target_(std::move(target)), temporary_(std::move(temporary)) {
+  const fs::path dir = target_.parent_path().empty() ? fs::path(".") : target_.parent_path();
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw usage_error("output folder '" + dir.string() + "' does not exist; create it first");
+  }
+  if (fs::exists(target_, ec) && !overwrite) {
+    throw usage_error("output '" + target_.string() +
+                      "' already exists; pass --force to replace it");
+  }
+}
+
+staged_file::staged_file(staged_file&& other) noexcept
+    : target_(std::move(other.target_)),
+      temporary_(std::move(other.temporary_)),
+      committed_(std::exchange(other.committed_, true)) {}
+
+staged_file::~staged_file() {
+  if (committed_) return;
+  std::error_code ec;
+  fs::remove(temporary_, ec);  // nothing to do if it was never created
+}
+
+void staged_file::commit() {
+  sync_path(temporary_);
+  std::error_code ec;
+  fs::rename(temporary_, target_, ec);
+  if (ec) {
+    throw error("cannot rename '" + temporary_.string() + "' to '" + target_.string() +
+                "': " + ec.message());
+  }
+  committed_ = true;
+  const fs::path dir = target_.parent_path().empty() ? fs::path(".") : target_.parent_path();
+  sync_path(dir);
+}
+
+void write_file_atomically(const fs::path& target, const std::string& content, bool overwrite) {
+  staged_file staged(target, overwrite);
+  {
+    std::ofstream out(staged.temporary(), std::ios::binary | std::ios::trunc);
+    out << content;
+    out.flush();
+    if (!out) throw error("cannot write '" + staged.temporary().string() + "'");
+  }
+  staged.commit();
+}
+
+}  // namespace weft
