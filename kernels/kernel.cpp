@@ -10,10 +10,18 @@ const json& arguments::at(const std::string& name) const {
   return *it;
 }
 
-long long arguments::integer(const std::string& name) const { return at(name).get<long long>(); }
-double arguments::real(const std::string& name) const { return at(name).get<double>(); }
-std::string arguments::text(const std::string& name) const { return at(name).get<std::string>(); }
-bool arguments::flag(const std::string& name) const { return at(name).get<bool>(); }
+long long arguments::integer(const std::string& name) const {
+  return at(name).get<long long>();
+}
+double arguments::real(const std::string& name) const {
+  return at(name).get<double>();
+}
+std::string arguments::text(const std::string& name) const {
+  return at(name).get<std::string>();
+}
+bool arguments::flag(const std::string& name) const {
+  return at(name).get<bool>();
+}
 bool arguments::has(const std::string& name) const {
   const auto it = values_.find(name);
   return it != values_.end() && !it->is_null();

@@ -72,8 +72,9 @@ record run_nstream(const context& ctx) {
   rec.metrics.push_back({"time_per_iteration", avg, "s", false, "slowest rank"});
   rec.check.passed = rel <= epsilon;
   rec.check.method = "checksum of A against its closed form (2 + 2*scalar)*(iterations+1)*length";
-  rec.check.detail = fmt::format("sum {:.17g}, expected {:.17g}, relative error {:.3g} (limit {:g})",
-                                 sum, expected, rel, epsilon);
+  rec.check.detail =
+      fmt::format("sum {:.17g}, expected {:.17g}, relative error {:.3g} (limit {:g})", sum,
+                  expected, rel, epsilon);
   return rec;
 }
 
@@ -84,8 +85,20 @@ kernel make_nstream() {
       "nstream",
       "STREAM triad A += B + s*C: memory bandwidth (PRK nstream)",
       {
-          {"length", param_type::integer, "33554432", "total vector length (elements, over all ranks)", 1, {}, {}},
-          {"iterations", param_type::integer, "20", "timed iterations (one more untimed warm-up)", 1, {}, {}},
+          {"length",
+           param_type::integer,
+           "33554432",
+           "total vector length (elements, over all ranks)",
+           1,
+           {},
+           {}},
+          {"iterations",
+           param_type::integer,
+           "20",
+           "timed iterations (one more untimed warm-up)",
+           1,
+           {},
+           {}},
           {"scalar", param_type::real, "3.0", "triad scalar", {}, {}, {}},
       },
       run_nstream,

@@ -100,8 +100,8 @@ record run_pingpong(const context& ctx) {
   record rec;
   rec.kernel = "pingpong";
   rec.phases = summarize(world, timer);
-  const auto small = std::find_if(t.rows.begin(), t.rows.end(),
-                                  [](const auto& row) { return row[0] >= 8; });
+  const auto small =
+      std::find_if(t.rows.begin(), t.rows.end(), [](const auto& row) { return row[0] >= 8; });
   const auto& lat_row = small != t.rows.end() ? *small : t.rows.front();
   rec.metrics.push_back({fmt::format("latency_{}B", lat_row[0]), lat_row[2], "us", false,
                          "round-trip time / 2, slowest pair"});
@@ -128,9 +128,20 @@ kernel make_pingpong() {
       {
           {"min-size", param_type::integer, "0", "smallest message (bytes)", 0, {}, {}},
           {"max-size", param_type::integer, "16777216", "largest message (bytes)", 0, 1 << 30, {}},
-          {"iterations", param_type::integer, "1000", "round trips per size (fewer for large sizes)", 1, {}, {}},
-          {"max-bytes-per-size", param_type::integer, "1073741824",
-           "caps round trips so that 2*size*round trips stays under this many bytes", 1, {}, {}},
+          {"iterations",
+           param_type::integer,
+           "1000",
+           "round trips per size (fewer for large sizes)",
+           1,
+           {},
+           {}},
+          {"max-bytes-per-size",
+           param_type::integer,
+           "1073741824",
+           "caps round trips so that 2*size*round trips stays under this many bytes",
+           1,
+           {},
+           {}},
       },
       run_pingpong,
   };

@@ -37,7 +37,8 @@ int run_info(const comm_ref& world, bool as_json) {
     json j;
     j["weft"] = {{"version", build_info::version}, {"git_revision", build_info::git_revision}};
     j["mpi"] = {{"library", environment::library_version()}, {"thread_level", level}};
-    j["hdf5"] = {{"version", fmt::format("{}.{}.{}", major, minor, release)}, {"parallel", parallel}};
+    j["hdf5"] = {{"version", fmt::format("{}.{}.{}", major, minor, release)},
+                 {"parallel", parallel}};
     j["ranks"] = lay.ranks;
     j["nodes"] = lay.nodes;
     j["threads_per_rank"] = lay.threads;
@@ -72,11 +73,16 @@ int run_info(const comm_ref& world, bool as_json) {
 
 std::string type_name(kernels::param_type t) {
   switch (t) {
-    case kernels::param_type::integer: return "INT";
-    case kernels::param_type::real: return "REAL";
-    case kernels::param_type::text: return "TEXT";
-    case kernels::param_type::flag: return "FLAG";
-    case kernels::param_type::choice: return "CHOICE";
+    case kernels::param_type::integer:
+      return "INT";
+    case kernels::param_type::real:
+      return "REAL";
+    case kernels::param_type::text:
+      return "TEXT";
+    case kernels::param_type::flag:
+      return "FLAG";
+    case kernels::param_type::choice:
+      return "CHOICE";
   }
   return "?";
 }

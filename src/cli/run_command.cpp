@@ -44,11 +44,19 @@ json to_values(const std::list<holder>& holders) {
   json values = json::object();
   for (const auto& h : holders) {
     switch (h.spec->type) {
-      case kernels::param_type::integer: values[h.spec->name] = h.integer; break;
-      case kernels::param_type::real: values[h.spec->name] = h.real; break;
+      case kernels::param_type::integer:
+        values[h.spec->name] = h.integer;
+        break;
+      case kernels::param_type::real:
+        values[h.spec->name] = h.real;
+        break;
       case kernels::param_type::text:
-      case kernels::param_type::choice: values[h.spec->name] = h.text; break;
-      case kernels::param_type::flag: values[h.spec->name] = h.flag; break;
+      case kernels::param_type::choice:
+        values[h.spec->name] = h.text;
+        break;
+      case kernels::param_type::flag:
+        values[h.spec->name] = h.flag;
+        break;
     }
   }
   return values;
@@ -112,7 +120,8 @@ void check_json_path(const comm_ref& world, const std::string& path) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) {
       ok = false;
-      message = "--json " + path + ": folder '" + dir.string() + "' does not exist; create it first";
+      message =
+          "--json " + path + ": folder '" + dir.string() + "' does not exist; create it first";
     } else if (::access(dir.c_str(), W_OK) != 0) {
       ok = false;
       message = "--json " + path + ": folder '" + dir.string() + "' is not writable";
@@ -207,13 +216,16 @@ void add_run(CLI::App& app, action& chosen) {
       holders->push_back(holder{&p, 0, 0.0, {}, false});
       add_param(*sub, holders->back());
     }
-    sub->add_option("--json", opts->json_path, "write the result record as JSON to FILE ('-': stdout)");
+    sub->add_option("--json", opts->json_path,
+                    "write the result record as JSON to FILE ('-': stdout)");
     sub->add_option("--repeat", opts->repeat, "run N times, report the best")
         ->check(CLI::Range(1, 1000))
         ->capture_default_str();
-    sub->add_option("--threads", opts->threads, "OpenMP threads per rank (default: OMP_NUM_THREADS)")
+    sub->add_option("--threads", opts->threads,
+                    "OpenMP threads per rank (default: OMP_NUM_THREADS)")
         ->check(CLI::Range(1, 1024));
-    sub->add_option("--inject-fault", opts->fault, "test the error path: throw, segv or exit on one rank")
+    sub->add_option("--inject-fault", opts->fault,
+                    "test the error path: throw, segv or exit on one rank")
         ->check(CLI::IsMember({"throw", "segv", "exit"}))
         ->group("");
     sub->add_option("--fault-rank", opts->fault_rank, "rank that fails with --inject-fault")

@@ -11,7 +11,8 @@ namespace detail {
 int mpi_count(std::size_t count, int scale) {
   const auto limit = static_cast<std::size_t>(std::numeric_limits<int>::max());
   if (count > limit / static_cast<std::size_t>(scale)) {
-    throw error("message of " + std::to_string(count) + " elements exceeds MPI's int count; "
+    throw error("message of " + std::to_string(count) +
+                " elements exceeds MPI's int count; "
                 "split it into smaller messages");
   }
   return static_cast<int>(count) * scale;
@@ -19,14 +20,22 @@ int mpi_count(std::size_t count, int scale) {
 
 MPI_Op native_op(op o) {
   switch (o) {
-    case op::sum: return MPI_SUM;
-    case op::prod: return MPI_PROD;
-    case op::min: return MPI_MIN;
-    case op::max: return MPI_MAX;
-    case op::land: return MPI_LAND;
-    case op::lor: return MPI_LOR;
-    case op::band: return MPI_BAND;
-    case op::bor: return MPI_BOR;
+    case op::sum:
+      return MPI_SUM;
+    case op::prod:
+      return MPI_PROD;
+    case op::min:
+      return MPI_MIN;
+    case op::max:
+      return MPI_MAX;
+    case op::land:
+      return MPI_LAND;
+    case op::lor:
+      return MPI_LOR;
+    case op::band:
+      return MPI_BAND;
+    case op::bor:
+      return MPI_BOR;
   }
   return MPI_OP_NULL;
 }
@@ -90,7 +99,9 @@ bool comm_ref::iprobe(status& out, int source, int tag) const {
   return flag != 0;
 }
 
-void comm_ref::barrier() const { WEFT_MPI_CHECK(MPI_Barrier(native_)); }
+void comm_ref::barrier() const {
+  WEFT_MPI_CHECK(MPI_Barrier(native_));
+}
 
 void comm_ref::bcast(std::string& text, int root) const {
   unsigned long long n = text.size();
@@ -133,7 +144,9 @@ comm& comm::operator=(comm&& other) noexcept {
   return *this;
 }
 
-comm::~comm() { free_quietly(); }
+comm::~comm() {
+  free_quietly();
+}
 
 void comm::free_quietly() noexcept {
   int finalized = 0;

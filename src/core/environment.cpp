@@ -11,10 +11,14 @@ namespace weft {
 
 std::string to_string(thread_level level) {
   switch (level) {
-    case thread_level::single: return "MPI_THREAD_SINGLE";
-    case thread_level::funneled: return "MPI_THREAD_FUNNELED";
-    case thread_level::serialized: return "MPI_THREAD_SERIALIZED";
-    case thread_level::multiple: return "MPI_THREAD_MULTIPLE";
+    case thread_level::single:
+      return "MPI_THREAD_SINGLE";
+    case thread_level::funneled:
+      return "MPI_THREAD_FUNNELED";
+    case thread_level::serialized:
+      return "MPI_THREAD_SERIALIZED";
+    case thread_level::multiple:
+      return "MPI_THREAD_MULTIPLE";
   }
   return "unknown";
 }

@@ -23,10 +23,18 @@ int world_rank() {
 }
 }  // namespace
 
-void set_level(level l) noexcept { g_level = l; }
-level current_level() noexcept { return g_level; }
-void set_all_ranks(bool all) noexcept { g_all_ranks = all; }
-bool all_ranks() noexcept { return g_all_ranks; }
+void set_level(level l) noexcept {
+  g_level = l;
+}
+level current_level() noexcept {
+  return g_level;
+}
+void set_all_ranks(bool all) noexcept {
+  g_all_ranks = all;
+}
+bool all_ranks() noexcept {
+  return g_all_ranks;
+}
 
 void write(level l, std::string_view text) {
   if (l > g_level.load()) return;

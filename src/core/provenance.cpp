@@ -30,7 +30,9 @@ void set_command_line(int argc, const char* const* argv) {
   stored_command_line() = line;
 }
 
-const std::string& command_line() { return stored_command_line(); }
+const std::string& command_line() {
+  return stored_command_line();
+}
 
 std::string utc_timestamp() {
   const std::time_t t = std::time(nullptr);

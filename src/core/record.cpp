@@ -7,8 +7,8 @@
 namespace weft {
 
 const metric* record::find_metric(const std::string& name) const {
-  const auto it = std::find_if(metrics.begin(), metrics.end(),
-                               [&](const metric& m) { return m.name == name; });
+  const auto it =
+      std::find_if(metrics.begin(), metrics.end(), [&](const metric& m) { return m.name == name; });
   return it == metrics.end() ? nullptr : &*it;
 }
 

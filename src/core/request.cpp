@@ -34,7 +34,9 @@ request& request::operator=(request&& other) noexcept {
   return *this;
 }
 
-request::~request() { finish_quietly(); }
+request::~request() {
+  finish_quietly();
+}
 
 void request::finish_quietly() noexcept {
   if (native_ == MPI_REQUEST_NULL) return;

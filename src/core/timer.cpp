@@ -6,12 +6,16 @@
 
 namespace weft {
 
-double now() noexcept { return MPI_Wtime(); }
+double now() noexcept {
+  return MPI_Wtime();
+}
 
 phase_timer::scope::scope(phase_timer& t, std::string phase)
     : timer_(t), phase_(std::move(phase)), start_(now()) {}
 
-phase_timer::scope::~scope() { timer_.add(phase_, now() - start_); }
+phase_timer::scope::~scope() {
+  timer_.add(phase_, now() - start_);
+}
 
 double phase_timer::seconds(const std::string& phase) const {
   const auto it = seconds_.find(phase);

@@ -112,7 +112,8 @@ TEST(comm, gatherv_and_allgatherv_handle_uneven_and_empty_pieces) {
   const auto all = w.allgatherv(std::span<const int>(mine));
   const auto root = w.gatherv(std::span<const int>(mine), 0);
   std::vector<int> expected;
-  for (int r = 0; r < w.size(); ++r) expected.insert(expected.end(), static_cast<std::size_t>(r), r);
+  for (int r = 0; r < w.size(); ++r)
+    expected.insert(expected.end(), static_cast<std::size_t>(r), r);
   EXPECT_EQ(all, expected);
   if (w.rank() == 0) {
     EXPECT_EQ(root, expected);
@@ -159,7 +160,8 @@ TEST(comm, alltoall_and_alltoallv_exchange_personalised_data) {
     data.insert(data.end(), static_cast<std::size_t>(counts[d]), w.rank());
   }
   std::vector<int> recv_counts;
-  const auto got = w.alltoallv(std::span<const int>(data), std::span<const int>(counts), &recv_counts);
+  const auto got =
+      w.alltoallv(std::span<const int>(data), std::span<const int>(counts), &recv_counts);
   std::vector<int> expected;
   for (int s = 0; s < n; ++s) {
     EXPECT_EQ(recv_counts[s], (s + w.rank()) % 3);

@@ -29,7 +29,7 @@ TEST(phase_timer, scopes_accumulate_per_phase) {
 TEST(phase_timer, summarize_gives_min_mean_max_and_imbalance_over_ranks) {
   const auto w = world();
   weft::phase_timer t;
-  t.add("compute", 1.0 + w.rank());  // rank r spends 1 + r seconds
+  t.add("compute", 1.0 + w.rank());     // rank r spends 1 + r seconds
   if (w.rank() == 0) t.add("io", 2.0);  // only rank 0 does I/O
   const auto stats = weft::summarize(w, t);
   ASSERT_EQ(stats.size(), 2u);

@@ -54,8 +54,8 @@ class comm_ref {
   template <transferable T>
   void send(std::span<const T> data, int dest, int tag = 0) const {
     const auto w = detail::wire_of<T>();
-    WEFT_MPI_CHECK(MPI_Send(data.data(), detail::mpi_count(data.size(), w.scale), w.type,
-                            dest, tag, native_));
+    WEFT_MPI_CHECK(
+        MPI_Send(data.data(), detail::mpi_count(data.size(), w.scale), w.type, dest, tag, native_));
   }
   template <transferable T>
   void send(const T& value, int dest, int tag = 0) const {
@@ -66,8 +66,8 @@ class comm_ref {
   status recv(std::span<T> data, int source = any_source, int tag = any_tag) const {
     const auto w = detail::wire_of<T>();
     MPI_Status st;
-    WEFT_MPI_CHECK(MPI_Recv(data.data(), detail::mpi_count(data.size(), w.scale), w.type,
-                            source, tag, native_, &st));
+    WEFT_MPI_CHECK(MPI_Recv(data.data(), detail::mpi_count(data.size(), w.scale), w.type, source,
+                            tag, native_, &st));
     return to_status(st);
   }
   template <transferable T>
@@ -90,17 +90,16 @@ class comm_ref {
   [[nodiscard]] request isend(std::span<const T> data, int dest, int tag = 0) const {
     const auto w = detail::wire_of<T>();
     MPI_Request r;
-    WEFT_MPI_CHECK(MPI_Isend(data.data(), detail::mpi_count(data.size(), w.scale), w.type,
-                             dest, tag, native_, &r));
+    WEFT_MPI_CHECK(MPI_Isend(data.data(), detail::mpi_count(data.size(), w.scale), w.type, dest,
+                             tag, native_, &r));
     return {r, request::kind::send};
   }
   template <transferable T>
-  [[nodiscard]] request irecv(std::span<T> data, int source = any_source,
-                              int tag = any_tag) const {
+  [[nodiscard]] request irecv(std::span<T> data, int source = any_source, int tag = any_tag) const {
     const auto w = detail::wire_of<T>();
     MPI_Request r;
-    WEFT_MPI_CHECK(MPI_Irecv(data.data(), detail::mpi_count(data.size(), w.scale), w.type,
-                             source, tag, native_, &r));
+    WEFT_MPI_CHECK(MPI_Irecv(data.data(), detail::mpi_count(data.size(), w.scale), w.type, source,
+                             tag, native_, &r));
     return {r, request::kind::receive};
   }
   template <transferable T, transferable U>
@@ -109,8 +108,8 @@ class comm_ref {
     const auto wo = detail::wire_of<T>();
     const auto wi = detail::wire_of<U>();
     MPI_Status st;
-    WEFT_MPI_CHECK(MPI_Sendrecv(out.data(), detail::mpi_count(out.size(), wo.scale), wo.type,
-                                dest, send_tag, in.data(), detail::mpi_count(in.size(), wi.scale),
+    WEFT_MPI_CHECK(MPI_Sendrecv(out.data(), detail::mpi_count(out.size(), wo.scale), wo.type, dest,
+                                send_tag, in.data(), detail::mpi_count(in.size(), wi.scale),
                                 wi.type, source, recv_tag, native_, &st));
     return to_status(st);
   }
@@ -220,8 +219,8 @@ class comm_ref {
     }
     WEFT_MPI_CHECK(MPI_Scatter(c.data(), 1, MPI_INT, &mine, 1, MPI_INT, root, native_));
     std::vector<T> out(static_cast<std::size_t>(mine / w.scale));
-    WEFT_MPI_CHECK(MPI_Scatterv(data.data(), c.data(), d.data(), w.type, out.data(), mine,
-                                w.type, root, native_));
+    WEFT_MPI_CHECK(MPI_Scatterv(data.data(), c.data(), d.data(), w.type, out.data(), mine, w.type,
+                                root, native_));
     return out;
   }
   // Sends `chunk` elements to every rank: data holds size()·chunk elements.
@@ -240,16 +239,15 @@ class comm_ref {
                            std::vector<int>* recv_counts = nullptr) const {
     const auto w = detail::wire_of<T>();
     std::vector<int> rc(size());
-    WEFT_MPI_CHECK(
-        MPI_Alltoall(send_counts.data(), 1, MPI_INT, rc.data(), 1, MPI_INT, native_));
+    WEFT_MPI_CHECK(MPI_Alltoall(send_counts.data(), 1, MPI_INT, rc.data(), 1, MPI_INT, native_));
     const auto sc = detail::scaled(send_counts, w.scale);
     const auto rcs = detail::scaled(rc, w.scale);
     const auto sd = displacements(sc);
     const auto rd = displacements(rcs);
     const long long total = rd.empty() ? 0 : static_cast<long long>(rd.back()) + rcs.back();
     std::vector<T> out(static_cast<std::size_t>(total / w.scale));
-    WEFT_MPI_CHECK(MPI_Alltoallv(data.data(), sc.data(), sd.data(), w.type, out.data(),
-                                 rcs.data(), rd.data(), w.type, native_));
+    WEFT_MPI_CHECK(MPI_Alltoallv(data.data(), sc.data(), sd.data(), w.type, out.data(), rcs.data(),
+                                 rd.data(), w.type, native_));
     if (recv_counts) *recv_counts = std::move(rc);
     return out;
   }
@@ -276,8 +274,8 @@ class comm_ref {
     std::vector<T> out(static_cast<std::size_t>(total / w.scale));
     const int n = detail::mpi_count(data.size(), w.scale);
     if (all) {
-      WEFT_MPI_CHECK(MPI_Allgatherv(data.data(), n, w.type, out.data(), c.data(), d.data(),
-                                    w.type, native_));
+      WEFT_MPI_CHECK(
+          MPI_Allgatherv(data.data(), n, w.type, out.data(), c.data(), d.data(), w.type, native_));
     } else {
       WEFT_MPI_CHECK(MPI_Gatherv(data.data(), n, w.type, out.data(), c.data(), d.data(), w.type,
                                  root, native_));

@@ -30,22 +30,38 @@ inline constexpr bool always_false = false;
 template <class T>
 MPI_Datatype arithmetic_type() {
   using U = std::remove_cv_t<T>;
-  if constexpr (std::is_same_v<U, bool>) return MPI_CXX_BOOL;
-  else if constexpr (std::is_same_v<U, char>) return MPI_CHAR;
-  else if constexpr (std::is_same_v<U, signed char>) return MPI_SIGNED_CHAR;
-  else if constexpr (std::is_same_v<U, unsigned char>) return MPI_UNSIGNED_CHAR;
-  else if constexpr (std::is_same_v<U, short>) return MPI_SHORT;
-  else if constexpr (std::is_same_v<U, unsigned short>) return MPI_UNSIGNED_SHORT;
-  else if constexpr (std::is_same_v<U, int>) return MPI_INT;
-  else if constexpr (std::is_same_v<U, unsigned>) return MPI_UNSIGNED;
-  else if constexpr (std::is_same_v<U, long>) return MPI_LONG;
-  else if constexpr (std::is_same_v<U, unsigned long>) return MPI_UNSIGNED_LONG;
-  else if constexpr (std::is_same_v<U, long long>) return MPI_LONG_LONG;
-  else if constexpr (std::is_same_v<U, unsigned long long>) return MPI_UNSIGNED_LONG_LONG;
-  else if constexpr (std::is_same_v<U, float>) return MPI_FLOAT;
-  else if constexpr (std::is_same_v<U, double>) return MPI_DOUBLE;
-  else if constexpr (std::is_same_v<U, long double>) return MPI_LONG_DOUBLE;
-  else static_assert(always_false<T>, "no predefined MPI datatype for this type");
+  if constexpr (std::is_same_v<U, bool>)
+    return MPI_CXX_BOOL;
+  else if constexpr (std::is_same_v<U, char>)
+    return MPI_CHAR;
+  else if constexpr (std::is_same_v<U, signed char>)
+    return MPI_SIGNED_CHAR;
+  else if constexpr (std::is_same_v<U, unsigned char>)
+    return MPI_UNSIGNED_CHAR;
+  else if constexpr (std::is_same_v<U, short>)
+    return MPI_SHORT;
+  else if constexpr (std::is_same_v<U, unsigned short>)
+    return MPI_UNSIGNED_SHORT;
+  else if constexpr (std::is_same_v<U, int>)
+    return MPI_INT;
+  else if constexpr (std::is_same_v<U, unsigned>)
+    return MPI_UNSIGNED;
+  else if constexpr (std::is_same_v<U, long>)
+    return MPI_LONG;
+  else if constexpr (std::is_same_v<U, unsigned long>)
+    return MPI_UNSIGNED_LONG;
+  else if constexpr (std::is_same_v<U, long long>)
+    return MPI_LONG_LONG;
+  else if constexpr (std::is_same_v<U, unsigned long long>)
+    return MPI_UNSIGNED_LONG_LONG;
+  else if constexpr (std::is_same_v<U, float>)
+    return MPI_FLOAT;
+  else if constexpr (std::is_same_v<U, double>)
+    return MPI_DOUBLE;
+  else if constexpr (std::is_same_v<U, long double>)
+    return MPI_LONG_DOUBLE;
+  else
+    static_assert(always_false<T>, "no predefined MPI datatype for this type");
 }
 
 // How a buffer of `count` elements of T is described to MPI.

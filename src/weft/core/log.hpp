@@ -35,7 +35,8 @@ void info(fmt::format_string<Args...> f, Args&&... args) {
 }
 template <class... Args>
 void debug(fmt::format_string<Args...> f, Args&&... args) {
-  if (current_level() >= level::debug) write(level::debug, fmt::format(f, std::forward<Args>(args)...));
+  if (current_level() >= level::debug)
+    write(level::debug, fmt::format(f, std::forward<Args>(args)...));
 }
 
 }  // namespace weft::log
