@@ -12,6 +12,10 @@ set(WEFT_TEST_ENVIRONMENT OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIR
     "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/sanitizers/lsan.supp:print_suppressions=0"
     "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
 
+# Output that fails a test whatever its exit code: HDF5's own error stack printing (weft
+# silences it and reports errors itself) and sanitizer reports.
+set(WEFT_TEST_FAIL_REGEX "HDF5-DIAG;ERROR: AddressSanitizer;ERROR: LeakSanitizer;runtime error:")
+
 function(weft_add_mpi_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;RANKS;THREADS;LIBRARIES;LABELS" ${ARGN})
   if(NOT ARG_RANKS)
@@ -42,6 +46,7 @@ function(weft_add_mpi_test name)
       set_tests_properties(${test_name} PROPERTIES
         PROCESSORS ${procs}
         TIMEOUT ${ARG_TIMEOUT}
+        FAIL_REGULAR_EXPRESSION "${WEFT_TEST_FAIL_REGEX}"
         LABELS "mpi;np${ranks};${ARG_LABELS}"
         ENVIRONMENT "${WEFT_TEST_ENVIRONMENT};OMP_NUM_THREADS=${threads}")
     endforeach()

@@ -7,8 +7,10 @@
 #
 # --only-line: stderr must be exactly one line (the one clear error line).
 # --json FILE: FILE must exist afterwards and parse as JSON.
+# Output with HDF5's own error stack (HDF5-DIAG) or a sanitizer report always fails,
+# unless --allow-crash-report (for tests that crash a rank on purpose).
 set -u
-rc_want=0 nonzero=0 only_line=0 max_s=60 json_file=""
+rc_want=0 nonzero=0 only_line=0 max_s=60 json_file="" allow_crash=0
 stderr_want=() stdout_want=()
 while [[ $# -gt 0 && "$1" != "--" ]]; do
   case "$1" in
@@ -19,6 +21,7 @@ while [[ $# -gt 0 && "$1" != "--" ]]; do
     --only-line) only_line=1; shift ;;
     --max-seconds) max_s=$2; shift 2 ;;
     --json) json_file=$2; shift 2 ;;
+    --allow-crash-report) allow_crash=1; shift ;;
     *) echo "expect.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -44,6 +47,10 @@ done
 for t in "${stdout_want[@]+"${stdout_want[@]}"}"; do
   grep -qF -- "$t" "$out" || complain "stdout lacks: $t"
 done
+grep -q "HDF5-DIAG" "$out" "$err" && complain "HDF5 printed its error stack"
+if [[ $allow_crash -eq 0 ]]; then
+  grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$out" "$err" && complain "sanitizer report"
+fi
 if [[ $only_line -eq 1 ]]; then
   n=$(grep -c '' "$err")
   [[ $n -eq 1 ]] || complain "stderr has $n lines, expected exactly one"

@@ -273,13 +273,11 @@ class comm_ref {
     const long long total = d.empty() ? 0 : static_cast<long long>(d.back()) + c.back();
     std::vector<T> out(static_cast<std::size_t>(total / w.scale));
     const int n = detail::mpi_count(data.size(), w.scale);
-    if (all) {
-      WEFT_MPI_CHECK(
-          MPI_Allgatherv(data.data(), n, w.type, out.data(), c.data(), d.data(), w.type, native_));
-    } else {
-      WEFT_MPI_CHECK(MPI_Gatherv(data.data(), n, w.type, out.data(), c.data(), d.data(), w.type,
-                                 root, native_));
-    }
+    const int rc = all ? MPI_Allgatherv(data.data(), n, w.type, out.data(), c.data(), d.data(),
+                                        w.type, native_)
+                       : MPI_Gatherv(data.data(), n, w.type, out.data(), c.data(), d.data(), w.type,
+                                     root, native_);
+    detail::check_mpi(rc, all ? "MPI_Allgatherv" : "MPI_Gatherv", __FILE__, __LINE__);
     return out;
   }
 

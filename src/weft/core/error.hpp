@@ -9,7 +9,6 @@
 
 #include <mpi.h>
 
-#include <source_location>
 #include <stdexcept>
 #include <string>
 
@@ -52,11 +51,11 @@ class input_error : public error {
       : error(message, exit_code::bad_input, collective) {}
 };
 
-// An MPI call returned an error code. Carries the call, where it was made and
-// MPI_Error_string's text.
+// An MPI call returned an error code. Carries the call, where it was made (file:line)
+// and MPI_Error_string's text.
 class mpi_error : public error {
  public:
-  mpi_error(int mpi_code, const char* call, std::source_location where);
+  mpi_error(int mpi_code, const char* call, const char* file, int line);
   [[nodiscard]] int mpi_code() const noexcept { return mpi_code_; }
 
  private:
@@ -64,9 +63,8 @@ class mpi_error : public error {
 };
 
 namespace detail {
-inline void check_mpi(int rc, const char* call,
-                      std::source_location where = std::source_location::current()) {
-  if (rc != MPI_SUCCESS) throw mpi_error(rc, call, where);
+inline void check_mpi(int rc, const char* call, const char* file, int line) {
+  if (rc != MPI_SUCCESS) throw mpi_error(rc, call, file, line);
 }
 }  // namespace detail
 
@@ -74,4 +72,4 @@ inline void check_mpi(int rc, const char* call,
 
 // Calls an MPI function and throws weft::mpi_error when it does not return MPI_SUCCESS.
 // Our communicators use MPI_ERRORS_RETURN so that this check sees the failure.
-#define WEFT_MPI_CHECK(call) ::weft::detail::check_mpi((call), #call)
+#define WEFT_MPI_CHECK(call) ::weft::detail::check_mpi((call), #call, __FILE__, __LINE__)
