@@ -12,6 +12,11 @@
 #include "weft/core/error.hpp"
 #include "weft/core/provenance.hpp"
 
+namespace weft::cli {
+// Outside MPI: src/cli/job_command.cpp.
+int job_main(int argc, char** argv);
+}  // namespace weft::cli
+
 namespace {
 
 // CLI11 says "A subcommand is required" for `weft run nosuch`; name the kernel instead.
@@ -35,6 +40,9 @@ int parallel_main(int argc, char** argv) {
     app.set_version_flag("--version", std::string(weft::build_info::version) + " (" +
                                           weft::build_info::git_revision + ")");
     app.require_subcommand(1);
+    app.footer(
+        "Outside MPI (run them directly, not under mpirun):\n"
+        "  job     run a job spec locally, or submit it to Slurm (weft job --help)");
     weft::cli::action chosen;
     weft::cli::add_info(app, chosen);
     weft::cli::add_kernels(app, chosen);
@@ -62,5 +70,8 @@ int parallel_main(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   weft::set_command_line(argc, argv);
+  // The launch layer and the report never initialise MPI: dispatch before the environment.
+  const std::string command = argc > 1 ? argv[1] : "";
+  if (command == "job") return weft::cli::job_main(argc, argv);
   return parallel_main(argc, argv);
 }

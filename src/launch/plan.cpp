@@ -1,0 +1,244 @@
+#include "launch/plan.hpp"
+
+#include <sched.h>
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+namespace weft::launch {
+
+namespace fs = std::filesystem;
+
+int local_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
+  return static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+}
+
+int local_sockets() {
+  std::set<std::string> packages;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/sys/devices/system/cpu", ec)) {
+    std::ifstream in(e.path() / "topology" / "physical_package_id");
+    std::string id;
+    if (in >> id) packages.insert(id);
+  }
+  return packages.empty() ? 1 : static_cast<int>(packages.size());
+}
+
+namespace {
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+struct placeholders {
+  std::string input, output, weft, spec_dir;
+  [[nodiscard]] std::string expand(std::string s, const std::string& run) const {
+    s = replace_all(std::move(s), "{input}", input);
+    s = replace_all(std::move(s), "{output}", output);
+    s = replace_all(std::move(s), "{weft}", weft);
+    s = replace_all(std::move(s), "{spec_dir}", spec_dir);
+    return replace_all(std::move(s), "{run}", run);
+  }
+};
+
+std::string option_value(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) {
+    std::string s = fmt::format("{}", v.get<double>());
+    return s;
+  }
+  return v.dump();
+}
+
+struct point {
+  int ranks = 1;
+  int threads = 1;
+  json params = json::object();
+  json sweep = json::object();
+};
+
+std::vector<point> points_of(const job_spec& spec, const step_spec& step) {
+  point base;
+  base.ranks = step.ranks.value_or(spec.resources.ranks);
+  base.threads = step.threads.value_or(spec.resources.threads);
+  base.params = step.params;
+  if (!step.sweep) return {base};
+  const auto& sw = *step.sweep;
+  std::vector<std::pair<int, int>> layouts = sw.layouts;
+  if (layouts.empty()) {
+    const auto ranks = sw.ranks.empty() ? std::vector<int>{base.ranks} : sw.ranks;
+    const auto threads = sw.threads.empty() ? std::vector<int>{base.threads} : sw.threads;
+    for (int r : ranks) {
+      for (int t : threads) layouts.emplace_back(r, t);
+    }
+  }
+  std::vector<point> out;
+  for (const auto& [r, t] : layouts) {
+    point p = base;
+    p.ranks = r;
+    p.threads = t;
+    if (!sw.layouts.empty() || !sw.ranks.empty()) p.sweep["ranks"] = r;
+    if (!sw.layouts.empty() || !sw.threads.empty()) p.sweep["threads"] = t;
+    out.push_back(p);
+  }
+  for (const auto& [name, values] : sw.params) {
+    std::vector<point> next;
+    for (const auto& p : out) {
+      for (const auto& v : values) {
+        point q = p;
+        q.params[name] = v;
+        q.sweep[name] = v;
+        next.push_back(q);
+      }
+    }
+    out = std::move(next);
+  }
+  if (sw.scaling == "weak" && !out.empty()) {
+    const double base_workers = out.front().ranks * out.front().threads;
+    for (auto& p : out) {
+      const double factor = p.ranks * p.threads / base_workers;
+      for (const auto& name : sw.weak) {
+        json& v = p.params[name];
+        if (v.is_number_integer()) {
+          v = static_cast<long long>(std::llround(v.get<double>() * factor));
+        } else {
+          v = v.get<double>() * factor;
+        }
+        p.sweep[name] = v;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+job_plan make_plan(const job_spec& spec, const plan_options& options) {
+  job_plan plan;
+  plan.spec = spec;
+  plan.weft = options.weft;
+  plan.cores_per_node = spec.resources.cores_per_node.value_or(options.cores_per_node);
+  plan.sockets_per_node = std::max(1, options.sockets_per_node);
+  plan.output = fs::absolute(options.output.empty() ? spec.output : options.output)
+                    .lexically_normal()
+                    .string();
+  if (plan.output.size() > 1 && plan.output.back() == '/') plan.output.pop_back();
+  if (options.local && spec.resources.nodes > 1) {
+    throw spec_error(spec.file, spec.resources_line, "resources.nodes",
+                     fmt::format("{} nodes need a cluster: submit with 'weft job submit', or "
+                                 "set nodes = 1 to run here",
+                                 spec.resources.nodes));
+  }
+  const std::string spec_dir =
+      fs::absolute(fs::path(spec.file)).parent_path().lexically_normal().string();
+  const placeholders ph{spec.input, plan.output, plan.weft, spec_dir};
+
+  for (std::size_t si = 0; si < spec.steps.size(); ++si) {
+    const auto& step = spec.steps[si];
+    const auto points = points_of(spec, step);
+    const int repeats = step.kind == step_kind::command ? 1 : step.repeats.value_or(spec.repeats);
+    for (std::size_t pi = 0; pi < points.size(); ++pi) {
+      const auto& p = points[pi];
+      const int per_node = (p.ranks + spec.resources.nodes - 1) / spec.resources.nodes;
+      const bool over = plan.cores_per_node > 0 && step.kind != step_kind::command &&
+                        per_node * p.threads > plan.cores_per_node;
+      if (over && !spec.binding.oversubscribe) {
+        const int line = step.sweep ? step.sweep->line : step.line;
+        throw spec_error(
+            spec.file, line, fmt::format("step[{}]{}", si + 1, step.sweep ? ".sweep" : ""),
+            fmt::format("{} rank{} x {} thread{} need {} cores per node, but {} {}; set "
+                        "binding.oversubscribe = true to allow it",
+                        per_node, per_node == 1 ? "" : "s", p.threads, p.threads == 1 ? "" : "s",
+                        per_node * p.threads, options.local ? "this machine has" : "a node has",
+                        plan.cores_per_node));
+      }
+      for (int rep = 0; rep < repeats; ++rep) {
+        run_spec run;
+        run.step = si;
+        run.point = static_cast<int>(pi);
+        run.points = static_cast<int>(points.size());
+        run.repeat = rep;
+        run.kind = step.kind;
+        run.nodes = spec.resources.nodes;
+        run.ranks = p.ranks;
+        run.threads = p.threads;
+        run.sweep = p.sweep;
+        run.oversubscribed = over;
+        run.id = step.name;
+        if (points.size() > 1) run.id += fmt::format("-p{}", pi);
+        if (repeats > 1) run.id += fmt::format("-r{}", rep);
+        switch (step.kind) {
+          case step_kind::kernel: {
+            run.record = plan.output + "/runs/" + run.id + ".json";
+            run.args = {plan.weft, "run", step.kernel};
+            for (auto& [name, value] : p.params.items()) {
+              json v = value;
+              if (v.is_string()) v = ph.expand(v.get<std::string>(), run.id);
+              run.params[name] = v;
+              if (v.is_boolean()) {
+                if (v.get<bool>()) run.args.push_back("--" + name);
+                continue;
+              }
+              run.args.push_back("--" + name);
+              run.args.push_back(option_value(v));
+            }
+            run.args.push_back("--json");
+            run.args.push_back(run.record);
+            break;
+          }
+          case step_kind::data:
+            run.args = {plan.weft, "data"};
+            for (const auto& a : step.args) run.args.push_back(ph.expand(a, run.id));
+            break;
+          case step_kind::command:
+            run.ranks = 1;
+            run.threads = 1;
+            for (const auto& a : step.args) run.args.push_back(ph.expand(a, run.id));
+            if (run.args[0] == "weft") run.args[0] = plan.weft;
+            break;
+        }
+        plan.runs.push_back(std::move(run));
+      }
+    }
+  }
+  return plan;
+}
+
+std::vector<std::string> mpirun_command(const job_plan& plan, const run_spec& run) {
+  std::vector<std::string> cmd = {"mpirun", "-q", "-n", std::to_string(run.ranks)};
+  const int per_node = (run.ranks + run.nodes - 1) / run.nodes;
+  if (run.oversubscribed) {
+    cmd.insert(cmd.end(), {"--oversubscribe", "--bind-to", "none"});
+  } else if (plan.spec.binding.policy == "cores") {
+    cmd.insert(cmd.end(),
+               {"--map-by", fmt::format("slot:PE={}", run.threads), "--bind-to", "core"});
+  } else if (plan.spec.binding.policy == "socket") {
+    const int per_socket = (per_node + plan.sockets_per_node - 1) / plan.sockets_per_node;
+    cmd.insert(cmd.end(), {"--map-by", fmt::format("ppr:{}:socket:PE={}", per_socket, run.threads),
+                           "--bind-to", "core"});
+  } else {
+    cmd.insert(cmd.end(), {"--bind-to", "none"});
+  }
+  for (const auto& [name, value] : openmp_environment(run)) cmd.insert(cmd.end(), {"-x", name});
+  cmd.insert(cmd.end(), run.args.begin(), run.args.end());
+  return cmd;
+}
+
+std::vector<std::pair<std::string, std::string>> openmp_environment(const run_spec& run) {
+  return {{"OMP_NUM_THREADS", std::to_string(run.threads)},
+          {"OMP_PLACES", "cores"},
+          {"OMP_PROC_BIND", "close"}};
+}
+
+}  // namespace weft::launch

@@ -1,0 +1,200 @@
+#include "launch/process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <stdexcept>
+
+namespace weft::launch {
+
+namespace {
+
+std::atomic<int> stop_signal{0};
+
+extern "C" void on_stop_signal(int sig) {
+  stop_signal.store(sig);
+}
+
+// Installs SIGINT/SIGTERM handlers for the duration of one child, restoring the old ones.
+class stop_handlers {
+ public:
+  stop_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  stop_handlers(const stop_handlers&) = delete;
+  stop_handlers& operator=(const stop_handlers&) = delete;
+  ~stop_handlers() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+std::vector<std::string> child_environment(
+    const std::vector<std::pair<std::string, std::string>>& overrides) {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string entry(*e);
+    const auto eq = entry.find('=');
+    if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  for (const auto& [k, v] : overrides) env[k] = v;
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+  return out;
+}
+
+void write_all(int fd, const char* data, std::size_t n) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, data, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    data += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+}  // namespace
+
+process_result run_process(const std::vector<std::string>& argv, const process_options& options) {
+  if (argv.empty()) throw std::invalid_argument("run_process: empty argv");
+  const auto env = child_environment(options.environment);
+  std::vector<char*> cargv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  std::vector<char*> cenv;
+  for (const auto& e : env) cenv.push_back(const_cast<char*>(e.c_str()));
+  cenv.push_back(nullptr);
+
+  int log_fd = -1;
+  if (!options.log.empty()) {
+    log_fd = ::open(options.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (log_fd < 0) {
+      throw std::runtime_error(options.log + ": cannot write: " + std::strerror(errno));
+    }
+  }
+  int pipe_fd[2];
+  if (::pipe2(pipe_fd, O_CLOEXEC) != 0) {
+    if (log_fd >= 0) ::close(log_fd);
+    throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  }
+  stop_handlers handlers;
+  stop_signal.store(0);
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(pipe_fd[0]);
+    ::close(pipe_fd[1]);
+    if (log_fd >= 0) ::close(log_fd);
+    throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    // Child: only async-signal-safe calls until exec.
+    ::setpgid(0, 0);
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGINT, &dfl, nullptr);
+    sigaction(SIGTERM, &dfl, nullptr);
+    const int null_fd = ::open("/dev/null", O_RDONLY);
+    if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
+    ::dup2(pipe_fd[1], STDOUT_FILENO);
+    ::dup2(pipe_fd[1], STDERR_FILENO);
+    ::execvpe(cargv[0], cargv.data(), cenv.data());
+    const char* what = "weft job: cannot start ";
+    write_all(STDERR_FILENO, what, std::strlen(what));
+    write_all(STDERR_FILENO, cargv[0], std::strlen(cargv[0]));
+    write_all(STDERR_FILENO, "\n", 1);
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);  // also here, so that killpg works before the child runs
+  ::close(pipe_fd[1]);
+
+  process_result result;
+  using clock = std::chrono::steady_clock;
+  const auto deadline = options.time_limit_s > 0
+                            ? start + std::chrono::seconds(options.time_limit_s)
+                            : clock::time_point::max();
+  clock::time_point kill_at{};
+  bool term_sent = false;
+  bool kill_sent = false;
+  bool pipe_open = true;
+  bool exited = false;
+  int status = 0;
+  clock::time_point exited_at{};
+  char buffer[8192];
+  while (true) {
+    if (!exited) {
+      const pid_t w = ::waitpid(pid, &status, WNOHANG);
+      if (w == pid) {
+        exited = true;
+        exited_at = clock::now();
+      }
+    }
+    if (exited && (!pipe_open || clock::now() - exited_at > std::chrono::seconds(2))) break;
+    const auto now = clock::now();
+    if (!exited && !term_sent) {
+      const bool over = now >= deadline;
+      const int sig = stop_signal.load();
+      if (over || sig != 0) {
+        result.timed_out = over;
+        result.interrupted = sig != 0;
+        ::killpg(pid, SIGTERM);
+        term_sent = true;
+        kill_at = now + std::chrono::seconds(options.grace_s);
+      }
+    }
+    if (!exited && term_sent && !kill_sent && now >= kill_at) {
+      ::killpg(pid, SIGKILL);
+      kill_sent = true;
+    }
+    if (!pipe_open) {
+      ::usleep(20000);
+      continue;
+    }
+    pollfd p{pipe_fd[0], POLLIN, 0};
+    const int ready = ::poll(&p, 1, 100);
+    if (ready <= 0) continue;
+    const ssize_t n = ::read(pipe_fd[0], buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      pipe_open = false;
+      continue;
+    }
+    const auto len = static_cast<std::size_t>(n);
+    if (log_fd >= 0) write_all(log_fd, buffer, len);
+    if (options.echo) write_all(STDOUT_FILENO, buffer, len);
+    if (options.capture) result.output.append(buffer, len);
+  }
+  ::close(pipe_fd[0]);
+  if (log_fd >= 0) ::close(log_fd);
+  // Whatever is left of the group (ranks that outlived their mpirun) goes too.
+  ::killpg(pid, SIGKILL);
+  result.seconds = std::chrono::duration<double>(clock::now() - start).count();
+  if (WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.exit_code = 128 + WTERMSIG(status);
+  }
+  return result;
+}
+
+}  // namespace weft::launch

@@ -1,0 +1,200 @@
+#include "launch/results.hpp"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "weft/build_info.hpp"
+
+namespace weft::launch {
+
+namespace fs = std::filesystem;
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+void write_text_atomically(const std::string& path, const std::string& text) {
+  const fs::path target(path);
+  if (target.has_parent_path()) fs::create_directories(target.parent_path());
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw std::runtime_error(tmp + ": cannot write");
+  }
+  fs::rename(tmp, target);
+}
+
+namespace {
+
+std::optional<json> read_json(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  try {
+    return json::parse(in);
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::string now_utc() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string kind_name(step_kind k) {
+  switch (k) {
+    case step_kind::kernel:
+      return "kernel";
+    case step_kind::data:
+      return "data";
+    case step_kind::command:
+      return "command";
+  }
+  return "?";
+}
+
+std::string sweep_text(const json& sweep) {
+  std::string out;
+  for (const auto& [k, v] : sweep.items()) {
+    if (!out.empty()) out += ';';
+    out += k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+  }
+  return out;
+}
+
+}  // namespace
+
+json run_annotation(const job_plan& plan, const run_spec& run) {
+  const auto& step = plan.spec.steps[run.step];
+  json j;
+  j["job"] = plan.spec.name;
+  j["step"] = step.name;
+  j["run"] = run.id;
+  j["point"] = run.point;
+  j["points"] = run.points;
+  j["repeat"] = run.repeat;
+  j["ranks"] = run.ranks;
+  j["threads"] = run.threads;
+  j["sweep"] = run.sweep;
+  if (step.sweep) j["scaling"] = step.sweep->scaling;
+  return j;
+}
+
+bool annotate_record(const job_plan& plan, const run_spec& run) {
+  if (run.record.empty()) return false;
+  auto rec = read_json(run.record);
+  if (!rec || !rec->is_object()) return false;
+  (*rec)["job"] = run_annotation(plan, run);
+  write_text_atomically(run.record, rec->dump(2) + "\n");
+  return true;
+}
+
+collect_summary collect_results(const job_plan& plan,
+                                const std::map<std::string, run_outcome>& outcomes,
+                                const json& extra) {
+  collect_summary sum;
+  std::string csv =
+      "run,step,kind,point,repeat,ranks,threads,workers,status,exit_code,wall_s,validation,"
+      "metric,value,unit,sweep,record\n";
+  json runs = json::array();
+  for (const auto& run : plan.runs) {
+    ++sum.runs;
+    const auto& step = plan.spec.steps[run.step];
+    const auto found = outcomes.find(run.id);
+    const run_outcome* outcome = found == outcomes.end() ? nullptr : &found->second;
+    std::optional<json> rec;
+    if (!run.record.empty()) {
+      annotate_record(plan, run);
+      rec = read_json(run.record);
+      if (rec) {
+        ++sum.records;
+      } else {
+        ++sum.missing;
+      }
+    }
+    std::string validation, metric, value, unit;
+    if (rec) {
+      const bool passed = rec->contains("validation") && (*rec)["validation"].is_object() &&
+                          (*rec)["validation"].value("passed", false);
+      validation = passed ? "passed" : "failed";
+      if (passed) ++sum.passed;
+      if (rec->contains("metrics") && (*rec)["metrics"].is_array() && !(*rec)["metrics"].empty()) {
+        const auto& m = (*rec)["metrics"][0];
+        metric = m.value("name", "");
+        value = m.contains("value") ? fmt::format("{}", m["value"].get<double>()) : "";
+        unit = m.value("unit", "");
+      }
+    }
+    std::string status;
+    if (outcome) {
+      status = outcome->status;
+    } else if (run.record.empty()) {
+      status = "unknown";
+    } else {
+      status = rec ? (validation == "passed" ? "ok" : "failed") : "missing";
+    }
+    const std::string rel = rec ? fs::relative(run.record, plan.output).string() : std::string();
+    csv += fmt::format(
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(run.id),
+        csv_field(step.name), kind_name(run.kind), run.point, run.repeat, run.ranks, run.threads,
+        run.ranks * run.threads, status, outcome ? std::to_string(outcome->exit_code) : "",
+        outcome ? fmt::format("{:.3f}", outcome->seconds) : "", validation, csv_field(metric),
+        value, csv_field(unit), csv_field(sweep_text(run.sweep)), csv_field(rel));
+    json r = run_annotation(plan, run);
+    r["kind"] = kind_name(run.kind);
+    r["status"] = status;
+    if (outcome) {
+      r["exit_code"] = outcome->exit_code;
+      r["wall_s"] = outcome->seconds;
+      r["command"] = outcome->command;
+    }
+    if (!run.record.empty()) r["record"] = rel.empty() ? json(nullptr) : json(rel);
+    runs.push_back(r);
+  }
+  write_text_atomically(plan.output + "/summary.csv", csv);
+
+  json prov;
+  prov["schema"] = "weft.job-provenance/1";
+  prov["job"] = plan.spec.name;
+  prov["description"] = plan.spec.description;
+  prov["spec_file"] = fs::absolute(plan.spec.file).lexically_normal().string();
+  prov["spec"] = plan.spec.text;
+  prov["weft"] = {{"executable", plan.weft},
+                  {"version", build_info::version},
+                  {"git_revision", build_info::git_revision},
+                  {"compiler", build_info::compiler},
+                  {"build_type", build_info::build_type}};
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  prov["host"] = host;
+  const passwd* pw = ::getpwuid(::getuid());
+  prov["user"] = pw ? pw->pw_name : std::to_string(::getuid());
+  prov["collected"] = now_utc();
+  prov["results"] = plan.output;
+  prov["runs"] = runs;
+  for (const auto& [k, v] : extra.items()) prov[k] = v;
+  write_text_atomically(plan.output + "/provenance.json", prov.dump(2) + "\n");
+  return sum;
+}
+
+}  // namespace weft::launch
