@@ -3,14 +3,40 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <string>
 
 namespace weft::log {
 
 namespace {
-std::atomic<level> g_level{level::info};
-std::atomic<bool> g_all_ranks{false};
+
+// WEFT_LOG sets the starting configuration: a comma list of a level (error, warn, info,
+// debug) and/or "all-ranks", e.g. WEFT_LOG=debug,all-ranks.
+struct from_environment {
+  level lvl = level::info;
+  bool all = false;
+  from_environment() {
+    const char* v = std::getenv("WEFT_LOG");
+    if (!v) return;
+    std::string text(v);
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      const auto end = std::min(text.find(',', start), text.size());
+      const std::string item = text.substr(start, end - start);
+      if (item == "error") lvl = level::error;
+      if (item == "warn") lvl = level::warn;
+      if (item == "info") lvl = level::info;
+      if (item == "debug") lvl = level::debug;
+      if (item == "all-ranks") all = true;
+      start = end + 1;
+    }
+  }
+};
+const from_environment g_initial;
+std::atomic<level> g_level{g_initial.lvl};
+std::atomic<bool> g_all_ranks{g_initial.all};
 
 int world_rank() {
   int initialized = 0, finalized = 0;

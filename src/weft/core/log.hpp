@@ -2,7 +2,9 @@
 //
 // By default only rank 0 speaks; set_all_ranks(true) lets every rank print, each line
 // prefixed with "[rank R] ". Lines are written whole (one write per line), so ranks do
-// not interleave within a line. Verbosity: error < warn < info < debug.
+// not interleave within a line. Verbosity: error < warn < info < debug. Errors and
+// warnings go to stderr (errors from every rank), the rest to stdout. The environment
+// variable WEFT_LOG sets the start values, e.g. WEFT_LOG=debug,all-ranks.
 #pragma once
 
 #include <fmt/format.h>
