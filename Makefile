@@ -3,6 +3,7 @@
 #   make demo       build in Release and run the demo on local ranks
 #   make test       build in Release and run the whole test suite
 #   make test-asan  the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make test-slurm the Slurm tests against a throwaway one-node Slurm (scripts/slurm-local)
 #   make bench      side-by-side benchmarks against peers (bench/README.md)
 #   make install    install into PREFIX (default /usr/local)
 JOBS ?= $(shell nproc)
@@ -10,7 +11,7 @@ PREFIX ?= /usr/local
 WERROR ?= OFF
 CTEST_ARGS ?=
 
-.PHONY: all deps build demo test test-asan bench install format clean
+.PHONY: all deps build demo test test-slurm test-asan bench install format clean
 
 all: build
 
@@ -26,6 +27,14 @@ demo: build
 
 test: build
 	@ctest --preset release -j $(JOBS) $(CTEST_ARGS)
+
+# Starts a one-node Slurm, runs the tests labelled slurm (which fail rather than skip
+# here), and stops it again whatever happened.
+test-slurm: build
+	@scripts/install-deps --slurm
+	@slurm_env=$$(scripts/slurm-local start) && eval "$$slurm_env" && status=0 && \
+	  { WEFT_REQUIRE_SLURM=1 ctest --preset release -L slurm $(CTEST_ARGS) || status=$$?; } && \
+	  scripts/slurm-local stop && exit $$status
 
 test-asan: deps
 	@cmake --preset asan -DWEFT_WERROR=$(WERROR) >/dev/null
