@@ -27,9 +27,11 @@ int main(int argc, char** argv) {
       if (it == 0) start = MPI_Wtime();
       if (rank == 0) {
         MPI_Send(buf.data(), static_cast<int>(size), MPI_BYTE, 1, 1, MPI_COMM_WORLD);
-        MPI_Recv(buf.data(), static_cast<int>(size), MPI_BYTE, 1, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        MPI_Recv(buf.data(), static_cast<int>(size), MPI_BYTE, 1, 2, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE);
       } else if (rank == 1) {
-        MPI_Recv(buf.data(), static_cast<int>(size), MPI_BYTE, 0, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        MPI_Recv(buf.data(), static_cast<int>(size), MPI_BYTE, 0, 1, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE);
         MPI_Send(buf.data(), static_cast<int>(size), MPI_BYTE, 0, 2, MPI_COMM_WORLD);
       }
     }

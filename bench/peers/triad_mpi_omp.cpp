@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "triad_mpi_omp: validation failed\n");
       rc = 1;
     }
-    std::printf("bandwidth_GBs %.6f\n", 32.0 * static_cast<double>(length) * iterations / slowest / 1e9);
+    std::printf("bandwidth_GBs %.6f\n",
+                32.0 * static_cast<double>(length) * iterations / slowest / 1e9);
   }
   MPI_Finalize();
   return rc;

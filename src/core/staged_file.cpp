@@ -29,7 +29,7 @@ fs::path staged_file::temporary_for(const fs::path& target, long pid) {
   return dir / ("." + target.filename().string() + ".tmp." + std::to_string(pid));
 }
 
-staged_file::staged_file(fs::path target, bool overwrite)
+staged_file::staged_file(const fs::path& target, bool overwrite)
     : staged_file(target, temporary_for(target, static_cast<long>(::getpid())), overwrite) {}
 
 staged_file::staged_file(fs::path target, fs::path temporary, bool overwrite)

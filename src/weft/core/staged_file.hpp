@@ -16,7 +16,7 @@ namespace weft {
 class staged_file {
  public:
   // Throws usage_error when `target` exists and !overwrite, or its folder is missing.
-  staged_file(std::filesystem::path target, bool overwrite);
+  staged_file(const std::filesystem::path& target, bool overwrite);
   // Stages under an agreed temporary name (all writers of one file must use the same).
   staged_file(std::filesystem::path target, std::filesystem::path temporary, bool overwrite);
   staged_file(const staged_file&) = delete;
