@@ -1,0 +1,353 @@
+#include "weft/io/dataset.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "weft/core/error.hpp"
+
+namespace weft::io {
+
+namespace fs = std::filesystem;
+
+element_type parse_element_type(const std::string& text, const std::string& option) {
+  if (text == "f32") return element_type::f32;
+  if (text == "f64") return element_type::f64;
+  if (text == "i32") return element_type::i32;
+  if (text == "i64") return element_type::i64;
+  if (text == "u8") return element_type::u8;
+  throw usage_error(option + " '" + text + "': expected one of f32, f64, i32, i64, u8");
+}
+
+std::string to_string(element_type t) {
+  switch (t) {
+    case element_type::f32:
+      return "f32";
+    case element_type::f64:
+      return "f64";
+    case element_type::i32:
+      return "i32";
+    case element_type::i64:
+      return "i64";
+    case element_type::u8:
+      return "u8";
+  }
+  return "?";
+}
+
+hid_t file_type(element_type t) {
+  switch (t) {
+    case element_type::f32:
+      return H5T_IEEE_F32LE;
+    case element_type::f64:
+      return H5T_IEEE_F64LE;
+    case element_type::i32:
+      return H5T_STD_I32LE;
+    case element_type::i64:
+      return H5T_STD_I64LE;
+    case element_type::u8:
+      return H5T_STD_U8LE;
+  }
+  return H5I_INVALID_HID;
+}
+
+hid_t memory_type(element_type t) {
+  switch (t) {
+    case element_type::f32:
+      return H5T_NATIVE_FLOAT;
+    case element_type::f64:
+      return H5T_NATIVE_DOUBLE;
+    case element_type::i32:
+      return H5T_NATIVE_INT32;
+    case element_type::i64:
+      return H5T_NATIVE_INT64;
+    case element_type::u8:
+      return H5T_NATIVE_UINT8;
+  }
+  return H5I_INVALID_HID;
+}
+
+index_t dataset_info::size() const noexcept {
+  index_t n = 1;
+  for (const index_t e : shape) n *= e;
+  return n;
+}
+
+std::string dataset_info::shape_text() const {
+  if (shape.empty()) return "scalar";
+  std::string t;
+  for (std::size_t d = 0; d < shape.size(); ++d) t += (d ? "x" : "") + std::to_string(shape[d]);
+  return t;
+}
+
+namespace {
+
+std::string type_text(hid_t type) {
+  const H5T_class_t cls = H5Tget_class(type);
+  const std::size_t bits = 8 * H5Tget_size(type);
+  const bool be = H5Tget_order(type) == H5T_ORDER_BE;
+  switch (cls) {
+    case H5T_INTEGER:
+      return fmt::format("{}{}{}", H5Tget_sign(type) == H5T_SGN_2 ? "int" : "uint", bits,
+                         be ? " big-endian" : "");
+    case H5T_FLOAT:
+      return fmt::format("float{}{}", bits, be ? " big-endian" : "");
+    case H5T_STRING:
+      return "string";
+    case H5T_COMPOUND:
+      return "compound";
+    case H5T_ENUM:
+      return "enum";
+    case H5T_ARRAY:
+      return "array";
+    case H5T_VLEN:
+      return "variable-length";
+    case H5T_OPAQUE:
+      return "opaque";
+    case H5T_REFERENCE:
+      return "reference";
+    case H5T_BITFIELD:
+      return "bitfield";
+    case H5T_TIME:
+      return "time";
+    default:
+      return "unknown";
+  }
+}
+
+std::string filter_text(H5Z_filter_t id, const unsigned* cd, std::size_t ncd) {
+  switch (id) {
+    case H5Z_FILTER_DEFLATE:
+      return ncd > 0 ? fmt::format("deflate({})", cd[0]) : "deflate";
+    case H5Z_FILTER_SHUFFLE:
+      return "shuffle";
+    case H5Z_FILTER_FLETCHER32:
+      return "fletcher32";
+    case H5Z_FILTER_SZIP:
+      return "szip";
+    case H5Z_FILTER_NBIT:
+      return "nbit";
+    case H5Z_FILTER_SCALEOFFSET:
+      return "scaleoffset";
+    default:
+      return fmt::format("filter {}", id);
+  }
+}
+
+}  // namespace
+
+dataset_info describe(hid_t d, const std::string& path) {
+  dataset_info info;
+  info.path = path;
+  const datatype type(WEFT_H5_CHECK(H5Dget_type(d)));
+  info.type_class = H5Tget_class(type.native_handle());
+  info.type_size = H5Tget_size(type.native_handle());
+  info.is_signed = info.type_class == H5T_FLOAT || (info.type_class == H5T_INTEGER &&
+                                                    H5Tget_sign(type.native_handle()) == H5T_SGN_2);
+  info.big_endian = (info.type_class == H5T_INTEGER || info.type_class == H5T_FLOAT) &&
+                    H5Tget_order(type.native_handle()) == H5T_ORDER_BE;
+  info.type_text = type_text(type.native_handle());
+  const dataspace space(WEFT_H5_CHECK(H5Dget_space(d)));
+  const int rank = WEFT_H5_CHECK(H5Sget_simple_extent_ndims(space.native_handle()));
+  if (rank > 0) {
+    std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+    WEFT_H5_CHECK(H5Sget_simple_extent_dims(space.native_handle(), dims.data(), nullptr));
+    info.shape.assign(dims.begin(), dims.end());
+  } else if (H5Sget_simple_extent_type(space.native_handle()) == H5S_NULL) {
+    info.shape = {0};
+  }
+  const property_list dcpl(WEFT_H5_CHECK(H5Dget_create_plist(d)));
+  if (H5Pget_layout(dcpl.native_handle()) == H5D_CHUNKED && rank > 0) {
+    std::vector<hsize_t> chunk(static_cast<std::size_t>(rank));
+    WEFT_H5_CHECK(H5Pget_chunk(dcpl.native_handle(), rank, chunk.data()));
+    info.chunk.assign(chunk.begin(), chunk.end());
+  }
+  const int nfilters = H5Pget_nfilters(dcpl.native_handle());
+  for (int i = 0; i < nfilters; ++i) {
+    unsigned flags = 0, cd[8] = {}, config = 0;
+    std::size_t ncd = 8;
+    char name[64] = {};
+    const H5Z_filter_t id = H5Pget_filter2(dcpl.native_handle(), static_cast<unsigned>(i), &flags,
+                                           &ncd, cd, sizeof(name), name, &config);
+    info.filters.push_back(filter_text(id, cd, std::min<std::size_t>(ncd, 8)));
+  }
+  return info;
+}
+
+namespace {
+
+// The innermost (most specific) message of HDF5's error stack.
+std::string innermost_error() {
+  const std::string stack = take_error_stack();
+  const auto pos = stack.rfind("; ");
+  return pos == std::string::npos ? stack : stack.substr(pos + 2);
+}
+
+}  // namespace
+
+dataset_info check_input(const dataset_ref& ref, int max_axes) {
+  quiet_hdf5();
+  const std::string name = ref.text();
+  auto fail = [&](const std::string& what) { throw input_error(name + ": " + what); };
+  std::error_code ec;
+  const auto status = fs::status(ref.file, ec);
+  if (!fs::exists(status)) fail("no such file");
+  if (fs::is_directory(status)) fail("'" + ref.file + "' is a folder, not an HDF5 file");
+  if (::access(ref.file.c_str(), R_OK) != 0) fail("the file is not readable");
+  const htri_t is_hdf5 = H5Fis_hdf5(ref.file.c_str());
+  if (is_hdf5 <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    fail("not an HDF5 file");
+  }
+  const hid_t fid = H5Fopen(ref.file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (fid < 0) fail("cannot open as HDF5 (truncated or damaged file?): " + innermost_error());
+  const file f(fid);
+  if (ref.path.empty()) fail("no dataset path given (use FILE:/dataset)");
+  // Walk the path one component at a time: H5Lexists fails on a missing parent.
+  std::size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = ref.path.find('/', pos + 1);
+    const std::string prefix = ref.path.substr(0, pos);
+    const htri_t exists = H5Lexists(f.native_handle(), prefix.c_str(), H5P_DEFAULT);
+    if (exists <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      fail(prefix == ref.path ? "no such dataset"
+                              : "no such dataset ('" + prefix + "' is missing)");
+    }
+    if (pos != std::string::npos) {
+      H5O_info_t oi{};
+      if (H5Oget_info_by_name2(f.native_handle(), prefix.c_str(), &oi, H5O_INFO_BASIC,
+                               H5P_DEFAULT) < 0 ||
+          oi.type != H5O_TYPE_GROUP) {
+        H5Eclear2(H5E_DEFAULT);
+        fail("no such dataset ('" + prefix + "' is not a group)");
+      }
+    }
+  }
+  H5O_info_t oi{};
+  if (H5Oget_info_by_name2(f.native_handle(), ref.path.c_str(), &oi, H5O_INFO_BASIC, H5P_DEFAULT) <
+      0) {
+    fail("cannot read the object: " + innermost_error());
+  }
+  if (oi.type == H5O_TYPE_GROUP) fail("is a group, not a dataset");
+  if (oi.type != H5O_TYPE_DATASET) fail("is not a dataset");
+  const hid_t did = H5Dopen2(f.native_handle(), ref.path.c_str(), H5P_DEFAULT);
+  if (did < 0) fail("cannot open the dataset: " + innermost_error());
+  const dataset d(did);
+  dataset_info info;
+  try {
+    info = describe(d.native_handle(), ref.path);
+  } catch (const hdf5_error& e) {
+    fail(std::string("cannot read the dataset's description: ") + e.what());
+  }
+  if (!info.numeric()) {
+    fail("has type " + info.type_text + "; weft reads integer and floating-point datasets");
+  }
+  if (info.type_size > 8) fail("has " + info.type_text + " elements; the limit is 64 bits");
+  if (info.shape.empty())
+    fail("is a scalar; weft reads arrays of 1 to " + std::to_string(max_axes) + " axes");
+  if (info.size() == 0) fail("is empty (shape " + info.shape_text() + ")");
+  if (static_cast<int>(info.shape.size()) > max_axes) {
+    fail("has " + std::to_string(info.shape.size()) + " axes; weft reads 1 to " +
+         std::to_string(max_axes));
+  }
+  if (info.chunk.empty()) {
+    // Contiguous data must lie inside the file (a damaged header can claim any size).
+    const haddr_t offset = H5Dget_offset(d.native_handle());
+    H5Eclear2(H5E_DEFAULT);
+    const auto file_size = fs::file_size(ref.file, ec);
+    const auto bytes = static_cast<std::uintmax_t>(info.size()) * info.type_size;
+    if (offset != HADDR_UNDEF && !ec && offset + bytes > file_size) {
+      fail(
+          fmt::format("is truncated: its {} bytes of data extend past the end of the file", bytes));
+    }
+  }
+  return info;
+}
+
+input open_input(const comm_ref& c, const dataset_ref& ref, int max_axes) {
+  bool ok = true;
+  std::string message;
+  if (c.rank() == 0) {
+    try {
+      (void)check_input(ref, max_axes);
+    } catch (const std::exception& e) {
+      ok = false;
+      message = e.what();
+    }
+  }
+  // The message already names the file and dataset: no "rank 0:" prefix.
+  const auto a = agree(c, ok, message);
+  if (!a.ok) throw input_error(a.message, true);
+  input in;
+  try {
+    in.f = open_file(c, ref.file);
+    in.d = dataset(WEFT_H5_CHECK(H5Dopen2(in.f.native_handle(), ref.path.c_str(), H5P_DEFAULT)));
+    in.info = describe(in.d.native_handle(), ref.path);
+  } catch (const std::exception& e) {
+    ok = false;
+    message = ref.text() + ": " + e.what();
+  }
+  const auto b = agree(c, ok, message);
+  if (!b.ok) throw input_error(b.message, true);
+  return in;
+}
+
+dataset create_dataset(hid_t where, const std::string& path, element_type type,
+                       const extents& shape, const dataset_options& options) {
+  return create_dataset(where, path, file_type(type), shape, options);
+}
+
+dataset create_dataset(hid_t where, const std::string& path, hid_t ftype, const extents& shape,
+                       const dataset_options& options) {
+  quiet_hdf5();
+  if (shape.empty()) throw usage_error("a dataset needs at least one axis");
+  if (options.compress < 0 || options.compress > 9) {
+    throw usage_error("compression level " + std::to_string(options.compress) +
+                      ": expected 0 (none) to 9");
+  }
+  if (!options.chunk.empty() && options.chunk.size() != shape.size()) {
+    throw usage_error(fmt::format("the chunk shape has {} axes, the dataset {}",
+                                  options.chunk.size(), shape.size()));
+  }
+  std::vector<hsize_t> dims(shape.begin(), shape.end());
+  const dataspace space(
+      WEFT_H5_CHECK(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr)));
+  const property_list lcpl(WEFT_H5_CHECK(H5Pcreate(H5P_LINK_CREATE)));
+  WEFT_H5_CHECK(H5Pset_create_intermediate_group(lcpl.native_handle(), 1));
+  const property_list dcpl(WEFT_H5_CHECK(H5Pcreate(H5P_DATASET_CREATE)));
+  WEFT_H5_CHECK(H5Pset_fill_time(dcpl.native_handle(), H5D_FILL_TIME_NEVER));
+  extents chunk = options.chunk;
+  if (chunk.empty() && options.compress > 0) {
+    // About 1 MiB per chunk: whole rows of the trailing axes, as many leading rows as fit.
+    const std::size_t elem = H5Tget_size(ftype);
+    index_t row = static_cast<index_t>(elem);
+    for (std::size_t d = 1; d < shape.size(); ++d) row *= shape[d];
+    chunk = shape;
+    chunk[0] = std::max<index_t>(1, (index_t{1} << 20) / std::max<index_t>(row, 1));
+    if (row > (index_t{1} << 20)) {
+      for (std::size_t d = 1; d < shape.size(); ++d) chunk[d] = std::min<index_t>(shape[d], 256);
+    }
+  }
+  if (!chunk.empty()) {
+    std::vector<hsize_t> c(chunk.size());
+    for (std::size_t d = 0; d < chunk.size(); ++d) {
+      if (chunk[d] < 1) throw usage_error("chunk sizes must be positive");
+      c[d] = static_cast<hsize_t>(std::min(chunk[d], std::max<index_t>(shape[d], 1)));
+    }
+    WEFT_H5_CHECK(H5Pset_chunk(dcpl.native_handle(), static_cast<int>(c.size()), c.data()));
+    if (options.compress > 0) {
+      WEFT_H5_CHECK(H5Pset_shuffle(dcpl.native_handle()));
+      WEFT_H5_CHECK(H5Pset_deflate(dcpl.native_handle(), static_cast<unsigned>(options.compress)));
+    }
+  }
+  return dataset(
+      WEFT_H5_CHECK(H5Dcreate2(where, path.c_str(), ftype, space.native_handle(),
+                               lcpl.native_handle(), dcpl.native_handle(), H5P_DEFAULT)));
+}
+
+}  // namespace weft::io

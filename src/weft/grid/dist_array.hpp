@@ -1,0 +1,176 @@
+// dist_array<T, N>: one rank's block of a distributed N-d array, with an optional halo.
+//
+// Local block layout (this is the contract halo exchange and weft::io build on):
+//   - The block owned by this rank has interior_shape() = decomposition().local_shape()
+//     elements per axis, starting at global index decomposition().local_start().
+//   - Storage is one contiguous row-major (C order, last axis fastest) buffer of
+//     padded_shape()[d] = interior_shape()[d] + 2 * halo() elements per axis: a halo of
+//     the same width surrounds the interior on every side of every axis, corners included.
+//   - Local index i (per axis -halo() <= i[d] < interior_shape()[d] + halo()) lives at
+//     storage()[offset(i)], offset(i) = sum over d of (i[d] + halo()) * strides()[d],
+//     with strides()[N-1] = 1 and strides()[d] = strides()[d+1] * padded_shape()[d+1].
+//     Local index 0 is the first interior element; negative indices are halo.
+//   - A rank whose block is empty (more ranks than rows) has no storage at all:
+//     padded_shape() is all zeros and storage() is empty.
+// Storage is zero-filled by an OpenMP static loop over the outermost axis (first touch),
+// so pages land near the threads that later use the same schedule. Move-only: copying a
+// block is never silent. Nothing here communicates; halo cells are filled by a halo
+// exchange (not by this class).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "weft/core/error.hpp"
+#include "weft/grid/decomposition.hpp"
+
+namespace weft {
+
+template <class T, std::size_t N>
+class dist_array {
+  static_assert(N >= 1 && N <= 3, "dist_array supports 1 to 3 axes");
+
+ public:
+  using value_type = T;
+  using index = std::array<index_t, N>;
+  static constexpr std::size_t rank = N;
+
+  // Throws usage_error when the decomposition does not have N axes or halo < 0.
+  explicit dist_array(weft::decomposition decomp, index_t halo = 0)
+      : decomp_(std::move(decomp)), halo_(halo) {
+    if (decomp_.ndims() != static_cast<int>(N)) {
+      throw usage_error("a " + std::to_string(N) + "-d dist_array needs a " + std::to_string(N) +
+                        "-d decomposition, not " + std::to_string(decomp_.ndims()) + "-d");
+    }
+    if (halo < 0) throw usage_error("negative halo width");
+    const bool empty = decomp_.local_size() == 0;
+    for (std::size_t d = 0; d < N; ++d) {
+      interior_[d] = decomp_.local_shape()[d];
+      padded_[d] = empty ? 0 : interior_[d] + 2 * halo_;
+    }
+    strides_[N - 1] = 1;
+    for (std::size_t d = N - 1; d > 0; --d) strides_[d - 1] = strides_[d] * padded_[d];
+    size_ = strides_[0] * padded_[0];
+    data_ = std::make_unique_for_overwrite<T[]>(static_cast<std::size_t>(size_));
+    T* p = data_.get();
+    const index_t outer = padded_[0];
+    const index_t slice = strides_[0];
+#pragma omp parallel for schedule(static) default(none) shared(p, outer, slice)
+    for (index_t i = 0; i < outer; ++i) {
+      for (index_t j = 0; j < slice; ++j) p[i * slice + j] = T{};
+    }
+  }
+  dist_array(const dist_array&) = delete;
+  dist_array& operator=(const dist_array&) = delete;
+  dist_array(dist_array&&) noexcept = default;
+  dist_array& operator=(dist_array&&) noexcept = default;
+  ~dist_array() = default;
+
+  [[nodiscard]] const weft::decomposition& decomposition() const noexcept {
+    return decomp_;
+  }
+  [[nodiscard]] index_t halo() const noexcept {
+    return halo_;
+  }
+  [[nodiscard]] const index& interior_shape() const noexcept {
+    return interior_;
+  }
+  [[nodiscard]] const index& padded_shape() const noexcept {
+    return padded_;
+  }
+  [[nodiscard]] const index& strides() const noexcept {
+    return strides_;
+  }
+  [[nodiscard]] index_t interior_size() const noexcept {
+    return decomp_.local_size();
+  }
+  [[nodiscard]] bool empty() const noexcept {
+    return interior_size() == 0;
+  }
+
+  [[nodiscard]] std::span<T> storage() noexcept {
+    return {data_.get(), static_cast<std::size_t>(size_)};
+  }
+  [[nodiscard]] std::span<const T> storage() const noexcept {
+    return {data_.get(), static_cast<std::size_t>(size_)};
+  }
+
+  [[nodiscard]] index_t offset(const index& local) const noexcept {
+    index_t o = 0;
+    for (std::size_t d = 0; d < N; ++d) o += (local[d] + halo_) * strides_[d];
+    return o;
+  }
+  // Element at a local index (halo included, no range check).
+  T& local(const index& i) noexcept {
+    return data_[static_cast<std::size_t>(offset(i))];
+  }
+  const T& local(const index& i) const noexcept {
+    return data_[static_cast<std::size_t>(offset(i))];
+  }
+  template <class... I>
+  requires(sizeof...(I) == N) T& operator()(I... i) noexcept {
+    return local(index{static_cast<index_t>(i)...});
+  }
+  template <class... I>
+  requires(sizeof...(I) == N) const T& operator()(I... i) const noexcept {
+    return local(index{static_cast<index_t>(i)...});
+  }
+  // Element at a global index that this rank owns or holds in its halo (no range check).
+  T& global(const index& g) noexcept {
+    return local(to_local(g));
+  }
+  const T& global(const index& g) const noexcept {
+    return local(to_local(g));
+  }
+  [[nodiscard]] index to_local(const index& g) const noexcept {
+    index l;
+    for (std::size_t d = 0; d < N; ++d) l[d] = g[d] - decomp_.local_start()[d];
+    return l;
+  }
+  [[nodiscard]] bool owns(const index& g) const noexcept {
+    for (std::size_t d = 0; d < N; ++d) {
+      const index_t s = decomp_.local_start()[d];
+      if (g[d] < s || g[d] >= s + interior_[d]) return false;
+    }
+    return true;
+  }
+
+  // Sets every interior element to f(global index), in an OpenMP static loop over the
+  // outermost axis (f must be safe to call from several threads).
+  template <class F>
+  void fill(F f) {
+    const index_t outer = interior_[0];
+#pragma omp parallel for schedule(static) default(none) shared(f, outer)
+    for (index_t i = 0; i < outer; ++i) fill_row(f, i);
+  }
+
+ private:
+  template <class F>
+  void fill_row(F& f, index_t i) {
+    const auto& s = decomp_.local_start();
+    if constexpr (N == 1) {
+      local({i}) = f(index{s[0] + i});
+    } else if constexpr (N == 2) {
+      for (index_t j = 0; j < interior_[1]; ++j) local({i, j}) = f(index{s[0] + i, s[1] + j});
+    } else {
+      for (index_t j = 0; j < interior_[1]; ++j) {
+        for (index_t k = 0; k < interior_[2]; ++k) {
+          local({i, j, k}) = f(index{s[0] + i, s[1] + j, s[2] + k});
+        }
+      }
+    }
+  }
+
+  weft::decomposition decomp_;
+  index_t halo_;
+  index interior_{};
+  index padded_{};
+  index strides_{};
+  index_t size_ = 0;
+  std::unique_ptr<T[]> data_;
+};
+
+}  // namespace weft

@@ -1,0 +1,110 @@
+// HDF5 datasets: the element types weft writes, describing a dataset, opening an input
+// dataset with every check a reader of untrusted files needs, and creating datasets.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "weft/core/comm.hpp"
+#include "weft/grid/decomposition.hpp"
+#include "weft/io/file.hpp"
+#include "weft/io/hdf5.hpp"
+
+namespace weft::io {
+
+// The element types weft writes (read: any HDF5 integer or float type, converted).
+enum class element_type { f32, f64, i32, i64, u8 };
+
+// "f32", "f64", "i32", "i64", "u8"; throws usage_error naming `option` otherwise.
+[[nodiscard]] element_type parse_element_type(const std::string& text, const std::string& option);
+[[nodiscard]] std::string to_string(element_type t);
+// The little-endian file type, and the native memory type, of an element type.
+[[nodiscard]] hid_t file_type(element_type t);
+[[nodiscard]] hid_t memory_type(element_type t);
+
+// The predefined native HDF5 type of an arithmetic C++ type (not to be closed).
+template <class T>
+hid_t native_type() {
+  using U = std::remove_cv_t<T>;
+  if constexpr (std::is_same_v<U, float>)
+    return H5T_NATIVE_FLOAT;
+  else if constexpr (std::is_same_v<U, double>)
+    return H5T_NATIVE_DOUBLE;
+  else if constexpr (std::is_same_v<U, std::int8_t>)
+    return H5T_NATIVE_INT8;
+  else if constexpr (std::is_same_v<U, std::uint8_t>)
+    return H5T_NATIVE_UINT8;
+  else if constexpr (std::is_same_v<U, std::int16_t>)
+    return H5T_NATIVE_INT16;
+  else if constexpr (std::is_same_v<U, std::uint16_t>)
+    return H5T_NATIVE_UINT16;
+  else if constexpr (std::is_same_v<U, std::int32_t>)
+    return H5T_NATIVE_INT32;
+  else if constexpr (std::is_same_v<U, std::uint32_t>)
+    return H5T_NATIVE_UINT32;
+  else if constexpr (std::is_same_v<U, std::int64_t>)
+    return H5T_NATIVE_INT64;
+  else if constexpr (std::is_same_v<U, std::uint64_t>)
+    return H5T_NATIVE_UINT64;
+  else
+    static_assert(sizeof(U) == 0, "no HDF5 native type for this C++ type");
+}
+
+// What a dataset is: shape, element type, storage.
+struct dataset_info {
+  std::string path;
+  extents shape;
+  H5T_class_t type_class = H5T_NO_CLASS;
+  std::size_t type_size = 0;
+  bool is_signed = false;
+  bool big_endian = false;
+  std::string type_text;             // "float64", "int16 big-endian", "string", "compound", ...
+  extents chunk;                     // empty when not chunked
+  std::vector<std::string> filters;  // "deflate(4)", "shuffle", ...
+  [[nodiscard]] bool numeric() const noexcept {
+    return type_class == H5T_INTEGER || type_class == H5T_FLOAT;
+  }
+  [[nodiscard]] index_t size() const noexcept;
+  [[nodiscard]] std::string shape_text() const;  // "8192x8192", "scalar"
+};
+
+// Local: describes an open dataset (metadata reads only).
+[[nodiscard]] dataset_info describe(hid_t dataset, const std::string& path);
+
+// Local: checks, with the default (POSIX) driver, that ref names a readable numeric
+// dataset of 1 to max_axes axes, and describes it. Throws input_error with one line
+// naming FILE:/path for: a missing file, a folder, a file that is not HDF5, a truncated
+// or damaged file, a missing path, a group (or other object) instead of a dataset, a
+// type that is not integer or float (string, compound, ...), a scalar or empty dataset,
+// too many axes, or contiguous data that extends past the end of the file.
+[[nodiscard]] dataset_info check_input(const dataset_ref& ref, int max_axes = 3);
+
+// An input dataset opened over a communicator. Members close in reverse order.
+struct input {
+  file f;
+  dataset d;
+  dataset_info info;
+};
+
+// Collective over c: rank 0 runs check_input; when it fails every rank throws the same
+// input_error (exit 3) so every rank exits cleanly; otherwise every rank opens the file
+// with MPI-IO and the dataset.
+[[nodiscard]] input open_input(const comm_ref& c, const dataset_ref& ref, int max_axes = 3);
+
+struct dataset_options {
+  extents chunk;     // empty: contiguous (chunked anyway when compressing)
+  int compress = 0;  // gzip level 0-9; 0: none
+};
+
+// Collective over the file's communicator: creates a dataset of `shape` (and its missing
+// parent groups). Chunk sizes are clamped to the shape; compressing without a chunk shape
+// picks chunks of about 1 MiB. Space is allocated without fill values: write every
+// element. Throws usage_error for a bad chunk shape or level, hdf5_error otherwise.
+[[nodiscard]] dataset create_dataset(hid_t where, const std::string& path, element_type type,
+                                     const extents& shape, const dataset_options& options = {});
+[[nodiscard]] dataset create_dataset(hid_t where, const std::string& path, hid_t file_type,
+                                     const extents& shape, const dataset_options& options = {});
+
+}  // namespace weft::io

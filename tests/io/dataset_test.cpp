@@ -1,0 +1,121 @@
+#include "weft/io/dataset.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "io_support.hpp"
+#include "weft/core/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using namespace weft::io;
+using weft::testing::world;
+
+// Files of every kind a reader meets, written by rank 0 with the serial driver.
+class dataset_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (world().rank() == 0) make_fixtures();
+    world().barrier();
+  }
+
+  void make_fixtures() const {
+    quiet_hdf5();
+    const file f(WEFT_H5_CHECK(
+        H5Fcreate((dir_ / "mixed.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)));
+    const hid_t fid = f.native_handle();
+    const group g(WEFT_H5_CHECK(H5Gcreate2(fid, "/group", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
+    auto make = [&](const char* name, hid_t type, std::vector<hsize_t> dims) {
+      const dataspace s(WEFT_H5_CHECK(
+          dims.empty() ? H5Screate(H5S_SCALAR)
+                       : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr)));
+      return dataset(WEFT_H5_CHECK(
+          H5Dcreate2(fid, name, type, s.native_handle(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
+    };
+    {
+      const auto d = make("/group/values", H5T_IEEE_F64BE, {4, 3});
+      const std::vector<double> v(12, 1.5);
+      WEFT_H5_CHECK(
+          H5Dwrite(d.native_handle(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()));
+    }
+    const datatype str(WEFT_H5_CHECK(H5Tcopy(H5T_C_S1)));
+    WEFT_H5_CHECK(H5Tset_size(str.native_handle(), 8));
+    (void)make("/text", str.native_handle(), {3});
+    const datatype pair(WEFT_H5_CHECK(H5Tcreate(H5T_COMPOUND, 16)));
+    WEFT_H5_CHECK(H5Tinsert(pair.native_handle(), "a", 0, H5T_NATIVE_DOUBLE));
+    WEFT_H5_CHECK(H5Tinsert(pair.native_handle(), "b", 8, H5T_NATIVE_DOUBLE));
+    (void)make("/pairs", pair.native_handle(), {3});
+    (void)make("/scalar", H5T_NATIVE_DOUBLE, {});
+    (void)make("/empty", H5T_NATIVE_DOUBLE, {0, 4});
+    (void)make("/four_d", H5T_NATIVE_DOUBLE, {2, 2, 2, 2});
+    std::ofstream(dir_ / "text.h5") << "this is not HDF5\n";
+  }
+
+  void truncate_copy() const {
+    if (world().rank() == 0) {
+      fs::copy_file(dir_ / "mixed.h5", dir_ / "cut.h5");
+      fs::resize_file(dir_ / "cut.h5", fs::file_size(dir_ / "cut.h5") / 2);
+    }
+    world().barrier();
+  }
+
+  // open_input must fail alike on every rank with one line naming file and dataset.
+  void expect_input_error(const std::string& file, const std::string& path,
+                          const std::string& reason) const {
+    const dataset_ref ref{(dir_ / file).string(), path};
+    try {
+      (void)open_input(world(), ref);
+      ADD_FAILURE() << "opened " << ref.text();
+    } catch (const weft::input_error& e) {
+      const std::string what = e.what();
+      EXPECT_TRUE(e.collective());
+      EXPECT_EQ(e.code(), weft::exit_code::bad_input);
+      EXPECT_EQ(what.rfind(ref.text() + ": ", 0), 0u) << what;
+      EXPECT_NE(what.find(reason), std::string::npos) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    }
+  }
+
+  weft::testing::scratch_dir dir_;
+};
+
+TEST_F(dataset_test, a_numeric_dataset_opens_on_every_rank_and_is_described) {
+  const auto in = open_input(world(), {(dir_ / "mixed.h5").string(), "/group/values"});
+  EXPECT_EQ(in.info.shape, (weft::extents{4, 3}));
+  EXPECT_EQ(in.info.type_class, H5T_FLOAT);
+  EXPECT_TRUE(in.info.big_endian);
+  EXPECT_EQ(in.info.type_text, "float64 big-endian");
+  EXPECT_TRUE(in.info.chunk.empty());
+}
+
+TEST_F(dataset_test, each_kind_of_bad_input_is_one_clear_collective_error) {
+  expect_input_error("missing.h5", "/x", "no such file");
+  expect_input_error("text.h5", "/x", "not an HDF5 file");
+  expect_input_error("mixed.h5", "/nope", "no such dataset");
+  expect_input_error("mixed.h5", "/nope/deeper", "'/nope' is missing");
+  expect_input_error("mixed.h5", "/group", "is a group, not a dataset");
+  expect_input_error("mixed.h5", "/text", "has type string");
+  expect_input_error("mixed.h5", "/pairs", "has type compound");
+  expect_input_error("mixed.h5", "/scalar", "is a scalar");
+  expect_input_error("mixed.h5", "/empty", "is empty");
+  expect_input_error("mixed.h5", "/four_d", "has 4 axes");
+  expect_input_error("", "/x", "is a folder");
+}
+
+TEST_F(dataset_test, a_truncated_file_is_reported_as_damaged) {
+  truncate_copy();
+  expect_input_error("cut.h5", "/group/values", "truncated");
+}
+
+TEST_F(dataset_test, element_type_names_round_trip_and_bad_names_are_usage_errors) {
+  for (const char* n : {"f32", "f64", "i32", "i64", "u8"}) {
+    EXPECT_EQ(to_string(parse_element_type(n, "--dtype")), n);
+  }
+  EXPECT_THROW((void)parse_element_type("f16", "--dtype"), weft::usage_error);
+}
+
+}  // namespace

@@ -1,0 +1,104 @@
+#include "weft/par/rng.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "test_support.hpp"
+
+namespace {
+
+using weft::counter_rng;
+
+TEST(counter_rng, philox_matches_the_random123_known_answers) {
+  // kat_vectors of Random123 1.09 for philox4x32-10.
+  EXPECT_EQ(counter_rng::philox({0, 0, 0, 0}, {0, 0}),
+            (counter_rng::block{0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u}));
+  EXPECT_EQ(counter_rng::philox({0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu},
+                                {0xffffffffu, 0xffffffffu}),
+            (counter_rng::block{0x408f276du, 0x41c83b0eu, 0xa20bc7c6u, 0x6d5451fdu}));
+  EXPECT_EQ(counter_rng::philox({0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u},
+                                {0xa4093822u, 0x299f31d0u}),
+            (counter_rng::block{0xd16cfe09u, 0x94fdccebu, 0x5001e420u, 0x24126ea1u}));
+}
+
+TEST(counter_rng, is_a_standard_uniform_random_bit_generator) {
+  static_assert(std::uniform_random_bit_generator<counter_rng>);
+  counter_rng g(7);
+  std::uniform_int_distribution<int> die(1, 6);
+  std::set<int> seen;
+  for (int i = 0; i < 200; ++i) seen.insert(die(g));
+  EXPECT_EQ(seen.size(), 6u);
+}
+
+TEST(counter_rng, the_stream_object_draws_the_same_values_as_keyed_access) {
+  counter_rng g(42, 3);
+  for (std::uint64_t i = 0; i < 10; ++i) EXPECT_EQ(g.uniform(), counter_rng::uniform(42, i, 3));
+  g.discard(5);
+  EXPECT_EQ(g.position(), 15u);
+  EXPECT_EQ(g(), counter_rng::bits(42, 15, 3));
+  EXPECT_EQ(g.normal(), counter_rng::normal(42, 16, 3));
+}
+
+TEST(counter_rng, seeds_and_streams_give_different_values) {
+  EXPECT_NE(counter_rng::bits(1, 0), counter_rng::bits(2, 0));
+  EXPECT_NE(counter_rng::bits(1, 0, 0), counter_rng::bits(1, 0, 1));
+  EXPECT_NE(counter_rng::bits(1, 0), counter_rng::bits(1, 1));
+  EXPECT_NE(counter_rng::bits(1, std::uint64_t{1} << 32), counter_rng::bits(1, 0));
+}
+
+TEST(counter_rng, uniform_values_lie_in_the_unit_interval_with_the_right_moments) {
+  const int n = 200000;
+  double sum = 0, sum2 = 0, lo = 1, hi = 0;
+  for (int i = 0; i < n; ++i) {
+    const double u = counter_rng::uniform(11, static_cast<std::uint64_t>(i));
+    sum += u;
+    sum2 += u * u;
+    lo = std::min(lo, u);
+    hi = std::max(hi, u);
+  }
+  EXPECT_GE(lo, 0.0);
+  EXPECT_LT(hi, 1.0);
+  const double mean = sum / n;
+  const double var = sum2 / n - mean * mean;
+  // Standard error of the mean is sqrt(1/12/n) ~ 6.5e-4: allow 6 of them.
+  EXPECT_NEAR(mean, 0.5, 4e-3);
+  EXPECT_NEAR(var, 1.0 / 12.0, 2e-3);
+}
+
+TEST(counter_rng, normal_values_have_mean_zero_and_variance_one) {
+  const int n = 200000;
+  double sum = 0, sum2 = 0;
+  int beyond3 = 0;
+  for (int i = 0; i < n; ++i) {
+    const double z = counter_rng::normal(5, static_cast<std::uint64_t>(i));
+    ASSERT_TRUE(std::isfinite(z));
+    sum += z;
+    sum2 += z * z;
+    beyond3 += std::abs(z) > 3 ? 1 : 0;
+  }
+  EXPECT_NEAR(sum / n, 0.0, 0.015);
+  EXPECT_NEAR(sum2 / n, 1.0, 0.02);
+  // P(|z| > 3) = 0.0027: expect about 540.
+  EXPECT_GT(beyond3, 400);
+  EXPECT_LT(beyond3, 700);
+}
+
+TEST(counter_rng, blocks_drawn_on_each_rank_join_into_the_serial_sequence) {
+  const auto world = weft::testing::world();
+  const std::uint64_t n = 1000;
+  const auto p = static_cast<std::uint64_t>(world.size());
+  const auto r = static_cast<std::uint64_t>(world.rank());
+  const std::uint64_t begin = r * n / p, end = (r + 1) * n / p;
+  std::vector<double> mine;
+  for (std::uint64_t i = begin; i < end; ++i) mine.push_back(counter_rng::uniform(9, i));
+  const auto all = world.allgatherv(std::span<const double>(mine));
+  ASSERT_EQ(all.size(), n);
+  counter_rng serial(9);
+  for (std::uint64_t i = 0; i < n; ++i) EXPECT_EQ(all[i], serial.uniform()) << "index " << i;
+}
+
+}  // namespace
