@@ -7,5 +7,7 @@ namespace weft::kernels {
 
 kernel make_nstream();
 kernel make_pingpong();
+kernel make_montecarlo();
+kernel make_taskfarm();
 
 }  // namespace weft::kernels

@@ -1,0 +1,78 @@
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "kernel_support.hpp"
+#include "weft/par/rng.hpp"
+
+namespace {
+
+// The estimate a single thread computes sample by sample in task order: the kernel must
+// reproduce these bits at every rank x thread layout.
+double serial_pi(std::uint64_t samples, std::uint64_t block, std::uint64_t seed) {
+  double total = 0;
+  for (std::uint64_t first = 0; first < samples; first += block) {
+    double sum = 0;
+    for (std::uint64_t s = first; s < std::min(samples, first + block); ++s) {
+      const auto b = weft::counter_rng::draw(seed, s);
+      const double x = static_cast<double>(((std::uint64_t{b[1]} << 32) | b[0]) >> 11) * 0x1.0p-53;
+      const double y = static_cast<double>(((std::uint64_t{b[3]} << 32) | b[2]) >> 11) * 0x1.0p-53;
+      sum += x * x + y * y < 1.0 ? 4.0 : 0.0;
+    }
+    total = total + sum;
+  }
+  return total / static_cast<double>(samples);
+}
+
+TEST(montecarlo, estimates_pi_within_five_standard_errors) {
+  const auto rec = weft::testing::run_kernel("montecarlo", {{"samples", 400000}, {"block", 4096}});
+  EXPECT_TRUE(rec.check.passed) << rec.check.detail;
+  const auto* est = rec.find_metric("estimate");
+  const auto* se = rec.find_metric("standard_error");
+  ASSERT_NE(est, nullptr);
+  ASSERT_NE(se, nullptr);
+  EXPECT_NEAR(est->value, 3.14159265358979, 5 * se->value);
+  EXPECT_GT(se->value, 0);
+  EXPECT_GT(rec.find_metric("samples_per_second")->value, 0);
+}
+
+TEST(montecarlo, the_estimate_has_the_same_bits_as_a_serial_loop_at_any_layout) {
+  const std::uint64_t samples = 300007, block = 1000, seed = 99;
+  const auto rec = weft::testing::run_kernel(
+      "montecarlo", {{"samples", samples}, {"block", block}, {"seed", seed}});
+  const double expected = serial_pi(samples, block, seed);
+  EXPECT_EQ(rec.extra["estimate_bits"].get<std::string>(),
+            fmt::format("{:016x}", std::bit_cast<std::uint64_t>(expected)));
+  EXPECT_EQ(rec.find_metric("estimate")->value, expected);
+}
+
+TEST(montecarlo, every_built_in_integrand_validates) {
+  for (const std::string name : {"pi", "sine", "gaussian", "ball"}) {
+    const auto rec = weft::testing::run_kernel(
+        "montecarlo", {{"samples", 200000}, {"block", 5000}, {"integrand", name}});
+    EXPECT_TRUE(rec.check.passed) << name << ": " << rec.check.detail;
+    EXPECT_NE(rec.check.detail.find(name), std::string::npos) << rec.check.detail;
+  }
+}
+
+TEST(montecarlo, a_different_seed_gives_a_different_estimate) {
+  const auto a = weft::testing::run_kernel("montecarlo", {{"samples", 10000}, {"seed", 1}});
+  const auto b = weft::testing::run_kernel("montecarlo", {{"samples", 10000}, {"seed", 2}});
+  EXPECT_NE(a.find_metric("estimate")->value, b.find_metric("estimate")->value);
+}
+
+TEST(montecarlo, an_unknown_integrand_is_a_usage_error_on_every_rank) {
+  try {
+    weft::testing::run_kernel("montecarlo", {{"samples", 100}, {"integrand", "nosuch"}});
+    FAIL() << "expected usage_error";
+  } catch (const weft::usage_error& e) {
+    EXPECT_TRUE(e.collective());
+  }
+}
+
+}  // namespace
