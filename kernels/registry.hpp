@@ -7,6 +7,8 @@ namespace weft::kernels {
 
 kernel make_nstream();
 kernel make_pingpong();
+kernel make_stencil();
+kernel make_transpose();
 kernel make_montecarlo();
 kernel make_taskfarm();
 
