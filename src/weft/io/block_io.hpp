@@ -62,13 +62,13 @@ selection block_selection(const dist_array<T, N>& a, const extents& origin) {
 template <class T>
 io_mode read_box(const dataset& d, const box& b, std::span<T> out) {
   return detail::transfer(d.native_handle(), native_type<T>(), out.data(),
-                          {b.count, extents(b.count.size(), 0), b.count, b.start}, false);
+                          {b.count, extents(b.count.size(), 0), b.count, b.start, {}, {}}, false);
 }
 // Writes `in` (row-major, b.size() elements) into the box `b` of the dataset.
 template <class T>
 io_mode write_box(const dataset& d, const box& b, std::span<const T> in) {
   return detail::transfer(d.native_handle(), native_type<T>(), const_cast<T*>(in.data()),
-                          {b.count, extents(b.count.size(), 0), b.count, b.start}, true);
+                          {b.count, extents(b.count.size(), 0), b.count, b.start, {}, {}}, true);
 }
 
 // Reads the interior of each rank's block of `a` from the dataset; the array's global
