@@ -189,6 +189,10 @@ record run_taskfarm(const context& ctx) {
   rec.extra["workers"] = workers;
   rec.extra["total_work_seconds"] = work;
   rec.extra["dynamic_worker_busy"] = dyn.worker_busy;
+  // Where the dynamic pool ran the tasks (rank 0 takes its own chunks without messages).
+  const auto& mine = pool.stats().thread_tasks;
+  rec.extra["dynamic_worker_tasks"] =
+      world.allgatherv(std::span<const std::uint64_t>(mine.data(), mine.size()));
   if (!skip_static) rec.extra["static_worker_busy"] = sta.worker_busy;
 
   rec.check.passed = passed;
