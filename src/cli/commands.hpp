@@ -19,5 +19,7 @@ void add_info(CLI::App& app, action& chosen);
 void add_kernels(CLI::App& app, action& chosen);
 // `weft run KERNEL ...`: one subcommand per registered kernel.
 void add_run(CLI::App& app, action& chosen);
+// `weft data generate|info`: write and describe HDF5 datasets.
+void add_data(CLI::App& app, action& chosen);
 
 }  // namespace weft::cli

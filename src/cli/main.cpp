@@ -47,6 +47,7 @@ int parallel_main(int argc, char** argv) {
     weft::cli::add_info(app, chosen);
     weft::cli::add_kernels(app, chosen);
     weft::cli::add_run(app, chosen);
+    weft::cli::add_data(app, chosen);
     try {
       app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

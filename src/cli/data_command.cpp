@@ -1,0 +1,345 @@
+// `weft data generate` and `weft data info`.
+//
+// generate writes one dataset collectively, slab by slab along the first axis; every
+// value is a function of (seed, global index) only (weft::counter_rng), so the file is
+// the same for any rank count. info describes a file on rank 0 with the serial driver.
+#include <omp.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "weft/core/error.hpp"
+#include "weft/core/timer.hpp"
+#include "weft/grid/decomposition.hpp"
+#include "weft/io/block_io.hpp"
+#include "weft/io/dataset.hpp"
+#include "weft/io/file.hpp"
+#include "weft/par/rng.hpp"
+
+namespace weft::cli {
+
+namespace {
+
+void print(const std::string& text) {
+  [[maybe_unused]] const auto n = ::write(STDOUT_FILENO, text.data(), text.size());
+}
+
+struct generate_options {
+  std::string output;
+  std::string shape;
+  std::string dtype = "f64";
+  std::string pattern = "random";
+  std::uint64_t seed = 1;
+  std::string chunk;
+  int compress = 0;
+  double value = 1.0;
+  double slab_mib = 64;
+  bool force = false;
+};
+
+// The value of element `i` (global row-major index; `coords` its global coordinates).
+template <class T>
+T element(const generate_options& o, std::uint64_t i, const index_t* coords, const extents& shape) {
+  if (o.pattern == "constant") return static_cast<T>(o.value);
+  if (o.pattern == "gradient") {
+    if constexpr (std::is_floating_point_v<T>) {
+      double v = 0;
+      for (std::size_t d = 0; d < shape.size(); ++d) {
+        v += static_cast<double>(coords[d]) / static_cast<double>(shape[d]);
+      }
+      return static_cast<T>(v);
+    } else {
+      index_t v = 0;
+      for (std::size_t d = 0; d < shape.size(); ++d) v += coords[d];
+      return static_cast<T>(std::is_same_v<T, std::uint8_t> ? v % 256 : v);
+    }
+  }
+  if (o.pattern == "gaussian") {
+    const double z = counter_rng::normal(o.seed, i);
+    if constexpr (std::is_floating_point_v<T>) {
+      return static_cast<T>(z);
+    } else if constexpr (std::is_same_v<T, std::uint8_t>) {
+      return static_cast<T>(std::clamp(std::lround(128 + 32 * z), 0L, 255L));
+    } else {
+      return static_cast<T>(std::llround(1000 * z));
+    }
+  }
+  // random: uniform on [0, 1) for floats, [0, 1000000) for i32/i64, [0, 256) for u8.
+  if constexpr (std::is_floating_point_v<T>) {
+    return static_cast<T>(counter_rng::uniform(o.seed, i));
+  } else if constexpr (std::is_same_v<T, std::uint8_t>) {
+    return static_cast<T>(counter_rng::bits(o.seed, i) >> 56);
+  } else {
+    return static_cast<T>(counter_rng::bits(o.seed, i) % 1000000);
+  }
+}
+
+template <class T>
+double write_values(const comm_ref& world, const io::dataset& d, const generate_options& o,
+                    const extents& shape) {
+  index_t row = 1;
+  for (std::size_t k = 1; k < shape.size(); ++k) row *= shape[k];
+  const auto slab_bytes = static_cast<index_t>(o.slab_mib * 1024 * 1024);
+  const index_t rows_per_slab = std::max<index_t>(
+      1, slab_bytes / std::max<index_t>(1, row * static_cast<index_t>(sizeof(T))));
+  std::vector<T> buffer;
+  double io_seconds = 0;
+  for (index_t first = 0; first < shape[0]; first += rows_per_slab) {
+    const index_t rows = std::min(rows_per_slab, shape[0] - first);
+    box b;
+    b.start.assign(shape.size(), 0);
+    b.count = shape;
+    b.start[0] = first + block_start(rows, world.size(), world.rank());
+    b.count[0] = block_count(rows, world.size(), world.rank());
+    const index_t n = b.size();
+    buffer.resize(static_cast<std::size_t>(n));
+    T* out = buffer.data();
+    const index_t start0 = b.start[0];
+#pragma omp parallel for schedule(static) default(none) shared(out, n, row, start0, o, shape)
+    for (index_t k = 0; k < n; ++k) {
+      const index_t g = start0 * row + k;  // global row-major index
+      index_t coords[3] = {0, 0, 0};
+      index_t rest = g;
+      for (std::size_t a = shape.size(); a-- > 0;) {
+        coords[a] = rest % shape[a];
+        rest /= shape[a];
+      }
+      out[k] = element<T>(o, static_cast<std::uint64_t>(g), coords, shape);
+    }
+    const double t0 = now();
+    (void)io::write_box(d, b, std::span<const T>(buffer));
+    io_seconds += now() - t0;
+  }
+  return io_seconds;
+}
+
+int run_generate(const comm_ref& world, const generate_options& o) {
+  // Every rank parsed the same command line: these errors are collective.
+  io::dataset_ref ref;
+  extents shape, chunk;
+  io::element_type type{};
+  try {
+    ref = io::parse_dataset_ref(o.output, "--output");
+    shape = parse_extents(o.shape, "--shape");
+    if (!o.chunk.empty()) chunk = parse_extents(o.chunk, "--chunk");
+    type = io::parse_element_type(o.dtype, "--dtype");
+    if (!chunk.empty() && chunk.size() != shape.size()) {
+      throw usage_error("--chunk '" + o.chunk + "' has " + std::to_string(chunk.size()) +
+                        " axes but --shape '" + o.shape + "' has " + std::to_string(shape.size()));
+    }
+  } catch (const usage_error& e) {
+    throw usage_error(e.what(), true);
+  }
+  const json params = {{"output", o.output},     {"shape", o.shape}, {"dtype", o.dtype},
+                       {"pattern", o.pattern},   {"seed", o.seed},   {"chunk", o.chunk},
+                       {"compress", o.compress}, {"value", o.value}};
+  world.barrier();
+  const double start = now();
+  io::output_file out(world, ref.file, o.force, params);
+  double io_seconds = 0;
+  {
+    const auto d =
+        io::create_dataset(out.native_handle(), ref.path, type, shape, {chunk, o.compress});
+    io::write_attribute(d.native_handle(), "pattern", o.pattern);
+    io::write_attribute(d.native_handle(), "seed", static_cast<long long>(o.seed));
+    switch (type) {
+      case io::element_type::f32:
+        io_seconds = write_values<float>(world, d, o, shape);
+        break;
+      case io::element_type::f64:
+        io_seconds = write_values<double>(world, d, o, shape);
+        break;
+      case io::element_type::i32:
+        io_seconds = write_values<std::int32_t>(world, d, o, shape);
+        break;
+      case io::element_type::i64:
+        io_seconds = write_values<std::int64_t>(world, d, o, shape);
+        break;
+      case io::element_type::u8:
+        io_seconds = write_values<std::uint8_t>(world, d, o, shape);
+        break;
+    }
+  }
+  out.commit();
+  const double seconds = now() - start;
+  const double slowest_io = world.allreduce(io_seconds, op::max);
+  if (world.rank() == 0) {
+    index_t n = 1;
+    for (const index_t e : shape) n *= e;
+    const double bytes =
+        static_cast<double>(n) * static_cast<double>(H5Tget_size(io::file_type(type)));
+    print(
+        fmt::format("wrote {}: {} {} ({} pattern, seed {}), {:.1f} MiB in {:.3f} s ({:.2f} GB/s; "
+                    "writing {:.3f} s)\n",
+                    ref.text(), o.shape, o.dtype, o.pattern, o.seed, bytes / (1 << 20), seconds,
+                    bytes / seconds / 1e9, slowest_io));
+  }
+  return 0;
+}
+
+std::string describe_dataset(hid_t d, const std::string& path) {
+  const auto info = io::describe(d, path);
+  std::string line = fmt::format("{}  dataset {} {}", path, info.shape_text(), info.type_text);
+  if (!info.chunk.empty()) {
+    std::string c;
+    for (std::size_t k = 0; k < info.chunk.size(); ++k)
+      c += (k ? "x" : "") + std::to_string(info.chunk[k]);
+    line += ", chunks " + c;
+  } else {
+    line += ", contiguous";
+  }
+  if (!info.filters.empty()) {
+    line += ", filters";
+    for (const auto& f : info.filters) line += " " + f;
+  }
+  return line + "\n";
+}
+
+std::string attribute_lines(hid_t object) {
+  std::string out;
+  for (const auto& [name, value] : io::list_attributes(object)) {
+    std::string v = value;
+    if (v.size() > 200) v = v.substr(0, 197) + "...";
+    out += fmt::format("    @{} = {}\n", name, v);
+  }
+  return out;
+}
+
+herr_t visit(hid_t root, const char* name, const H5O_info_t* info, void* data) {
+  auto* out = static_cast<std::string*>(data);
+  if (std::string(name) == ".") return 0;
+  const std::string path = "/" + std::string(name);
+  try {
+    if (info->type == H5O_TYPE_DATASET) {
+      const io::dataset d(WEFT_H5_CHECK(H5Dopen2(root, path.c_str(), H5P_DEFAULT)));
+      *out += describe_dataset(d.native_handle(), path);
+      *out += attribute_lines(d.native_handle());
+    } else if (info->type == H5O_TYPE_GROUP) {
+      *out += path + "  group\n";
+      const io::group g(WEFT_H5_CHECK(H5Gopen2(root, path.c_str(), H5P_DEFAULT)));
+      *out += attribute_lines(g.native_handle());
+    } else {
+      *out += path + "  (other object)\n";
+    }
+  } catch (const std::exception& e) {
+    *out += path + "  (unreadable: " + e.what() + ")\n";
+  }
+  return 0;
+}
+
+int run_data_info(const comm_ref& world, const std::string& target) {
+  io::dataset_ref ref;
+  try {
+    ref = io::parse_dataset_ref(target, "", false);
+  } catch (const usage_error& e) {
+    throw usage_error(e.what(), true);
+  }
+  bool ok = true;
+  std::string message, out;
+  if (world.rank() == 0) {
+    try {
+      io::quiet_hdf5();
+      if (!ref.path.empty()) {
+        // Named dataset: the kernels' input checks (without the numeric-type rule: info
+        // also describes strings), then its description.
+        const auto f = [&] {
+          try {
+            return io::open_file_serial(ref.file);
+          } catch (const std::exception&) {
+            (void)io::check_input(ref);  // throws the precise input_error
+            throw;
+          }
+        }();
+        const htri_t exists = H5Lexists(f.native_handle(), ref.path.c_str(), H5P_DEFAULT);
+        H5Eclear2(H5E_DEFAULT);
+        if (exists <= 0) throw input_error(ref.text() + ": no such dataset or group");
+        const hid_t oid = H5Oopen(f.native_handle(), ref.path.c_str(), H5P_DEFAULT);
+        if (oid < 0) throw input_error(ref.text() + ": cannot open the object");
+        H5O_info_t oi{};
+        H5Oget_info2(oid, &oi, H5O_INFO_BASIC);
+        H5Oclose(oid);
+        if (oi.type == H5O_TYPE_DATASET) {
+          const io::dataset d(
+              WEFT_H5_CHECK(H5Dopen2(f.native_handle(), ref.path.c_str(), H5P_DEFAULT)));
+          out += describe_dataset(d.native_handle(), ref.path);
+          out += attribute_lines(d.native_handle());
+        } else {
+          const io::group g(
+              WEFT_H5_CHECK(H5Gopen2(f.native_handle(), ref.path.c_str(), H5P_DEFAULT)));
+          out += ref.path + "  group\n" + attribute_lines(g.native_handle());
+          WEFT_H5_CHECK(H5Ovisit2(g.native_handle(), H5_INDEX_NAME, H5_ITER_INC, visit, &out,
+                                  H5O_INFO_BASIC));
+        }
+      } else {
+        std::error_code ec;
+        if (!std::filesystem::exists(ref.file, ec)) throw input_error(ref.file + ": no such file");
+        if (H5Fis_hdf5(ref.file.c_str()) <= 0) {
+          H5Eclear2(H5E_DEFAULT);
+          throw input_error(ref.file + ": not an HDF5 file");
+        }
+        io::file f;
+        try {
+          f = io::open_file_serial(ref.file);
+        } catch (const std::exception& e) {
+          throw input_error(ref.file + ": cannot open as HDF5 (truncated or damaged file?)");
+        }
+        out += fmt::format("{} ({} bytes)\n", ref.file, std::filesystem::file_size(ref.file, ec));
+        out += "/  group\n" + attribute_lines(f.native_handle());
+        WEFT_H5_CHECK(
+            H5Ovisit2(f.native_handle(), H5_INDEX_NAME, H5_ITER_INC, visit, &out, H5O_INFO_BASIC));
+      }
+    } catch (const std::exception& e) {
+      ok = false;
+      message = e.what();
+    }
+  }
+  const auto a = agree(world, ok, message);
+  if (!a.ok) throw input_error(a.message, true);
+  if (world.rank() == 0) print(out);
+  return 0;
+}
+
+}  // namespace
+
+void add_data(CLI::App& app, action& chosen) {
+  auto* data = app.add_subcommand("data", "generate and inspect HDF5 datasets");
+  data->require_subcommand(1);
+
+  auto o = std::make_shared<generate_options>();
+  auto* gen = data->add_subcommand(
+      "generate", "write a dataset collectively; same values for the same seed at any rank count");
+  gen->add_option("-o,--output", o->output, "FILE:/path of the dataset to write")->required();
+  gen->add_option("--shape", o->shape, "global shape, e.g. 8192x8192 (1 to 3 axes)")->required();
+  gen->add_option("--dtype", o->dtype, "element type")
+      ->check(CLI::IsMember({"f32", "f64", "i32", "i64", "u8"}))
+      ->capture_default_str();
+  gen->add_option("--pattern", o->pattern, "values")
+      ->check(CLI::IsMember({"random", "gradient", "gaussian", "constant"}))
+      ->capture_default_str();
+  gen->add_option("--seed", o->seed, "seed of the random patterns")->capture_default_str();
+  gen->add_option("--value", o->value, "the value of --pattern constant")->capture_default_str();
+  gen->add_option("--chunk", o->chunk, "chunk shape, e.g. 512x512 (default: contiguous)");
+  gen->add_option("--compress", o->compress, "gzip level 1-9 (chunked; default 0: none)")
+      ->check(CLI::Range(0, 9));
+  gen->add_option("--slab-mib", o->slab_mib, "MiB generated and written per collective step")
+      ->check(CLI::Range(0.001, 1e6))
+      ->capture_default_str();
+  gen->add_flag("--force", o->force, "replace an existing output file");
+  gen->callback(
+      [&chosen, o] { chosen = [o](const comm_ref& world) { return run_generate(world, *o); }; });
+
+  auto target = std::make_shared<std::string>();
+  auto* info = data->add_subcommand("info", "datasets, shapes, types, chunks, filters, attributes");
+  info->add_option("target", *target, "FILE or FILE:/path")->required();
+  info->callback([&chosen, target] {
+    chosen = [target](const comm_ref& world) { return run_data_info(world, *target); };
+  });
+}
+
+}  // namespace weft::cli
