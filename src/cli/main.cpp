@@ -13,8 +13,9 @@
 #include "weft/core/provenance.hpp"
 
 namespace weft::cli {
-// Outside MPI: src/cli/job_command.cpp.
+// Outside MPI: src/cli/job_command.cpp and src/cli/report_command.cpp.
 int job_main(int argc, char** argv);
+int report_main(int argc, char** argv);
 }  // namespace weft::cli
 
 namespace {
@@ -42,7 +43,8 @@ int parallel_main(int argc, char** argv) {
     app.require_subcommand(1);
     app.footer(
         "Outside MPI (run them directly, not under mpirun):\n"
-        "  job     run a job spec locally, or submit it to Slurm (weft job --help)");
+        "  job     run a job spec locally, or submit it to Slurm (weft job --help)\n"
+        "  report  one HTML page from result records (weft report --help)");
     weft::cli::action chosen;
     weft::cli::add_info(app, chosen);
     weft::cli::add_kernels(app, chosen);
@@ -74,5 +76,6 @@ int main(int argc, char** argv) {
   // The launch layer and the report never initialise MPI: dispatch before the environment.
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "job") return weft::cli::job_main(argc, argv);
+  if (command == "report") return weft::cli::report_main(argc, argv);
   return parallel_main(argc, argv);
 }

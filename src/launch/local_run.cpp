@@ -79,6 +79,9 @@ int run_locally(const job_plan& plan, bool dry_run, std::ostream& out, std::ostr
     return 0;
   }
 
+  // runs/ holds this job's records and logs only: stale ones from an earlier run of a
+  // different spec would mix into the summary and the report.
+  fs::remove_all(plan.output + "/runs");
   fs::create_directories(plan.output + "/runs");
   std::map<std::string, run_outcome> outcomes;
   int result = 0;

@@ -20,16 +20,15 @@ namespace {
 
 std::atomic<int> stop_signal{0};
 
-extern "C" void on_stop_signal(int sig) {
-  stop_signal.store(sig);
-}
+// Internal linkage: a C-linkage name here could clash with another handler in the program.
+void launcher_stop_handler(int sig) { stop_signal.store(sig); }
 
 // Installs SIGINT/SIGTERM handlers for the duration of one child, restoring the old ones.
 class stop_handlers {
  public:
   stop_handlers() {
     struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
+    sa.sa_handler = launcher_stop_handler;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int_);
     sigaction(SIGTERM, &sa, &old_term_);

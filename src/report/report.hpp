@@ -1,0 +1,83 @@
+// report: one self-contained HTML page from weft result records (schema weft.record/1) —
+// a table of runs, strong/weak scaling plots for sweeps (time, speedup, efficiency), the
+// per-phase times with their min–max over ranks, per-size tables (e.g. pingpong), and a
+// roofline where records report GFlop/s with an arithmetic intensity. Charts are drawn
+// by Chart.js, read from disk (Debian's libjs-chart.js) and inlined with its licence, so
+// the page needs no network. Runs outside MPI.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace weft::report {
+
+using json = nlohmann::ordered_json;
+
+// Bad input: a file that is not a weft record, a folder without records (exit 3).
+class input_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct options {
+  std::string output;
+  std::string title = "weft report";
+  std::string chartjs = "/usr/share/javascript/chart.js/chart.min.js";
+  double bandwidth_gbs = 0;  // memory roof; 0: the best nstream bandwidth in the records
+  double peak_gflops = 0;    // compute roof; 0: none
+};
+
+struct loaded_record {
+  std::string source;  // file it came from
+  json data;
+};
+
+// One point of a scaling series: the best (shortest) time over repeats.
+struct scaling_point {
+  std::string label;  // "RxT"
+  int ranks = 1;
+  int threads = 1;
+  double time_s = 0;
+  double speedup = 0;
+  double efficiency = 0;
+};
+
+struct scaling_series {
+  std::string title;                  // job / step (and fixed sweep values)
+  std::string scaling;                // strong | weak
+  std::string time_name;              // which figure the time is
+  std::vector<scaling_point> points;  // by workers, then ranks
+};
+
+// Records from folders (searched recursively) and files. Throws input_error.
+[[nodiscard]] std::vector<loaded_record> load_records(const std::vector<std::string>& inputs);
+
+// The time of one run: the first lower-is-better metric in seconds, else the sum of the
+// phases' max times; < 0 when the record has neither.
+[[nodiscard]] double run_time(const json& record, std::string* name = nullptr);
+
+// Scaling series: records grouped by job, step and the swept values other than ranks and
+// threads; only groups with more than one layout. Strong: speedup = T(base) / T,
+// efficiency = speedup / (workers / base workers). Weak: efficiency = T(base) / T,
+// speedup = efficiency * workers / base workers.
+[[nodiscard]] std::vector<scaling_series> scaling(const std::vector<loaded_record>& records);
+
+struct rendered {
+  std::string html;
+  int charts = 0;
+};
+// The page, given Chart.js's source.
+[[nodiscard]] rendered render_html(const std::vector<loaded_record>& records, const options& opts,
+                                   const std::string& chartjs_source);
+
+struct written {
+  int records = 0;
+  int charts = 0;
+};
+// Loads, renders and writes opts.output. Throws input_error or std::runtime_error.
+written write_report(const std::vector<std::string>& inputs, const options& opts);
+
+}  // namespace weft::report

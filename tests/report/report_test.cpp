@@ -1,0 +1,126 @@
+// The report: records loaded from folders and files, scaling figures, and a page that
+// escapes what records contain.
+#include "report/report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace weft::report {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string fixtures = WEFT_REPORT_FIXTURES;
+
+std::vector<loaded_record> fixture_records() {
+  return load_records({fixtures});
+}
+
+const scaling_series* find_series(const std::vector<scaling_series>& all,
+                                  const std::string& title) {
+  for (const auto& s : all) {
+    if (s.title == title) return &s;
+  }
+  return nullptr;
+}
+
+TEST(load_records, a_results_folder_yields_its_records_and_skips_other_json) {
+  const auto records = fixture_records();
+
+  EXPECT_EQ(records.size(), 11U);  // provenance.json is not a record
+}
+
+TEST(load_records, a_file_that_is_not_a_record_is_bad_input) {
+  EXPECT_THROW((void)load_records({fixtures + "/provenance.json"}), input_error);
+  EXPECT_THROW((void)load_records({fixtures + "/no-such.json"}), input_error);
+  const fs::path empty = fs::temp_directory_path() / "weft-report-empty";
+  fs::create_directories(empty);
+  EXPECT_THROW((void)load_records({empty.string()}), input_error);
+  fs::remove_all(empty);
+}
+
+TEST(scaling, strong_scaling_takes_the_best_repeat_and_divides_by_the_workers) {
+  const auto all = scaling(fixture_records());
+
+  const auto* s = find_series(all, "fixture / strong");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->scaling, "strong");
+  EXPECT_EQ(s->time_name, "time_per_iteration");
+  ASSERT_EQ(s->points.size(), 3U);
+  EXPECT_EQ(s->points[0].label, "1x1");
+  EXPECT_EQ(s->points[1].label, "2x1");  // same workers as 1x2: more ranks first
+  EXPECT_EQ(s->points[2].label, "1x2");
+  EXPECT_DOUBLE_EQ(s->points[0].time_s, 0.040);
+  EXPECT_DOUBLE_EQ(s->points[1].time_s, 0.024);
+  EXPECT_NEAR(s->points[1].speedup, 0.040 / 0.024, 1e-12);
+  EXPECT_NEAR(s->points[2].efficiency, 0.040 / 0.021 / 2, 1e-12);
+}
+
+TEST(scaling, weak_scaling_efficiency_is_the_base_time_over_the_time) {
+  const auto all = scaling(fixture_records());
+
+  const auto* s = find_series(all, "fixture / weak");
+  ASSERT_NE(s, nullptr);
+  ASSERT_EQ(s->points.size(), 3U);  // the growing length does not split the series
+  EXPECT_NEAR(s->points[1].efficiency, 0.040 / 0.044, 1e-12);
+  EXPECT_NEAR(s->points[1].speedup, 2 * 0.040 / 0.044, 1e-12);
+}
+
+TEST(scaling, runs_at_a_single_layout_make_no_series) {
+  const auto all = scaling(fixture_records());
+
+  EXPECT_EQ(all.size(), 2U);
+}
+
+TEST(run_time, falls_back_to_the_sum_of_the_slowest_phase_times) {
+  const json rec =
+      json::parse(R"({"phases": [{"phase": "a", "max_s": 1.5}, {"phase": "b", "max_s": 0.5}],
+                                   "metrics": [{"name": "rate", "value": 3, "unit": "GFlop/s"}]})");
+  std::string name;
+
+  EXPECT_DOUBLE_EQ(run_time(rec, &name), 2.0);
+  EXPECT_EQ(name, "sum of phase times (slowest rank)");
+  EXPECT_LT(run_time(json::object()), 0);
+}
+
+TEST(render_html, the_page_inlines_the_library_and_escapes_what_records_contain) {
+  const auto page = render_html(fixture_records(), options{}, "/*! Chart.js v3.9.1 */ var Chart;");
+
+  // scaling (2 x 3) + phases + 2 per-size columns + roofline
+  EXPECT_EQ(page.charts, 10);
+  EXPECT_NE(page.html.find("var Chart;"), std::string::npos);
+  EXPECT_NE(page.html.find("Chart.js v3.9.1"), std::string::npos);
+  EXPECT_NE(page.html.find("MIT"), std::string::npos);
+  EXPECT_NE(page.html.find("&lt;/script&gt;&lt;script&gt;alert(1)"), std::string::npos);
+  EXPECT_EQ(page.html.find("<script>alert(1)"), std::string::npos);
+  EXPECT_EQ(page.html.find("http://"), std::string::npos);  // nothing to fetch
+  EXPECT_NE(page.html.find("data-charts-expected=\"10\""), std::string::npos);
+}
+
+TEST(render_html, without_a_flop_rate_there_is_no_roofline_and_the_page_says_why) {
+  auto records = fixture_records();
+  std::erase_if(records, [](const loaded_record& r) { return r.data["kernel"] == "stencil"; });
+
+  const auto page = render_html(records, options{}, "var Chart;");
+
+  EXPECT_NE(page.html.find("No roofline: no record reports a GFlop/s rate"), std::string::npos);
+  EXPECT_EQ(page.charts, 9);
+}
+
+TEST(write_report, a_missing_chart_library_is_reported_with_the_package_to_install) {
+  options o;
+  o.output = (fs::temp_directory_path() / "weft-report-unused.html").string();
+  o.chartjs = "/no/such/chart.min.js";
+
+  try {
+    (void)write_report({fixtures}, o);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("libjs-chart.js"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace weft::report
