@@ -11,6 +11,9 @@ const std::vector<kernel>& registry() {
       make_transpose(),
       make_montecarlo(),
       make_taskfarm(),
+      make_dgemm(),
+      make_spmv(),
+      make_sort(),
   };
   return all;
 }

@@ -11,5 +11,8 @@ kernel make_stencil();
 kernel make_transpose();
 kernel make_montecarlo();
 kernel make_taskfarm();
+kernel make_dgemm();
+kernel make_spmv();
+kernel make_sort();
 
 }  // namespace weft::kernels

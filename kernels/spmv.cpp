@@ -1,0 +1,414 @@
+// spmv: y += A·x for a sparse matrix in CSR, as in the Parallel Research Kernels' Sparse.
+//
+// The generated matrix is PRK's: the unknowns of a 2^scale x 2^scale periodic grid, each
+// row coupled to its neighbours in a star of the given radius (4·radius + 1 nonzeros per
+// row), A(row, col) = 1 / (col + 1), with columns optionally bit-reversed ("scramble") to
+// spread them over the whole vector. A matrix can also be read from HDF5 (CSR as three
+// datasets GROUP/row_ptr, GROUP/col_index, GROUP/values).
+//
+// Rows, and the entries of x and y, are split over ranks in blocks. A communication plan
+// is built once: every rank finds the columns it touches that other ranks own, asks each
+// owner for exactly those (one alltoallv of indices), and renumbers its columns into a
+// local x that holds its own entries followed by the fetched ones. Every iteration then
+// only packs, sends and receives values, to and from the ranks the plan names.
+//
+// Each iteration (PRK): x(c) += c + 1, then y += A·x. Validation: the sum of y after
+// iterations + 1 passes is (iterations+1)(iterations+2)/2 · Σ A(r,c)·(c+1), which for the
+// generated matrix is PRK's closed form nnz·(iterations+1)(iterations+2)/2.
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "block_io_quiet.hpp"
+#include "registry.hpp"
+#include "weft/core/error.hpp"
+#include "weft/core/request.hpp"
+#include "weft/core/timer.hpp"
+#include "weft/grid/decomposition.hpp"
+#include "weft/io/dataset.hpp"
+#include "weft/io/file.hpp"
+
+namespace weft::kernels {
+
+namespace {
+
+// An optional FILE:/path parameter: "none" (the default) means not given.
+bool given(const arguments& args, const std::string& name) {
+  return args.has(name) && !args.text(name).empty() && args.text(name) != "none";
+}
+
+// The block (0..parts-1) of n rows that holds row k (see weft::block_start).
+int owner_of(index_t n, int parts, index_t k) {
+  const index_t base = n / parts;
+  const index_t rem = n % parts;
+  if (k < rem * (base + 1)) return static_cast<int>(k / (base + 1));
+  return static_cast<int>(rem + (k - rem * (base + 1)) / base);
+}
+
+std::int64_t bit_reverse(std::int64_t v, int bits) {
+  std::int64_t r = 0;
+  for (int b = 0; b < bits; ++b) r |= ((v >> b) & 1) << (bits - 1 - b);
+  return r;
+}
+
+// This rank's rows of the matrix, with global column indices.
+struct csr_block {
+  index_t order = 0;  // global rows = columns
+  index_t first_row = 0;
+  std::vector<std::int64_t> row_ptr;  // local: starts at 0, rows + 1 entries
+  std::vector<std::int64_t> col;      // global column of each entry
+  std::vector<double> val;
+  [[nodiscard]] index_t rows() const { return static_cast<index_t>(row_ptr.size()) - 1; }
+};
+
+csr_block generate(const comm_ref& world, int scale, int radius, bool scramble) {
+  const std::int64_t size = std::int64_t{1} << scale;
+  const index_t order = size * size;
+  const int stencil = 4 * radius + 1;
+  csr_block m;
+  m.order = order;
+  m.first_row = block_start(order, world.size(), world.rank());
+  const index_t rows = block_count(order, world.size(), world.rank());
+  m.row_ptr.resize(static_cast<std::size_t>(rows) + 1);
+  m.col.resize(static_cast<std::size_t>(rows * stencil));
+  m.val.resize(m.col.size());
+  std::int64_t* ptr = m.row_ptr.data();
+  std::int64_t* col = m.col.data();
+  double* val = m.val.data();
+  const index_t first = m.first_row;
+#pragma omp parallel for schedule(static) default(none) \
+    shared(ptr, col, val, rows, first, size, scale, radius, stencil, scramble)
+  for (index_t l = 0; l < rows; ++l) {
+    const std::int64_t row = first + l;
+    const std::int64_t i = row % size;
+    const std::int64_t j = row / size;
+    auto lin = [&](std::int64_t ii, std::int64_t jj) {
+      const std::int64_t v = ii + jj * size;
+      return scramble ? bit_reverse(v, 2 * scale) : v;
+    };
+    std::int64_t* c = col + l * stencil;
+    c[0] = lin(i, j);
+    for (int r = 1; r <= radius; ++r) {
+      c[4 * r - 3] = lin((i + r) % size, j);
+      c[4 * r - 2] = lin((i - r + size) % size, j);
+      c[4 * r - 1] = lin(i, (j + r) % size);
+      c[4 * r] = lin(i, (j - r + size) % size);
+    }
+    // Increasing columns, so a row walks x forwards (PRK sorts them too).
+    std::sort(c, c + stencil);
+    for (int e = 0; e < stencil; ++e) val[l * stencil + e] = 1.0 / static_cast<double>(c[e] + 1);
+    ptr[l + 1] = (l + 1) * stencil;
+  }
+  m.row_ptr[0] = 0;
+  return m;
+}
+
+// Reads this rank's rows of a CSR matrix stored as GROUP/row_ptr (order + 1 integers,
+// starting at 0), GROUP/col_index and GROUP/values (nnz each). Collective over world.
+csr_block read_matrix(const comm_ref& world, const std::string& text) {
+  const auto ref = io::parse_dataset_ref(text, "--matrix");
+  auto dataset_of = [&](const char* name) {
+    return io::dataset_ref{ref.file, ref.path + "/" + name};
+  };
+  csr_block m;
+  std::vector<std::int64_t> ptr;
+  {
+    auto in = io::open_input(world, dataset_of("row_ptr"), 1);
+    const index_t entries = in.info.shape[0];
+    agree_or_throw<input_error>(world, entries >= 2,
+                                text + "/row_ptr: needs at least 2 entries (order + 1)");
+    m.order = entries - 1;
+    m.first_row = block_start(m.order, world.size(), world.rank());
+    const index_t rows = block_count(m.order, world.size(), world.rank());
+    ptr.resize(static_cast<std::size_t>(rows) + 1);
+    (void)io::read_box(in.d, box{{m.first_row}, {rows + 1}}, std::span<std::int64_t>(ptr));
+  }
+  auto col_in = io::open_input(world, dataset_of("col_index"), 1);
+  auto val_in = io::open_input(world, dataset_of("values"), 1);
+  const index_t nnz = col_in.info.shape[0];
+  bool ok = val_in.info.shape[0] == nnz;
+  for (std::size_t k = 1; k < ptr.size(); ++k) ok = ok && ptr[k] >= ptr[k - 1];
+  ok = ok && ptr.front() >= 0 && ptr.back() <= nnz && (m.first_row > 0 || ptr.front() == 0);
+  // The last rank's final entry closes the matrix.
+  if (world.rank() == world.size() - 1) ok = ok && ptr.back() == nnz;
+  agree_or_throw<input_error>(
+      world, ok,
+      fmt::format("{}: row_ptr must rise from 0 to the length of col_index and values", text));
+  const index_t begin = ptr.front();
+  const index_t count = ptr.back() - ptr.front();
+  m.col.resize(static_cast<std::size_t>(count));
+  m.val.resize(static_cast<std::size_t>(count));
+  (void)io::read_box(col_in.d, box{{begin}, {count}}, std::span<std::int64_t>(m.col));
+  (void)io::read_box(val_in.d, box{{begin}, {count}}, std::span<double>(m.val));
+  for (auto& p : ptr) p -= begin;
+  m.row_ptr = std::move(ptr);
+  const bool in_range = std::all_of(m.col.begin(), m.col.end(),
+                                    [&](std::int64_t c) { return c >= 0 && c < m.order; });
+  agree_or_throw<input_error>(
+      world, in_range, fmt::format("{}/col_index: a column lies outside 0..{}", text, m.order - 1));
+  return m;
+}
+
+// The exchange plan: which of my x entries each rank needs, and where the entries I
+// need from each rank go. Built once, collective over world.
+struct exchange_plan {
+  std::vector<int> send_ranks, send_offsets;  // offsets into send_index, size+1
+  std::vector<std::int32_t> send_index;       // local x entries, grouped by rank
+  std::vector<int> recv_ranks, recv_offsets;  // offsets into the ghost part of x
+  index_t ghosts = 0;
+};
+
+exchange_plan build_plan(const comm_ref& world, csr_block& m,
+                         std::vector<std::int32_t>& local_col) {
+  const int p = world.size();
+  const index_t rows = m.rows();
+  const index_t lo = m.first_row;
+  const index_t hi = lo + rows;
+  std::vector<std::int64_t> needed;
+  for (const auto c : m.col) {
+    if (c < lo || c >= hi) needed.push_back(c);
+  }
+  std::sort(needed.begin(), needed.end());
+  needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
+  const bool fits =
+      rows + static_cast<index_t>(needed.size()) < std::numeric_limits<std::int32_t>::max();
+  agree_or_throw<usage_error>(world, fits, "too many rows on one rank for 32-bit local indices");
+
+  // Sorted columns are grouped by owner, because owners hold consecutive blocks.
+  std::vector<int> ask(p, 0);
+  for (const auto c : needed) ++ask[owner_of(m.order, p, c)];
+  std::vector<int> asked;
+  const auto requests = world.alltoallv(std::span<const std::int64_t>(needed), ask, &asked);
+
+  exchange_plan plan;
+  plan.ghosts = static_cast<index_t>(needed.size());
+  plan.send_offsets.push_back(0);
+  std::size_t at = 0;
+  for (int r = 0; r < p; ++r) {
+    if (asked[r] == 0) continue;
+    plan.send_ranks.push_back(r);
+    for (int k = 0; k < asked[r]; ++k) {
+      plan.send_index.push_back(static_cast<std::int32_t>(requests[at++] - lo));
+    }
+    plan.send_offsets.push_back(static_cast<int>(plan.send_index.size()));
+  }
+  plan.recv_offsets.push_back(0);
+  int total = 0;
+  for (int r = 0; r < p; ++r) {
+    if (ask[r] == 0) continue;
+    plan.recv_ranks.push_back(r);
+    total += ask[r];
+    plan.recv_offsets.push_back(total);
+  }
+
+  local_col.resize(m.col.size());
+  const std::int64_t* gcol = m.col.data();
+  std::int32_t* lcol = local_col.data();
+  const std::size_t entries = m.col.size();
+  const std::int64_t* ghost = needed.data();
+  const std::size_t ghost_count = needed.size();
+#pragma omp parallel for schedule(static) default(none) \
+    shared(gcol, lcol, entries, ghost, ghost_count, lo, hi, rows)
+  for (std::size_t e = 0; e < entries; ++e) {
+    const std::int64_t c = gcol[e];
+    if (c >= lo && c < hi) {
+      lcol[e] = static_cast<std::int32_t>(c - lo);
+    } else {
+      const auto pos = std::lower_bound(ghost, ghost + ghost_count, c) - ghost;
+      lcol[e] = static_cast<std::int32_t>(rows + pos);
+    }
+  }
+  return plan;
+}
+
+record run_spmv(const context& ctx) {
+  const auto& world = ctx.world;
+  const auto& args = ctx.args;
+  const long long iterations = args.integer("iterations");
+  const bool from_file = given(args, "matrix");
+  const int scale = static_cast<int>(args.integer("scale"));
+  const int radius = static_cast<int>(args.integer("radius"));
+  if (!from_file && (std::int64_t{1} << scale) < 2 * radius + 1) {
+    throw usage_error(fmt::format("--radius {} needs a grid of at least {} points per side; "
+                                  "2^{} is too small",
+                                  radius, 2 * radius + 1, scale),
+                      true);
+  }
+
+  phase_timer timer;
+  csr_block m;
+  {
+    const auto setup = timer.time(from_file ? "io" : "setup");
+    m = from_file ? read_matrix(world, args.text("matrix"))
+                  : generate(world, scale, radius, args.flag("scramble"));
+  }
+  std::vector<std::int32_t> local_col;
+  exchange_plan plan;
+  {
+    const auto setup = timer.time("setup");
+    plan = build_plan(world, m, local_col);
+  }
+  const index_t rows = m.rows();
+  const index_t first = m.first_row;
+  const auto xs = static_cast<std::size_t>(rows + plan.ghosts);
+  std::vector<double> x(xs), y(static_cast<std::size_t>(rows));
+  std::vector<double> send_buffer(plan.send_index.size());
+  double* px = x.data();
+  double* py = y.data();
+  const std::int64_t* ptr = m.row_ptr.data();
+  const std::int32_t* col = local_col.data();
+  const double* val = m.val.data();
+#pragma omp parallel for schedule(static) default(none) shared(px, py, rows)
+  for (index_t l = 0; l < rows; ++l) {
+    px[l] = 0.0;
+    py[l] = 0.0;
+  }
+
+  std::vector<request> pending;
+  double start = 0;
+  for (long long iter = 0; iter <= iterations; ++iter) {
+    if (iter == 1) {
+      world.barrier();
+      start = now();
+    }
+    const double t0 = now();
+#pragma omp parallel for schedule(static) default(none) shared(px, rows, first)
+    for (index_t l = 0; l < rows; ++l) px[l] += static_cast<double>(first + l + 1);
+
+    // Fetch the ghost entries of x from their owners, as the plan says.
+    const double t1 = now();
+    pending.clear();
+    for (std::size_t k = 0; k < plan.recv_ranks.size(); ++k) {
+      const auto off = static_cast<std::size_t>(rows + plan.recv_offsets[k]);
+      const auto len = static_cast<std::size_t>(plan.recv_offsets[k + 1] - plan.recv_offsets[k]);
+      pending.push_back(world.irecv(std::span<double>(px + off, len), plan.recv_ranks[k], 7));
+    }
+    for (std::size_t s = 0; s < plan.send_index.size(); ++s) {
+      send_buffer[s] = px[plan.send_index[s]];
+    }
+    for (std::size_t k = 0; k < plan.send_ranks.size(); ++k) {
+      const auto off = static_cast<std::size_t>(plan.send_offsets[k]);
+      const auto len = static_cast<std::size_t>(plan.send_offsets[k + 1] - plan.send_offsets[k]);
+      pending.push_back(world.isend(std::span<const double>(send_buffer.data() + off, len),
+                                    plan.send_ranks[k], 7));
+    }
+    wait_all(pending);
+    const double t2 = now();
+
+#pragma omp parallel for schedule(static) default(none) shared(px, py, ptr, col, val, rows)
+    for (index_t l = 0; l < rows; ++l) {
+      double sum = 0;
+      for (std::int64_t e = ptr[l]; e < ptr[l + 1]; ++e) sum += val[e] * px[col[e]];
+      py[l] += sum;
+    }
+    const double t3 = now();
+    if (iter > 0) {
+      timer.add("compute", (t1 - t0) + (t3 - t2));
+      timer.add("communication", t2 - t1);
+    }
+  }
+  const double elapsed = world.allreduce(now() - start, op::max);
+
+  // Validation: x(c) = (t+1)(c+1) in pass t, so Σy = Σ_t (t+1) · Σ A(r,c)(c+1).
+  double local_y = 0;
+  double local_weight = 0;
+  const std::int64_t* gcol = m.col.data();
+#pragma omp parallel for schedule(static) default(none) shared(py, ptr, gcol, val, rows) \
+    reduction(+ : local_y, local_weight)
+  for (index_t l = 0; l < rows; ++l) {
+    local_y += py[l];
+    for (std::int64_t e = ptr[l]; e < ptr[l + 1]; ++e) {
+      local_weight += val[e] * static_cast<double>(gcol[e] + 1);
+    }
+  }
+  const double sum = world.allreduce(local_y, op::sum);
+  const auto nnz = world.allreduce(static_cast<long long>(m.col.size()), op::sum);
+  const double passes =
+      static_cast<double>(iterations + 1) * static_cast<double>(iterations + 2) / 2;
+  const double weight =
+      from_file ? world.allreduce(local_weight, op::sum) : static_cast<double>(nnz);
+  const double expected = passes * weight;
+  const double rel = expected == 0 ? std::abs(sum) : std::abs(sum - expected) / std::abs(expected);
+  const double epsilon = 1e-8;
+
+  record rec;
+  rec.kernel = "spmv";
+  rec.phases = summarize(world, timer);
+  rec.check.passed = rel <= epsilon;
+  rec.check.method = from_file
+                         ? "sum of y against (iterations+1)(iterations+2)/2 * sum of A(r,c)*(c+1)"
+                         : "sum of y against PRK's closed form nnz*(iterations+1)(iterations+2)/2";
+  rec.check.detail =
+      fmt::format("sum {:.17g}, expected {:.17g}, relative error {:.3g} (limit {:g})", sum,
+                  expected, rel, epsilon);
+
+  const double per_iteration = elapsed / static_cast<double>(iterations);
+  const double order = static_cast<double>(m.order);
+  // Per iteration: each nonzero reads its value (8 B) and local column (4 B); each row
+  // reads its row pointer (8 B), reads and writes x (16 B, the update) and y (16 B) and
+  // gathers x once more at best (8 B).
+  const double bytes_per_nonzero = 12.0 + 48.0 * order / static_cast<double>(nnz);
+  rec.metrics.push_back(
+      {"rate", per_iteration > 0 ? 2.0 * static_cast<double>(nnz) / per_iteration / 1e9 : 0,
+       "GFlop/s", true, "2 nnz / (slowest rank's time per iteration)"});
+  rec.metrics.push_back({"time_per_iteration", per_iteration, "s", false, "slowest rank"});
+  rec.metrics.push_back({"bytes_per_nonzero", bytes_per_nonzero, "B", false,
+                         "12 B per nonzero (value, 32-bit column) + 48 B per row / nnz"});
+  long long fetched = static_cast<long long>(plan.ghosts);
+  rec.extra["order"] = m.order;
+  rec.extra["nonzeros"] = nnz;
+  rec.extra["fetched_entries_per_iteration"] = world.allreduce(fetched, op::sum);
+  rec.extra["max_neighbours"] = world.allreduce(static_cast<int>(plan.recv_ranks.size()), op::max);
+  return rec;
+}
+
+}  // namespace
+
+kernel make_spmv() {
+  return {
+      "spmv",
+      "sparse y += A*x in CSR with a fixed exchange plan (PRK sparse)",
+      {
+          {"scale", param_type::integer, "10", "grid of 2^scale x 2^scale unknowns", 1, 30, {}},
+          {"radius",
+           param_type::integer,
+           "2",
+           "star stencil radius (4r+1 nonzeros per row)",
+           1,
+           {},
+           {}},
+          {"iterations",
+           param_type::integer,
+           "10",
+           "timed iterations (one more untimed warm-up)",
+           1,
+           {},
+           {}},
+          {"scramble",
+           param_type::flag,
+           "false",
+           "bit-reverse column indices (PRK's scramble: irregular access)",
+           {},
+           {},
+           {}},
+          {"matrix",
+           param_type::text,
+           "none",
+           "read the matrix from FILE:/GROUP (row_ptr, col_index, values)",
+           {},
+           {},
+           {}},
+      },
+      run_spmv,
+  };
+}
+
+}  // namespace weft::kernels

@@ -1,0 +1,109 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dense_test_support.hpp"
+#include "kernel_support.hpp"
+#include "weft/core/error.hpp"
+#include "weft/par/rng.hpp"
+
+namespace {
+
+using weft::testing::run_kernel;
+using weft::testing::world;
+
+TEST(spmv, the_generated_star_matrix_validates_against_the_closed_form) {
+  const auto rec = run_kernel("spmv", {{"scale", 4}, {"radius", 2}, {"iterations", 3}});
+  EXPECT_TRUE(rec.check.passed) << rec.check.detail;
+  EXPECT_EQ(rec.extra["nonzeros"].get<long long>(), 16 * 16 * 9);
+  const auto* rate = rec.find_metric("rate");
+  ASSERT_NE(rate, nullptr);
+  EXPECT_GT(rate->value, 0);
+}
+
+TEST(spmv, the_plan_fetches_exactly_the_rows_within_the_radius_from_neighbours) {
+  // 16 x 16 grid, radius 2, blocks of whole grid rows: every rank needs 2 grid rows above
+  // and 2 below (periodic), and nothing else.
+  const int p = world().size();
+  const auto rec = run_kernel("spmv", {{"scale", 4}, {"radius", 2}, {"iterations", 1}});
+  EXPECT_TRUE(rec.check.passed) << rec.check.detail;
+  const long long expected = p == 1 ? 0 : static_cast<long long>(p) * 2 * 2 * 16;
+  EXPECT_EQ(rec.extra["fetched_entries_per_iteration"].get<long long>(), expected);
+  EXPECT_LE(rec.extra["max_neighbours"].get<int>(), 2);
+}
+
+TEST(spmv, scrambled_columns_validate) {
+  const auto rec =
+      run_kernel("spmv", {{"scale", 5}, {"radius", 3}, {"iterations", 2}, {"scramble", true}});
+  EXPECT_TRUE(rec.check.passed) << rec.check.detail;
+}
+
+TEST(spmv, a_radius_the_grid_cannot_hold_is_a_usage_error) {
+  EXPECT_THROW((void)run_kernel("spmv", {{"scale", 2}, {"radius", 2}}), weft::usage_error);
+}
+
+// A random CSR matrix of `order` rows with 0..5 nonzeros per row.
+struct csr {
+  std::vector<std::int64_t> row_ptr{0}, col;
+  std::vector<double> val;
+};
+csr random_matrix(std::int64_t order) {
+  csr m;
+  std::uint64_t draw = 0;
+  for (std::int64_t r = 0; r < order; ++r) {
+    const auto k = weft::counter_rng::bits(5, draw++) % 6;
+    std::vector<std::int64_t> cols;
+    for (std::uint64_t e = 0; e < k; ++e) {
+      cols.push_back(static_cast<std::int64_t>(weft::counter_rng::bits(6, draw++) % order));
+    }
+    std::sort(cols.begin(), cols.end());
+    cols.erase(std::unique(cols.begin(), cols.end()), cols.end());
+    for (const auto c : cols) {
+      m.col.push_back(c);
+      m.val.push_back(weft::counter_rng::uniform(7, draw++) - 0.25);
+    }
+    m.row_ptr.push_back(static_cast<std::int64_t>(m.col.size()));
+  }
+  return m;
+}
+
+TEST(spmv, a_csr_matrix_read_from_hdf5_with_an_order_the_ranks_do_not_divide_validates) {
+  const weft::testing::shared_scratch dir("weft-spmv");
+  const auto file = dir / "m.h5";
+  const auto m = random_matrix(37);
+  if (world().rank() == 0) {
+    weft::testing::write_serial(
+        file,
+        {{"/A/row_ptr", {m.row_ptr.size()}, H5T_STD_I64LE, H5T_NATIVE_INT64, m.row_ptr.data()},
+         {"/A/col_index", {m.col.size()}, H5T_STD_I32LE, H5T_NATIVE_INT64, m.col.data()},
+         {"/A/values", {m.val.size()}, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, m.val.data()}});
+  }
+  world().barrier();
+
+  const auto rec = run_kernel("spmv", {{"matrix", file + ":/A"}, {"iterations", 4}});
+
+  EXPECT_TRUE(rec.check.passed) << rec.check.detail;
+  EXPECT_EQ(rec.extra["order"].get<long long>(), 37);
+  EXPECT_EQ(rec.extra["nonzeros"].get<long long>(), static_cast<long long>(m.col.size()));
+}
+
+TEST(spmv, a_row_pointer_that_does_not_match_the_entries_is_bad_input_on_every_rank) {
+  const weft::testing::shared_scratch dir("weft-spmv-bad");
+  const auto file = dir / "m.h5";
+  auto m = random_matrix(11);
+  m.row_ptr.back() += 3;  // claims more entries than there are
+  if (world().rank() == 0) {
+    weft::testing::write_serial(
+        file,
+        {{"/M/row_ptr", {m.row_ptr.size()}, H5T_STD_I64LE, H5T_NATIVE_INT64, m.row_ptr.data()},
+         {"/M/col_index", {m.col.size()}, H5T_STD_I64LE, H5T_NATIVE_INT64, m.col.data()},
+         {"/M/values", {m.val.size()}, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, m.val.data()}});
+  }
+  world().barrier();
+  EXPECT_THROW((void)run_kernel("spmv", {{"matrix", file + ":/M"}}), weft::input_error);
+}
+
+}  // namespace
