@@ -141,6 +141,8 @@ int run_locally(const job_plan& plan, bool dry_run, std::ostream& out, std::ostr
       err << fmt::format("weft job: {}: no record was written to {}\n", run.id, run.record);
     }
     outcomes[run.id] = oc;
+    // Annotated at once, so that a later step (a report) sees which step and point it was.
+    annotate_record(plan, run);
     if (oc.status != "ok") {
       err << fmt::format("weft job: {} {} (exit code {}{}) after {:.1f} s; log: {}\n", run.id,
                          oc.status, r.exit_code,

@@ -388,7 +388,6 @@ void tables_section(page& p, const std::vector<loaded_record>& records) {
   // table name -> column -> datasets (one per record)
   std::map<std::string, std::map<std::string, json>> charts;
   std::map<std::string, std::string> x_names;
-  std::map<std::string, bool> x_positive;
   // Columns whose positive values span more than two decades get a logarithmic axis.
   std::map<std::string, std::pair<double, double>> y_range;
   int colour = 0;
@@ -401,7 +400,6 @@ void tables_section(page& p, const std::vector<loaded_record>& records) {
       const std::string name =
           text_of(r.data["kernel"]) + ": " + text_of(t.value("name", json("")));
       x_names[name] = text_of(cols[0]);
-      if (!x_positive.count(name)) x_positive[name] = true;
       const std::string color = palette[colour++ % palette.size()];
       for (std::size_t c = 1; c < cols.size(); ++c) {
         const std::string col = text_of(cols[c]);
@@ -410,7 +408,7 @@ void tables_section(page& p, const std::vector<loaded_record>& records) {
         for (const auto& row : rows) {
           if (!row.is_array() || row.size() <= c) continue;
           const double x = row[0].get<double>();
-          if (x <= 0) x_positive[name] = false;
+          if (x <= 0) continue;  // sizes go on a logarithmic axis: leave out a zero size
           const double y = row[c].get<double>();
           auto& range = y_range.try_emplace(name + "\n" + col, y, y).first->second;
           range = {std::min(range.first, y), std::max(range.second, y)};
@@ -436,8 +434,7 @@ void tables_section(page& p, const std::vector<loaded_record>& records) {
       p.chart(col, {{"type", "scatter"},
                     {"data", {{"datasets", datasets}}},
                     {"options",
-                     {{"scales",
-                       {{"x", axis(x_names[name], x_positive[name])}, {"y", axis(col, log_y)}}}}}});
+                     {{"scales", {{"x", axis(x_names[name], true)}, {"y", axis(col, log_y)}}}}}});
     }
   }
 }
