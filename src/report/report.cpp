@@ -461,11 +461,23 @@ void roofline_section(page& p, const std::vector<loaded_record>& records, const 
     double ai, gflops;
   };
   std::vector<point> points;
+  std::string unplaced;  // rates without an intensity cannot be placed
   for (const auto& r : records) {
     const double g = gflops_of(r.data);
     if (g <= 0) continue;
     const double ai = intensity_of(r.data, g);
-    if (ai > 0) points.push_back({run_label(r), ai, g});
+    if (ai > 0) {
+      points.push_back({run_label(r), ai, g});
+    } else {
+      unplaced += fmt::format("{}{} ({} GFlop/s)", unplaced.empty() ? "" : ", ", run_label(r),
+                              format_number(g));
+    }
+  }
+  if (!unplaced.empty()) {
+    p.html +=
+        "<p class=\"note\">Not placed (a rate but no arithmetic intensity: a flop/B or "
+        "GB/s metric would place them): " +
+        escape(unplaced) + ".</p>\n";
   }
   if (points.empty() || bandwidth <= 0) {
     p.html += fmt::format(
