@@ -205,25 +205,31 @@ record run_dgemm(const context& ctx) {
       const index_t b_end = block_start(n, grid[0], b_root) + block_count(n, grid[0], b_root);
       const index_t w = std::min({block, n - k0, a_end - k0, b_end - k0});
       const double t0 = now();
-      if (my_col == a_root) {
-        const index_t off = k0 - col0;
-        const double* src = a.data.data();
-        double* dst = a_panel.data();
+      // A's panel: used in place when no other rank needs it, packed for the broadcast
+      // otherwise.
+      const double* ap = a_panel.data();
+      index_t lda = w;
+      if (my_col == a_root && row_comm.size() == 1) {
+        ap = a.data.data() + (k0 - col0);
+        lda = q;
+      } else {
+        if (my_col == a_root) {
+          const index_t off = k0 - col0;
+          const double* src = a.data.data();
+          double* dst = a_panel.data();
 #pragma omp parallel for schedule(static) default(none) shared(src, dst, m, q, w, off)
-        for (index_t i = 0; i < m; ++i) {
-          std::copy_n(src + i * q + off, w, dst + i * w);
+          for (index_t i = 0; i < m; ++i) std::copy_n(src + i * q + off, w, dst + i * w);
         }
+        row_comm.bcast(std::span<double>(a_panel.data(), static_cast<std::size_t>(m * w)), a_root);
       }
-      row_comm.bcast(std::span<double>(a_panel.data(), static_cast<std::size_t>(m * w)), a_root);
       double* bp = my_row == b_root ? b.data.data() + (k0 - row0) * q : b_panel.data();
       col_comm.bcast(std::span<double>(bp, static_cast<std::size_t>(w * q)), b_root);
       const double t1 = now();
       if (timed) timer.add("communication", t1 - t0);
       if (m > 0 && q > 0) {
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m),
-                    static_cast<int>(q), static_cast<int>(w), 1.0, a_panel.data(),
-                    static_cast<int>(w), bp, static_cast<int>(q), k0 == 0 ? 0.0 : 1.0,
-                    c.data.data(), static_cast<int>(q));
+                    static_cast<int>(q), static_cast<int>(w), 1.0, ap, static_cast<int>(lda), bp,
+                    static_cast<int>(q), k0 == 0 ? 0.0 : 1.0, c.data.data(), static_cast<int>(q));
       }
       if (timed) timer.add("compute", now() - t1);
       k0 += w;
