@@ -7,6 +7,8 @@ const std::vector<kernel>& registry() {
   static const std::vector<kernel> all = {
       make_nstream(),
       make_pingpong(),
+      make_reduce(),
+      make_histogram(),
       make_stencil(),
       make_transpose(),
       make_montecarlo(),

@@ -7,6 +7,8 @@ namespace weft::kernels {
 
 kernel make_nstream();
 kernel make_pingpong();
+kernel make_reduce();
+kernel make_histogram();
 kernel make_stencil();
 kernel make_transpose();
 kernel make_montecarlo();

@@ -1,0 +1,267 @@
+// histogram: counts of a dataset's values in equal-width bins, streamed by slabs.
+//
+// The range is --range lo:hi, or the finite min and max of the data (one extra pass).
+// Values below/above the range, infinities included, are counted as underflow/overflow,
+// NaNs apart; a value equal to hi falls in the last bin. Bin edges are stored as
+// computed (lo + (hi - lo) * i / bins) and each value is placed so that
+// edges[i] <= x < edges[i + 1] holds for the stored edges. Counts are integers, so
+// they are identical for any rank and thread count. With --output the counts and edges
+// go to an HDF5 file (/counts int64, /edges float64, provenance), published atomically.
+#include <unistd.h>
+
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <vector>
+
+#include <fmt/format.h>
+#include <omp.h>
+
+#include "registry.hpp"
+#include "weft/core/error.hpp"
+#include "weft/core/timer.hpp"
+#include "weft/io/block_io.hpp"
+#include "weft/io/dataset.hpp"
+#include "weft/io/file.hpp"
+#include "weft/io/slab_reader.hpp"
+
+namespace weft::kernels {
+
+namespace {
+
+constexpr double inf = std::numeric_limits<double>::infinity();
+
+bool parse_range(const std::string& text, double& lo, double& hi) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) return false;
+  const char* a = text.data();
+  const char* mid = a + colon;
+  const char* end = a + text.size();
+  const auto r1 = std::from_chars(a, mid, lo);
+  const auto r2 = std::from_chars(mid + 1, end, hi);
+  return r1.ec == std::errc() && r1.ptr == mid && r2.ec == std::errc() && r2.ptr == end &&
+         std::isfinite(lo) && std::isfinite(hi) && lo < hi;
+}
+
+std::string bar_chart(const std::vector<long long>& counts, const std::vector<double>& edges) {
+  const std::size_t bins = counts.size();
+  const std::size_t rows = std::min<std::size_t>(bins, 16);
+  std::vector<long long> grouped(rows, 0);
+  std::vector<std::size_t> first(rows + 1);
+  for (std::size_t r = 0; r <= rows; ++r) first[r] = r * bins / rows;
+  long long peak = 1;
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t i = first[r]; i < first[r + 1]; ++i) grouped[r] += counts[i];
+    peak = std::max(peak, grouped[r]);
+  }
+  std::string out;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const auto width = static_cast<std::size_t>(
+        40.0 * static_cast<double>(grouped[r]) / static_cast<double>(peak) + 0.5);
+    out += fmt::format("  [{:>12.6g}, {:>12.6g}) {:>12} {}\n", edges[first[r]], edges[first[r + 1]],
+                       grouped[r], std::string(width, '#'));
+  }
+  return out;
+}
+
+record run_histogram(const context& ctx) {
+  const auto& world = ctx.world;
+  const double slab_mib = ctx.args.real("slab-mib");
+  const auto bins = static_cast<std::size_t>(ctx.args.integer("bins"));
+  // "auto" and "none" (the defaults) mean: the data's own range, no output file.
+  std::string range_text = ctx.args.has("range") ? ctx.args.text("range") : "auto";
+  std::string output = ctx.args.has("output") ? ctx.args.text("output") : "none";
+  if (range_text == "auto") range_text.clear();
+  if (output == "none") output.clear();
+  const bool force = ctx.args.flag("force");
+  io::dataset_ref ref;
+  double lo = 0, hi = 0;
+  try {
+    ref = io::parse_dataset_ref(ctx.args.text("input"), "--input");
+    if (!range_text.empty() && !parse_range(range_text, lo, hi)) {
+      throw usage_error("--range '" + range_text + "': expected lo:hi with finite lo < hi");
+    }
+  } catch (const usage_error& e) {
+    throw usage_error(e.what(), true);  // every rank has the same parameters
+  }
+  if (!output.empty()) {
+    // Refuse an existing output before reading anything (the write checks again).
+    std::error_code ec;
+    const bool exists = world.rank() == 0 && std::filesystem::exists(output, ec);
+    agree_or_throw<usage_error>(
+        world, !exists || force,
+        "output '" + output + "' already exists; pass --force to replace it");
+  }
+  world.barrier();
+  const double start = now();
+  io::input in = io::open_input(world, ref);
+  const index_t total = in.info.size();
+  std::vector<double> b;
+  double io_seconds = 0;
+  if (range_text.empty()) {
+    io::slab_reader pass(world, in.d, in.info.shape, slab_mib, sizeof(double));
+    double mn = inf, mx = -inf;
+    while (pass.next(b)) {
+      const double* x = b.data();
+      const auto n = static_cast<index_t>(b.size());
+#pragma omp parallel for simd schedule(static) default(none) shared(x, n) reduction(min   \
+                                                                                    : mn) \
+    reduction(max                                                                         \
+              : mx)
+      for (index_t i = 0; i < n; ++i) {
+        const bool finite = x[i] - x[i] == 0;
+        mn = std::min(mn, finite ? x[i] : std::numeric_limits<double>::infinity());
+        mx = std::max(mx, finite ? x[i] : -std::numeric_limits<double>::infinity());
+      }
+    }
+    io_seconds += pass.io_seconds();
+    lo = world.allreduce(mn, op::min);
+    hi = world.allreduce(mx, op::max);
+    if (!(lo <= hi)) lo = 0, hi = 1;  // no finite values at all
+    if (lo == hi) lo -= 0.5, hi += 0.5;
+  }
+  std::vector<double> edges(bins + 1);
+  for (std::size_t i = 0; i <= bins; ++i) {
+    edges[i] = lo + (hi - lo) * (static_cast<double>(i) / static_cast<double>(bins));
+  }
+  edges[bins] = hi;
+  std::vector<long long> counts(bins + 3, 0);  // bins, then underflow, overflow, NaN
+  const double scale = static_cast<double>(bins) / (hi - lo);
+  io::slab_reader reader(world, in.d, in.info.shape, slab_mib, sizeof(double));
+  const int threads = omp_get_max_threads();
+  std::vector<long long> local(static_cast<std::size_t>(threads) * (bins + 3));
+  while (reader.next(b)) {
+    const double* x = b.data();
+    const auto n = static_cast<index_t>(b.size());
+    const double* e = edges.data();
+    long long* h = local.data();
+    const std::size_t stride = bins + 3;
+#pragma omp parallel default(none) shared(x, n, e, h, stride, bins, lo, hi, scale)
+    {
+      long long* mine = h + static_cast<std::size_t>(omp_get_thread_num()) * stride;
+#pragma omp for schedule(static)
+      for (index_t i = 0; i < n; ++i) {
+        const double v = x[i];
+        std::size_t slot;
+        if (v != v) {
+          slot = bins + 2;
+        } else if (v < lo) {
+          slot = bins;
+        } else if (v > hi) {
+          slot = bins + 1;
+        } else {
+          auto k =
+              static_cast<std::size_t>(std::min((v - lo) * scale, static_cast<double>(bins - 1)));
+          if (k > 0 && v < e[k]) --k;
+          if (k + 1 < bins && v >= e[k + 1]) ++k;
+          slot = k;
+        }
+        ++mine[slot];
+      }
+    }
+  }
+  io_seconds += reader.io_seconds();
+  for (int t = 0; t < threads; ++t) {
+    for (std::size_t k = 0; k < bins + 3; ++k)
+      counts[k] += local[static_cast<std::size_t>(t) * (bins + 3) + k];
+  }
+  world.allreduce(std::span<long long>(counts), op::sum);
+  const long long underflow = counts[bins], overflow = counts[bins + 1], nans = counts[bins + 2];
+  counts.resize(bins);
+  long long in_range = 0;
+  for (const long long c : counts) in_range += c;
+  const double seconds = now() - start;
+
+  if (!output.empty()) {
+    json params = ctx.args.values();
+    io::output_file out(world, output, force, params);
+    {
+      const auto dc = io::create_dataset(out.native_handle(), "/counts", io::element_type::i64,
+                                         {static_cast<index_t>(bins)});
+      std::vector<std::int64_t> c(counts.begin(), counts.end());
+      (void)io::write_replicated(world, dc, std::span<const std::int64_t>(c));
+      io::write_attribute(dc.native_handle(), "underflow", underflow);
+      io::write_attribute(dc.native_handle(), "overflow", overflow);
+      io::write_attribute(dc.native_handle(), "nan", nans);
+      const auto de = io::create_dataset(out.native_handle(), "/edges", io::element_type::f64,
+                                         {static_cast<index_t>(bins + 1)});
+      (void)io::write_replicated(world, de, std::span<const double>(edges));
+      io::write_attribute(out.native_handle(), "input", ref.text());
+    }
+    out.commit();
+  }
+  if (world.rank() == 0) {
+    std::string text =
+        fmt::format("histogram of {} ({} bins over [{:.6g}, {:.6g}]):\n", ref.text(), bins, lo, hi);
+    text += bar_chart(counts, edges);
+    text += fmt::format("  underflow {}  overflow {}  NaN {}\n", underflow, overflow, nans);
+    [[maybe_unused]] const auto w = ::write(STDOUT_FILENO, text.data(), text.size());
+  }
+
+  phase_timer timer;
+  timer.add("io", io_seconds);
+  timer.add("compute", seconds - io_seconds);
+  record rec;
+  rec.kernel = "histogram";
+  rec.phases = summarize(world, timer);
+  const double slowest = world.allreduce(seconds, op::max);
+  const double passes = range_text.empty() ? 2.0 : 1.0;
+  const double bytes = passes * static_cast<double>(total) * static_cast<double>(in.info.type_size);
+  rec.metrics.push_back({"bandwidth", bytes / slowest / 1e9, "GB/s", true,
+                         "dataset bytes x passes (2 with an automatic range) / wall time"});
+  rec.metrics.push_back({"in_range", static_cast<double>(in_range), "", true, "counted in bins"});
+  rec.metrics.push_back({"underflow", static_cast<double>(underflow), "", false, "below lo"});
+  rec.metrics.push_back({"overflow", static_cast<double>(overflow), "", false, "above hi"});
+  rec.metrics.push_back({"nan", static_cast<double>(nans), "", false, "NaN elements"});
+  rec.extra["histogram"] = {{"input", ref.text()}, {"range", {lo, hi}},      {"counts", counts},
+                            {"edges", edges},      {"underflow", underflow}, {"overflow", overflow},
+                            {"nan", nans}};
+  const long long counted = in_range + underflow + overflow + nans;
+  rec.check.passed = counted == total && (!range_text.empty() || (underflow == 0 && overflow == 0));
+  rec.check.method = range_text.empty()
+                         ? "every element counted once; none outside the data's own range"
+                         : "every element counted once";
+  rec.check.detail =
+      fmt::format("{} of {} elements counted ({} in bins, {} under, {} over, {} NaN)", counted,
+                  total, in_range, underflow, overflow, nans);
+  return rec;
+}
+
+}  // namespace
+
+kernel make_histogram() {
+  return {
+      "histogram",
+      "counts of an HDF5 dataset's values in equal-width bins, optionally saved as HDF5",
+      {
+          {"input", param_type::text, "", "dataset to read, as FILE:/path", {}, {}, {}},
+          {"bins", param_type::integer, "64", "number of bins", 1, 1e7, {}},
+          {"range",
+           param_type::text,
+           "auto",
+           "lo:hi, or auto: the data's finite min:max",
+           {},
+           {},
+           {}},
+          {"output",
+           param_type::text,
+           "none",
+           "HDF5 file for counts and edges (none: do not write one)",
+           {},
+           {},
+           {}},
+          {"force", param_type::flag, "false", "replace an existing --output", {}, {}, {}},
+          {"slab-mib",
+           param_type::real,
+           "16",
+           "MiB read per collective step (over all ranks)",
+           0.001,
+           1e6,
+           {}},
+      },
+      run_histogram,
+  };
+}
+
+}  // namespace weft::kernels

@@ -1,0 +1,318 @@
+// reduce: statistics of a dataset read from an HDF5 file, streamed by slabs.
+//
+// Count, sum, mean, variance, min and max with their global indices, NaN and Inf counts.
+// Non-finite values are counted and left out of every other statistic.
+//
+// Reproducibility: the figures are bitwise identical for any rank and thread count (for
+// a given --slab-mib). Every floating-point sum that depends on how elements are split
+// is made exact, so its order cannot matter:
+//   - Within a slab, sums use error-free extraction (Rump, Ogita and Oishi, "Accurate
+//     floating-point summation", 2008): with a = max |x| over the slab (found first),
+//     n elements and sigma = 2^(ceil(log2(n + 2)) + ceil(log2 a)), q = (sigma + x) - sigma
+//     is x rounded to a multiple of ulp(sigma), exactly, and any sum of the q's is exact.
+//     The remainder x - q is exact too and goes through the next, smaller sigma; three
+//     levels keep about 3 x (53 - log2 n) bits below the largest value. Per-thread and
+//     per-rank partial sums of q are exact, so OpenMP's and MPI's orders do not matter.
+//   - Slabs are the same whatever the rank count, and their results are merged in slab
+//     order: sums in double-double, (mean, M2) by Chan et al.'s pairwise update, where
+//     M2 of a slab is the extracted sum of (x - slab mean)^2 (two passes in memory).
+//   - Min and max are exact; their index is the lowest global index holding that value.
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "registry.hpp"
+#include "weft/core/error.hpp"
+#include "weft/core/timer.hpp"
+#include "weft/io/dataset.hpp"
+#include "weft/io/file.hpp"
+#include "weft/io/slab_reader.hpp"
+
+namespace weft::kernels {
+
+namespace {
+
+constexpr double inf = std::numeric_limits<double>::infinity();
+
+// Splitting constants for error-free extraction of `levels` parts.
+struct extractor {
+  double sigma[3] = {0, 0, 0};
+  double scale = 1;  // values are multiplied by this power of two first (range safety)
+  bool any = false;  // false when every value is zero
+};
+
+extractor make_extractor(double bound, index_t n, int levels) {
+  extractor e;
+  if (!(bound > 0)) return e;
+  e.any = true;
+  const int m = std::bit_width(static_cast<std::uint64_t>(n) + 1);  // 2^m >= n + 2
+  int exp_a = 0;
+  (void)std::frexp(bound, &exp_a);  // bound < 2^exp_a
+  int top = m + exp_a;              // sigma_0 = 2^top
+  const int step = 53 - m;
+  const int bottom = top - (levels - 1) * step;
+  int shift = 0;
+  if (top > 1000) shift = 1000 - top;
+  if (bottom < -1000) shift = -1000 - bottom;
+  e.scale = std::ldexp(1.0, shift);
+  top += shift;
+  for (int l = 0; l < levels; ++l) e.sigma[l] = std::ldexp(1.0, top - l * step);
+  return e;
+}
+
+// Adds a to (hi, lo) in double-double (TwoSum), in a fixed order.
+void add_dd(double& hi, double& lo, double a) {
+  const double s = hi + a;
+  const double bb = s - hi;
+  const double err = (hi - (s - bb)) + (a - bb);
+  hi = s;
+  lo += err;
+}
+
+struct running {
+  long long finite = 0, nans = 0, infs = 0;
+  double sum_hi = 0, sum_lo = 0;
+  double mean = 0, m2 = 0;  // Chan's merge over slabs
+  double min = inf, max = -inf;
+  long long min_index = -1, max_index = -1;
+  double plain = 0, abs_sum = 0;  // for validation only
+};
+
+// First local position holding `value` (finite), or -1.
+long long find_first(const std::vector<double>& b, double value) {
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (b[i] == value) return static_cast<long long>(i);
+  }
+  return -1;
+}
+
+std::vector<index_t> coords_of(long long linear, const extents& shape) {
+  std::vector<index_t> c(shape.size(), 0);
+  for (std::size_t k = shape.size(); k-- > 0;) {
+    c[k] = linear % shape[k];
+    linear /= shape[k];
+  }
+  return c;
+}
+
+// Locates the first global index of `value` in this slab and the value stored there.
+void locate(const comm_ref& world, const std::vector<double>& b, index_t first, double value,
+            bool is_min, long long& index, double& stored) {
+  const long long local = find_first(b, value);
+  const long long mine =
+      local < 0 ? std::numeric_limits<long long>::max() : static_cast<long long>(first) + local;
+  index = world.allreduce(mine, op::min);
+  const double fill = is_min ? inf : -inf;
+  const double v = (local >= 0 && mine == index) ? b[static_cast<std::size_t>(local)] : fill;
+  stored = world.allreduce(v, is_min ? op::min : op::max);
+}
+
+record run_reduce(const context& ctx) {
+  const auto& world = ctx.world;
+  const double slab_mib = ctx.args.real("slab-mib");
+  io::dataset_ref ref;
+  try {
+    ref = io::parse_dataset_ref(ctx.args.text("input"), "--input");
+  } catch (const usage_error& e) {
+    throw usage_error(e.what(), true);  // every rank has the same parameters
+  }
+  world.barrier();
+  const double start = now();
+  running r;
+  io::input in = io::open_input(world, ref);
+  const extents shape = in.info.shape;
+  const index_t total = in.info.size();
+  io::slab_reader reader(world, in.d, shape, slab_mib, sizeof(double));
+  std::vector<double> b;
+  long long slabs = 0;
+  io::io_mode mode = io::io_mode::collective;
+  while (reader.next(b)) {
+    ++slabs;
+    if (reader.last_mode() != io::io_mode::collective) mode = reader.last_mode();
+    const double* x = b.data();
+    const auto n = static_cast<index_t>(b.size());
+    // Pass 1: extremes, non-finite counts, plain sums for validation.
+    double mn = inf, mx = -inf, amax = 0, plain = 0, abs_sum = 0;
+    long long nans = 0, infs = 0;
+#pragma omp parallel for simd schedule(static) default(none) shared(x, n) \
+    reduction(min : mn) reduction(max : mx, amax) reduction(+ : plain, abs_sum, nans, infs)
+    for (index_t i = 0; i < n; ++i) {
+      const double v = x[i];
+      const bool finite = v - v == 0;
+      nans += v != v ? 1 : 0;
+      infs += (!finite && v == v) ? 1 : 0;
+      const double f = finite ? v : 0.0;
+      mn = std::min(mn, finite ? v : std::numeric_limits<double>::infinity());
+      mx = std::max(mx, finite ? v : -std::numeric_limits<double>::infinity());
+      amax = std::max(amax, std::abs(f));
+      plain += f;
+      abs_sum += std::abs(f);
+    }
+    double ext[3] = {mn, -mx, -amax};
+    world.allreduce(std::span<double>(ext), op::min);
+    long long counts[2] = {nans, infs};
+    world.allreduce(std::span<long long>(counts), op::sum);
+    double checks[2] = {plain, abs_sum};
+    world.allreduce(std::span<double>(checks), op::sum);
+    mn = ext[0];
+    mx = -ext[1];
+    amax = -ext[2];
+    const long long slab_n = reader.slab_elements();
+    const long long finite = slab_n - counts[0] - counts[1];
+    r.nans += counts[0];
+    r.infs += counts[1];
+    r.plain += checks[0];
+    r.abs_sum += checks[1];
+    if (finite == 0) continue;
+    if (mn < r.min) {
+      locate(world, b, reader.first_index(), mn, true, r.min_index, r.min);
+    }
+    if (mx > r.max) {
+      locate(world, b, reader.first_index(), mx, false, r.max_index, r.max);
+    }
+    // Pass 2: the slab's sum, exactly extracted in three parts.
+    const extractor e = make_extractor(amax, slab_n, 3);
+    double s0 = 0, s1 = 0, s2 = 0;
+    if (e.any) {
+      const double g0 = e.sigma[0], g1 = e.sigma[1], g2 = e.sigma[2], sc = e.scale;
+#pragma omp parallel for simd schedule(static) default(none) shared(x, n, g0, g1, g2, sc) \
+    reduction(+ : s0, s1, s2)
+      for (index_t i = 0; i < n; ++i) {
+        const double v = x[i] - x[i] == 0 ? x[i] * sc : 0.0;
+        const double q0 = (g0 + v) - g0;
+        const double r0 = v - q0;
+        const double q1 = (g1 + r0) - g1;
+        const double r1 = r0 - q1;
+        const double q2 = (g2 + r1) - g2;
+        s0 += q0;
+        s1 += q1;
+        s2 += q2;
+      }
+    }
+    double sums[3] = {s0, s1, s2};
+    world.allreduce(std::span<double>(sums), op::sum);  // exact in any order
+    const double unscale = 1.0 / e.scale;
+    for (const double s : sums) add_dd(r.sum_hi, r.sum_lo, s * unscale);
+    const double slab_sum = ((sums[0] + sums[1]) + sums[2]) * unscale;
+    const double slab_mean = slab_sum / static_cast<double>(finite);
+    // Pass 3: the slab's sum of squared deviations from its mean, in two parts.
+    const double dev = std::max(mx - slab_mean, slab_mean - mn);
+    const extractor e2 = make_extractor(dev * dev, slab_n, 2);
+    double t0 = 0, t1 = 0;
+    if (e2.any) {
+      const double g0 = e2.sigma[0], g1 = e2.sigma[1], sc = e2.scale, m = slab_mean;
+#pragma omp parallel for simd schedule(static) default(none) shared(x, n, g0, g1, sc, m) \
+    reduction(+ : t0, t1)
+      for (index_t i = 0; i < n; ++i) {
+        const double d = x[i] - m;
+        const double y = x[i] - x[i] == 0 ? (d * d) * sc : 0.0;
+        const double q0 = (g0 + y) - g0;
+        const double q1 = (g1 + (y - q0)) - g1;
+        t0 += q0;
+        t1 += q1;
+      }
+    }
+    double sq[2] = {t0, t1};
+    world.allreduce(std::span<double>(sq), op::sum);
+    const double slab_m2 = (sq[0] + sq[1]) / e2.scale;
+    // Chan et al.: merge (finite, slab_mean, slab_m2) into the running figures.
+    const double na = static_cast<double>(r.finite);
+    const double nb = static_cast<double>(finite);
+    const double nn = na + nb;
+    const double delta = slab_mean - r.mean;
+    r.mean += delta * (nb / nn);
+    r.m2 += slab_m2 + delta * delta * (na * nb / nn);
+    r.finite += finite;
+  }
+  const double seconds = now() - start;
+  const double sum = r.sum_hi + r.sum_lo;
+  const double mean = r.finite > 0 ? sum / static_cast<double>(r.finite) : std::nan("");
+  const double variance = r.finite > 0 ? r.m2 / static_cast<double>(r.finite) : std::nan("");
+
+  phase_timer timer;
+  timer.add("io", reader.io_seconds());
+  timer.add("compute", seconds - reader.io_seconds());
+  record rec;
+  rec.kernel = "reduce";
+  rec.phases = summarize(world, timer);
+  const double slowest = world.allreduce(seconds, op::max);
+  const double bytes = static_cast<double>(total) * static_cast<double>(in.info.type_size);
+  rec.metrics.push_back({"bandwidth", bytes / slowest / 1e9, "GB/s", true,
+                         "dataset bytes (as stored, uncompressed) / wall time"});
+  rec.metrics.push_back({"count", static_cast<double>(r.finite), "", true, "finite elements"});
+  rec.metrics.push_back({"sum", sum, "", true, "exact per slab, double-double over slabs"});
+  rec.metrics.push_back({"mean", mean, "", true, "sum / count"});
+  rec.metrics.push_back({"variance", variance, "", true, "population variance, M2 / count"});
+  rec.metrics.push_back({"min", r.min, "", true, "smallest finite value"});
+  rec.metrics.push_back({"max", r.max, "", true, "largest finite value"});
+  rec.metrics.push_back({"nan", static_cast<double>(r.nans), "", false, "NaN elements"});
+  rec.metrics.push_back({"inf", static_cast<double>(r.infs), "", false, "infinite elements"});
+  json stats;
+  stats["input"] = ref.text();
+  stats["shape"] = shape;
+  stats["type"] = in.info.type_text;
+  stats["count"] = r.finite;
+  stats["sum"] = sum;
+  stats["mean"] = mean;
+  stats["variance"] = variance;
+  stats["std"] = std::sqrt(variance);
+  stats["min"] = r.min;
+  stats["min_index"] = r.min_index >= 0 ? json(coords_of(r.min_index, shape)) : json(nullptr);
+  stats["max"] = r.max;
+  stats["max_index"] = r.max_index >= 0 ? json(coords_of(r.max_index, shape)) : json(nullptr);
+  stats["nan"] = r.nans;
+  stats["inf"] = r.infs;
+  stats["slabs"] = slabs;
+  stats["rows_per_slab"] = reader.rows_per_slab();
+  stats["io_mode"] = io::to_string(mode);
+  // Bit patterns, for comparing runs exactly.
+  stats["sum_bits"] = fmt::format("{:016x}", std::bit_cast<std::uint64_t>(sum));
+  stats["variance_bits"] = fmt::format("{:016x}", std::bit_cast<std::uint64_t>(variance));
+  rec.extra["statistics"] = stats;
+
+  // Validation: the counts add up, and the exact sum lies within the error bound of a
+  // plain summation of the same values (|error| <= (n + ranks) * eps * sum |x|).
+  const long long counted = r.finite + r.nans + r.infs;
+  const double eps = std::ldexp(1.0, -53);
+  const double bound = (static_cast<double>(total) + world.size() + 2) * eps * r.abs_sum + 1e-300;
+  const double gap = std::abs(sum - r.plain);
+  bool ok = counted == total && gap <= bound;
+  if (r.finite > 0) {
+    ok = ok && r.min <= mean * (1 + 1e-15) + 1e-300 && mean <= r.max * (1 + 1e-15) + 1e-300 &&
+         variance >= 0;
+  }
+  rec.check.passed = ok;
+  rec.check.method =
+      "counts add up to the dataset size; exact sum within a plain sum's error bound; "
+      "min <= mean <= max; variance >= 0";
+  rec.check.detail = fmt::format(
+      "{} of {} elements counted; sum {:.17g}, plain sum {:.17g}, gap {:.3g} (bound {:.3g})",
+      counted, total, sum, r.plain, gap, bound);
+  return rec;
+}
+
+}  // namespace
+
+kernel make_reduce() {
+  return {
+      "reduce",
+      "statistics of an HDF5 dataset (sum, mean, variance, min/max, NaN/Inf): reproducible",
+      {
+          {"input", param_type::text, "", "dataset to read, as FILE:/path", {}, {}, {}},
+          {"slab-mib",
+           param_type::real,
+           "16",
+           "MiB read per collective step (over all ranks)",
+           0.001,
+           1e6,
+           {}},
+      },
+      run_reduce,
+  };
+}
+
+}  // namespace weft::kernels

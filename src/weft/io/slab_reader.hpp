@@ -1,0 +1,77 @@
+// slab_reader: streams a dataset through memory in slabs of whole rows (along axis 0).
+//
+// Each step reads the next slab collectively: the slab's rows are split into contiguous
+// blocks over the ranks (block_start/block_count), so each rank holds a contiguous range
+// of global row-major indices, [first_index(), first_index() + size()). The number of
+// steps depends only on the dataset's shape and the slab size, never on the rank count,
+// so every rank takes the same steps. Memory: about slab_mib / ranks MiB per rank.
+#pragma once
+
+#include <vector>
+
+#include "weft/core/comm.hpp"
+#include "weft/core/timer.hpp"
+#include "weft/grid/decomposition.hpp"
+#include "weft/io/block_io.hpp"
+
+namespace weft::io {
+
+class slab_reader {
+ public:
+  // Slabs hold about `slab_mib` MiB of elements of `element_bytes` each (at least one row).
+  slab_reader(const comm_ref& c, const dataset& d, extents shape, double slab_mib,
+              std::size_t element_bytes)
+      : dataset_(d.native_handle()), shape_(std::move(shape)), ranks_(c.size()), rank_(c.rank()) {
+    row_ = 1;
+    for (std::size_t k = 1; k < shape_.size(); ++k) row_ *= shape_[k];
+    const auto bytes = static_cast<index_t>(slab_mib * 1024.0 * 1024.0);
+    rows_per_slab_ = std::max<index_t>(
+        1, bytes / std::max<index_t>(1, row_ * static_cast<index_t>(element_bytes)));
+  }
+
+  // Collective: reads this rank's part of the next slab into `buffer` (resized), converting
+  // to T. Returns false, on every rank alike, when the dataset is exhausted.
+  template <class T>
+  bool next(std::vector<T>& buffer) {
+    if (next_row_ >= shape_[0]) return false;
+    slab_rows_ = std::min(rows_per_slab_, shape_[0] - next_row_);
+    block_.start.assign(shape_.size(), 0);
+    block_.count = shape_;
+    block_.start[0] = next_row_ + block_start(slab_rows_, ranks_, rank_);
+    block_.count[0] = block_count(slab_rows_, ranks_, rank_);
+    buffer.resize(static_cast<std::size_t>(block_.size()));
+    const double t0 = now();
+    const hid_t id = dataset_;
+    mode_ = detail::transfer(
+        id, native_type<T>(), buffer.data(),
+        {block_.count, extents(shape_.size(), 0), block_.count, block_.start, {}, {}}, false);
+    io_seconds_ += now() - t0;
+    next_row_ += slab_rows_;
+    return true;
+  }
+
+  [[nodiscard]] const box& block() const noexcept { return block_; }
+  [[nodiscard]] index_t first_index() const noexcept { return block_.start[0] * row_; }
+  [[nodiscard]] index_t size() const noexcept { return block_.size(); }
+  // Elements in the current slab over all ranks.
+  [[nodiscard]] index_t slab_elements() const noexcept { return slab_rows_ * row_; }
+  [[nodiscard]] index_t rows_per_slab() const noexcept { return rows_per_slab_; }
+  [[nodiscard]] io_mode last_mode() const noexcept { return mode_; }
+  // Seconds this rank spent in reads so far.
+  [[nodiscard]] double io_seconds() const noexcept { return io_seconds_; }
+
+ private:
+  hid_t dataset_;
+  extents shape_;
+  int ranks_;
+  int rank_;
+  index_t row_ = 1;
+  index_t rows_per_slab_ = 1;
+  index_t next_row_ = 0;
+  index_t slab_rows_ = 0;
+  box block_;
+  io_mode mode_ = io_mode::collective;
+  double io_seconds_ = 0;
+};
+
+}  // namespace weft::io

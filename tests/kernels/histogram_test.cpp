@@ -1,0 +1,102 @@
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <filesystem>
+#include <limits>
+
+#include "dataset_fixture.hpp"
+#include "kernel_support.hpp"
+#include "weft/core/error.hpp"
+
+namespace {
+
+using weft::index_t;
+using weft::json;
+using weft::testing::world;
+
+TEST(histogram, every_value_falls_between_its_bins_stored_edges_and_the_top_in_the_last) {
+  const weft::testing::dataset_folder folder;
+  const auto input = folder.write("ramp.h5", {10, 10}, [](index_t i) { return double(i); });
+  const auto rec = weft::testing::run_kernel(
+      "histogram", {{"input", input}, {"bins", 99}, {"slab-mib", 0.0002}});
+  ASSERT_TRUE(rec.check.passed) << rec.check.detail;
+  const auto& h = rec.extra["histogram"];
+  EXPECT_EQ(h["range"], json({0.0, 99.0}));
+  const auto counts = h["counts"].get<std::vector<long long>>();
+  const auto edges = h["edges"].get<std::vector<double>>();
+  ASSERT_EQ(counts.size(), 99u);
+  ASSERT_EQ(edges.size(), 100u);
+  std::vector<long long> expected(99, 0);
+  for (int v = 0; v < 100; ++v) {
+    std::size_t k = 98;  // the top value belongs to the last bin
+    for (std::size_t i = 0; i < 99; ++i) {
+      if (edges[i] <= v && v < edges[i + 1]) k = i;
+    }
+    ++expected[k];
+  }
+  EXPECT_EQ(counts, expected);
+  EXPECT_GE(counts.back(), 2);
+}
+
+TEST(histogram, values_outside_the_range_and_nans_are_counted_apart) {
+  const weft::testing::dataset_folder folder;
+  const auto input = folder.write("edges.h5", {2, 5}, [](index_t i) {
+    const double v[] = {-5,
+                        0,
+                        0.5,
+                        1,
+                        2,
+                        std::numeric_limits<double>::quiet_NaN(),
+                        std::numeric_limits<double>::infinity(),
+                        0.25,
+                        0.75,
+                        0.999};
+    return v[i];
+  });
+  const auto rec =
+      weft::testing::run_kernel("histogram", {{"input", input}, {"bins", 4}, {"range", "0:1"}});
+  ASSERT_TRUE(rec.check.passed) << rec.check.detail;
+  const auto& h = rec.extra["histogram"];
+  EXPECT_EQ(h["counts"], json({1, 1, 1, 3}));
+  EXPECT_EQ(h["underflow"], 1);
+  EXPECT_EQ(h["overflow"], 2);
+  EXPECT_EQ(h["nan"], 1);
+}
+
+TEST(histogram, writes_counts_and_edges_to_an_hdf5_file_once) {
+  const weft::testing::dataset_folder folder;
+  const auto input = folder.write("ramp.h5", {4, 8}, [](index_t i) { return double(i % 8); });
+  const auto out = folder.file("hist.h5");
+  const json params = {{"input", input}, {"bins", 8}, {"range", "0:8"}, {"output", out}};
+  const auto rec = weft::testing::run_kernel("histogram", params);
+  ASSERT_TRUE(rec.check.passed);
+  if (world().rank() == 0) {
+    weft::io::quiet_hdf5();
+    const auto f = weft::io::open_file_serial(out);
+    std::vector<long long> counts(8);
+    std::vector<double> edges(9);
+    const weft::io::dataset c(H5Dopen2(f.native_handle(), "/counts", H5P_DEFAULT));
+    const weft::io::dataset e(H5Dopen2(f.native_handle(), "/edges", H5P_DEFAULT));
+    H5Dread(c.native_handle(), H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, counts.data());
+    H5Dread(e.native_handle(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, edges.data());
+    EXPECT_EQ(counts, std::vector<long long>(8, 4));
+    EXPECT_EQ(edges, (std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8}));
+    EXPECT_EQ(weft::io::read_string_attribute(f.native_handle(), "software"), "weft");
+  }
+  world().barrier();
+  EXPECT_THROW((void)weft::testing::run_kernel("histogram", params), weft::usage_error);
+  json forced = params;
+  forced["force"] = true;
+  EXPECT_TRUE(weft::testing::run_kernel("histogram", forced).check.passed);
+}
+
+TEST(histogram, a_bad_range_is_a_usage_error) {
+  for (const char* bad : {"1:0", "a:b", "1", "0:inf"}) {
+    EXPECT_THROW(
+        (void)weft::testing::run_kernel("histogram", {{"input", "x.h5:/v"}, {"range", bad}}),
+        weft::usage_error)
+        << bad;
+  }
+}
+
+}  // namespace

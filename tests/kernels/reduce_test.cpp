@@ -1,0 +1,137 @@
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <cmath>
+#include <limits>
+
+#include "dataset_fixture.hpp"
+#include "kernel_support.hpp"
+#include "weft/core/error.hpp"
+#include "weft/par/rng.hpp"
+
+namespace {
+
+using weft::index_t;
+using weft::json;
+using weft::testing::world;
+
+// Mixed magnitudes and signs, with a NaN and two infinities.
+double mixed(index_t i) {
+  if (i == 17) return std::numeric_limits<double>::quiet_NaN();
+  if (i == 100) return std::numeric_limits<double>::infinity();
+  if (i == 101) return -std::numeric_limits<double>::infinity();
+  const auto k = static_cast<std::uint64_t>(i);
+  const double u = weft::counter_rng::uniform(3, k) - 0.5;
+  const int e = static_cast<int>(weft::counter_rng::bits(4, k) % 10) - 3;
+  return u * std::pow(10.0, e);
+}
+
+double ulp(double x) {
+  const double a = std::abs(x);
+  return std::nextafter(a, std::numeric_limits<double>::infinity()) - a;
+}
+
+json statistics_of(const weft::comm_ref& c, const std::string& input, double slab_mib) {
+  const auto* k = weft::kernels::find("reduce");
+  const weft::kernels::arguments args(json{{"input", input}, {"slab-mib", slab_mib}});
+  const auto rec = k->run(weft::kernels::context{c, args});
+  EXPECT_TRUE(rec.check.passed) << rec.check.detail;
+  return rec.extra["statistics"];
+}
+
+// The figures a reader compares exactly: everything but timings and the layout.
+json exact_part(json s) {
+  s.erase("io_mode");
+  return s;
+}
+
+TEST(reduce, gives_the_same_bits_on_every_rank_and_thread_count_as_one_serial_rank) {
+  const weft::testing::dataset_folder folder;
+  const auto input = folder.write("mixed.h5", {517, 33}, mixed);
+  const json parallel = statistics_of(world(), input, 0.02);  // several slabs
+  json serial;
+  if (world().rank() == 0) {
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    const weft::comm_ref self(MPI_COMM_SELF);
+    serial = statistics_of(self, input, 0.02);
+    omp_set_num_threads(threads);
+    EXPECT_EQ(exact_part(parallel).dump(), exact_part(serial).dump());
+  }
+  EXPECT_GT(parallel["slabs"].get<int>(), 3);
+  EXPECT_EQ(parallel["io_mode"], "collective");
+}
+
+TEST(reduce, agrees_with_a_float128_reference_to_the_last_ulps) {
+  const weft::testing::dataset_folder folder;
+  const auto input = folder.write("mixed.h5", {517, 33}, mixed);
+  const json s = statistics_of(world(), input, 0.05);
+  __float128 sum = 0;
+  long long n = 0;
+  double mn = 1e300, mx = -1e300;
+  long long mni = -1, mxi = -1;
+  for (index_t i = 0; i < 517 * 33; ++i) {
+    const double v = mixed(i);
+    if (!std::isfinite(v)) continue;
+    sum += v;
+    ++n;
+    if (v < mn) mn = v, mni = i;
+    if (v > mx) mx = v, mxi = i;
+  }
+  const __float128 mean = sum / n;
+  __float128 m2 = 0;
+  for (index_t i = 0; i < 517 * 33; ++i) {
+    const double v = mixed(i);
+    if (std::isfinite(v)) m2 += (v - mean) * (v - mean);
+  }
+  const double ref_sum = static_cast<double>(sum);
+  const double ref_var = static_cast<double>(m2 / n);
+  EXPECT_EQ(s["count"].get<long long>(), n);
+  EXPECT_EQ(s["nan"].get<long long>(), 1);
+  EXPECT_EQ(s["inf"].get<long long>(), 2);
+  EXPECT_LE(std::abs(s["sum"].get<double>() - ref_sum), 4 * ulp(ref_sum));
+  EXPECT_NEAR(s["variance"].get<double>(), ref_var, 1e-13 * ref_var);
+  EXPECT_EQ(s["min"].get<double>(), mn);
+  EXPECT_EQ(s["max"].get<double>(), mx);
+  EXPECT_EQ(s["min_index"], json({mni / 33, mni % 33}));
+  EXPECT_EQ(s["max_index"], json({mxi / 33, mxi % 33}));
+}
+
+TEST(reduce, cancelling_terms_of_very_different_size_sum_exactly) {
+  // 1e16 + 1 - 1e16 + ... : a plain double sum loses every 1.
+  const weft::testing::dataset_folder folder;
+  const auto input = folder.write("cancel.h5", {300, 3}, [](index_t i) {
+    return i % 3 == 0 ? 1e16 : (i % 3 == 1 ? 1.0 : -1e16);
+  });
+  const json s = statistics_of(world(), input, 0.001);
+  EXPECT_EQ(s["sum"].get<double>(), 300.0);
+  EXPECT_EQ(s["mean"].get<double>(), 300.0 / 900.0);
+}
+
+TEST(reduce, a_constant_dataset_has_its_value_as_mean_and_zero_variance) {
+  const weft::testing::dataset_folder folder;
+  const auto input = folder.write("constant.h5", {41, 7}, [](index_t) { return 0.1; });
+  const json s = statistics_of(world(), input, 0.001);
+  EXPECT_EQ(s["mean"].get<double>(), 0.1);
+  EXPECT_EQ(s["variance"].get<double>(), 0.0);
+  EXPECT_EQ(s["min_index"], json({0, 0}));
+  EXPECT_EQ(s["max_index"], json({0, 0}));
+}
+
+TEST(reduce, a_missing_input_is_a_collective_input_error) {
+  try {
+    (void)weft::testing::run_kernel("reduce", {{"input", "/no/such/file.h5:/x"}});
+    ADD_FAILURE() << "no error";
+  } catch (const weft::input_error& e) {
+    EXPECT_TRUE(e.collective());
+    EXPECT_NE(std::string(e.what()).find("/no/such/file.h5:/x: no such file"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(reduce, a_malformed_input_is_a_collective_usage_error) {
+  EXPECT_THROW((void)weft::testing::run_kernel("reduce", {{"input", "data.h5"}}),
+               weft::usage_error);
+}
+
+}  // namespace
