@@ -11,6 +11,7 @@ const std::vector<kernel>& registry() {
       make_histogram(),
       make_stencil(),
       make_transpose(),
+      make_heat(),
       make_montecarlo(),
       make_taskfarm(),
       make_dgemm(),

@@ -11,6 +11,7 @@ kernel make_reduce();
 kernel make_histogram();
 kernel make_stencil();
 kernel make_transpose();
+kernel make_heat();
 kernel make_montecarlo();
 kernel make_taskfarm();
 kernel make_dgemm();

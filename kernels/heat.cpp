@@ -1,0 +1,770 @@
+// heat: explicit heat diffusion on a 2-D or 3-D field, the long-running simulation.
+//
+// u' = u + alpha dt (sum of the 2N neighbours - 2N u) per step (grid spacing 1), on a field
+// read from an HDF5 dataset (--input FILE:/path) or generated, with Dirichlet (fixed
+// --boundary-value outside the field) or periodic boundaries; dt must satisfy the
+// stability limit dt <= 1 / (2 N alpha). The field is decomposed over a Cartesian rank
+// grid; a halo of width 1 is exchanged every step.
+//
+// Results are reproducible bit for bit: every cell is updated by the same expression in
+// the same order whatever the rank grid, so the final field (and its hash, reported as
+// field_hash) is identical for every rank count and grid, and after any interruption and
+// --restart.
+//
+// Outputs under the --output prefix P: P.h5 (snapshots every --snapshot-every steps as
+// /snapshots/step_NNNNNNNN) with P.xdmf beside it for ParaView/VisIt; P.ckpt.NNNNNNNN.h5
+// checkpoints every --checkpoint-every steps, each published atomically (the newest
+// --keep-checkpoints are kept); P.final.h5 with the final field. --restart resumes from the
+// newest complete checkpoint written with the same physical parameters.
+//
+// SIGTERM or SIGUSR1 (what Slurm sends before a time limit): the handler only sets a flag;
+// ranks agree on it after every step (one small allreduce), so all stop after the same
+// step, write a checkpoint and exit with code 75.
+//
+// Validation: a generated field is an eigenmode of the discrete Laplacian, so the exact
+// answer after s steps is g^s times the initial field (g = 1 - alpha dt lambda); a field
+// read from a file is checked against the maximum principle (and, periodic, conservation
+// of the total).
+#include <omp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <numbers>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "rank_grid.hpp"
+#include "registry.hpp"
+#include "weft/core/error.hpp"
+#include "weft/core/log.hpp"
+#include "weft/core/staged_file.hpp"
+#include "weft/core/timer.hpp"
+#include "weft/grid/dist_array.hpp"
+#include "weft/grid/halo.hpp"
+#include "weft/io/block_io.hpp"
+#include "weft/io/dataset.hpp"
+#include "weft/io/file.hpp"
+
+namespace weft::kernels {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Set by the signal handler, read once per step. Only async-signal-safe work there.
+volatile std::sig_atomic_t stop_signal = 0;
+
+void on_stop_signal(int signo) {
+  stop_signal = signo;
+}
+
+// Installs the stop handlers for the run and puts the previous ones back afterwards.
+class stop_handlers {
+ public:
+  stop_handlers() {
+    stop_signal = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, &old_term_);
+    sigaction(SIGUSR1, &sa, &old_usr1_);
+  }
+  stop_handlers(const stop_handlers&) = delete;
+  stop_handlers& operator=(const stop_handlers&) = delete;
+  stop_handlers(stop_handlers&&) = delete;
+  stop_handlers& operator=(stop_handlers&&) = delete;
+  ~stop_handlers() {
+    sigaction(SIGTERM, &old_term_, nullptr);
+    sigaction(SIGUSR1, &old_usr1_, nullptr);
+  }
+
+ private:
+  struct sigaction old_term_ {};
+  struct sigaction old_usr1_ {};
+};
+
+std::uint64_t mix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+struct settings {
+  extents shape;
+  std::string input;
+  bool periodic = false;
+  double boundary_value = 0;
+  double alpha = 1;
+  double dt = 0;
+  long long steps = 0;
+  long long snapshot_every = 0;
+  long long checkpoint_every = 0;
+  long long keep = 2;
+  fs::path prefix;
+  bool restart = false;
+  double pace_ms = 0;
+  std::string grid;
+  json parameters;
+  // What a checkpoint must match to be resumed from.
+  [[nodiscard]] std::string fingerprint() const {
+    json f = json::object();
+    f["shape"] = shape;
+    f["input"] = input;
+    f["boundary"] = periodic ? "periodic" : "dirichlet";
+    f["boundary_value"] = boundary_value;
+    f["alpha"] = alpha;
+    f["dt"] = dt;
+    return f.dump();
+  }
+  [[nodiscard]] fs::path with_suffix(const std::string& suffix) const {
+    return prefix.parent_path() / (prefix.filename().string() + suffix);
+  }
+  [[nodiscard]] fs::path checkpoint(long long step) const {
+    return with_suffix(fmt::format(".ckpt.{:08d}.h5", step));
+  }
+};
+
+// The checkpoints under the prefix, newest first, as (step, path).
+std::vector<std::pair<long long, fs::path>> list_checkpoints(const settings& s) {
+  std::vector<std::pair<long long, fs::path>> out;
+  const fs::path dir = s.prefix.parent_path().empty() ? fs::path(".") : s.prefix.parent_path();
+  const std::string head = s.prefix.filename().string() + ".ckpt.";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() != head.size() + 11 || name.rfind(head, 0) != 0 ||
+        name.substr(name.size() - 3) != ".h5") {
+      continue;
+    }
+    const std::string digits = name.substr(head.size(), 8);
+    if (digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    out.emplace_back(std::stoll(digits), s.with_suffix(".ckpt." + digits + ".h5"));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  return out;
+}
+
+// Rank 0's progress report: a bar on a terminal, else a line every 10 %.
+class progress {
+ public:
+  progress(bool speak, long long first, long long total)
+      : speak_(speak), tty_(on_terminal()), first_(first), total_(total), start_(now()) {}
+  void update(long long step) {
+    if (!speak_ || total_ <= 0) return;
+    const double t = now();
+    const double rate = static_cast<double>(step - first_) / std::max(t - start_, 1e-9);
+    const double eta = rate > 0 ? static_cast<double>(total_ - step) / rate : 0.0;
+    const long long tenth = step * 10 / total_;
+    if (tty_) {
+      if (t - last_ < 0.2 && step != total_) return;
+      last_ = t;
+      const int filled = static_cast<int>(30 * step / total_);
+      say(fmt::format("\rheat [{:<30}] step {}/{}  {:.0f} steps/s  ETA {:.1f} s{}",
+                      std::string(static_cast<std::size_t>(filled), '#'), step, total_, rate, eta,
+                      step == total_ ? "\n" : ""));
+    } else if (tenth > reported_) {
+      reported_ = tenth;
+      say(fmt::format("heat: step {}/{} ({} %), {:.0f} steps/s, ETA {:.1f} s\n", step, total_,
+                      tenth * 10, rate, eta));
+    }
+  }
+  // mpirun hands rank 0 a pseudo-terminal even when its own output goes to a file, so a
+  // terminal is believed only with a usable TERM and outside a Slurm batch script
+  // (srun --pty sets SLURM_PTY_PORT). WEFT_PROGRESS=bar or lines decides outright.
+  static bool on_terminal() {
+    const char* choice = std::getenv("WEFT_PROGRESS");
+    if (choice != nullptr && std::string(choice) == "bar") return true;
+    if (choice != nullptr && std::string(choice) == "lines") return false;
+    const char* term = std::getenv("TERM");
+    const bool batch =
+        std::getenv("SLURM_JOB_ID") != nullptr && std::getenv("SLURM_PTY_PORT") == nullptr;
+    return ::isatty(STDOUT_FILENO) == 1 && term != nullptr && std::string(term) != "dumb" && !batch;
+  }
+  void interrupted() {
+    if (speak_ && tty_) say("\n");
+  }
+
+ private:
+  static void say(const std::string& text) {
+    [[maybe_unused]] const auto n = ::write(STDOUT_FILENO, text.data(), text.size());
+  }
+  bool speak_;
+  bool tty_;
+  long long first_;
+  long long total_;
+  double start_;
+  double last_ = 0;
+  long long reported_ = 0;
+};
+
+template <std::size_t N>
+class simulation {
+ public:
+  using field = dist_array<double, N>;
+  using index = std::array<index_t, N>;
+
+  simulation(const comm_ref& world, settings s, const decomposition& dec)
+      : world_(world), s_(std::move(s)), u_(dec, 1), v_(dec, 1), halo_(world, u_, options()) {}
+
+  record run();
+
+ private:
+  halo_options options() const {
+    halo_options o;
+    for (std::size_t d = 0; d < N; ++d) o.periodic[d] = s_.periodic;
+    return o;
+  }
+  // The generated field: an eigenmode of the discrete Laplacian for these boundaries.
+  double mode(const index& g) const {
+    double v = 1;
+    for (std::size_t d = 0; d < N; ++d) {
+      const auto n = static_cast<double>(s_.shape[d]);
+      const auto i = static_cast<double>(g[d]);
+      v *= s_.periodic ? std::sin(2 * std::numbers::pi * (i + 0.5) / n)
+                       : std::sin(std::numbers::pi * (i + 1) / (n + 1));
+    }
+    return v;
+  }
+  // Its eigenvalue: the field shrinks by 1 - alpha dt lambda per step.
+  double eigenvalue() const {
+    double l = 0;
+    for (std::size_t d = 0; d < N; ++d) {
+      const auto n = static_cast<double>(s_.shape[d]);
+      const double x =
+          s_.periodic ? std::sin(std::numbers::pi / n) : std::sin(std::numbers::pi / (2 * (n + 1)));
+      l += 4 * x * x;
+    }
+    return l;
+  }
+
+  void step();
+  long long initialise();
+  void write_checkpoint(long long step);
+  void write_snapshot(long long step);
+  void write_xdmf(long long last_step) const;
+  void write_final();
+  [[nodiscard]] std::string field_hash() const;
+  template <class F>
+  void for_interior(const field& a, F f) const;
+
+  const comm_ref& world_;
+  settings s_;
+  field u_;
+  field v_;
+  halo_exchange<double, N> halo_;
+  double initial_min_ = 0;
+  double initial_max_ = 0;
+  double initial_sum_ = 0;
+};
+
+template <std::size_t N>
+template <class F>
+void simulation<N>::for_interior(const field& a, F f) const {
+  const auto& c = a.interior_shape();
+  index i{};
+  if constexpr (N == 2) {
+    for (i[0] = 0; i[0] < c[0]; ++i[0])
+      for (i[1] = 0; i[1] < c[1]; ++i[1]) f(i);
+  } else {
+    for (i[0] = 0; i[0] < c[0]; ++i[0])
+      for (i[1] = 0; i[1] < c[1]; ++i[1])
+        for (i[2] = 0; i[2] < c[2]; ++i[2]) f(i);
+  }
+}
+
+template <std::size_t N>
+void simulation<N>::step() {
+  halo_.exchange();
+  const double k = s_.alpha * s_.dt;
+  const double centre = 2.0 * N;
+  const auto& c = u_.interior_shape();
+  const auto& st = u_.strides();
+  const double* up = u_.storage().data() + u_.offset(index{});
+  double* vp = v_.storage().data() + v_.offset(index{});
+  const index_t rows = c[0];
+  const index_t s0 = st[0];
+  const index_t s1 = st[1];
+  const index_t n1 = c[1];
+  const index_t n2 = N == 3 ? c[N - 1] : 1;
+#pragma omp parallel for schedule(static) default(none) \
+    shared(up, vp, rows, s0, s1, n1, n2, k, centre)
+  for (index_t i = 0; i < rows; ++i) {
+    for (index_t j = 0; j < n1; ++j) {
+      if constexpr (N == 2) {
+        const index_t o = i * s0 + j;
+        const double sum = (up[o - s0] + up[o + s0]) + (up[o - 1] + up[o + 1]);
+        vp[o] = up[o] + k * (sum - centre * up[o]);
+      } else {
+        const index_t row = i * s0 + j * s1;
+#pragma omp simd
+        for (index_t l = 0; l < n2; ++l) {
+          const index_t o = row + l;
+          const double sum =
+              (up[o - s0] + up[o + s0]) + (up[o - s1] + up[o + s1]) + (up[o - 1] + up[o + 1]);
+          vp[o] = up[o] + k * (sum - centre * up[o]);
+        }
+      }
+    }
+  }
+  std::swap(u_, v_);
+}
+
+template <std::size_t N>
+long long simulation<N>::initialise() {
+  // Dirichlet: every halo cell past the field's edge holds the boundary value for good
+  // (exchanges never touch those cells).
+  const double outside = s_.periodic ? 0.0 : s_.boundary_value;
+  for (double& x : u_.storage()) x = outside;
+  for (double& x : v_.storage()) x = outside;
+
+  long long first_step = 0;
+  std::string found;
+  if (s_.restart) {
+    // Rank 0 picks the newest checkpoint that opens and was written with these parameters.
+    std::string message;
+    bool ok = true;
+    if (world_.rank() == 0) {
+      for (const auto& [st, path] : list_checkpoints(s_)) {
+        try {
+          const io::file f = io::open_file_serial(path);
+          const auto meta = io::read_string_attribute(f.native_handle(), "weft_checkpoint");
+          if (!meta) continue;
+          const json m = json::parse(*meta);
+          if (m.at("fingerprint").get<std::string>() != s_.fingerprint()) {
+            ok = false;
+            message = fmt::format(
+                "--restart: checkpoint {} was written with other parameters ({}); this run has "
+                "{}",
+                path.string(), m.at("fingerprint").get<std::string>(), s_.fingerprint());
+            break;
+          }
+          found = path.string();
+          first_step = m.at("step").get<long long>();
+          break;
+        } catch (const std::exception& e) {
+          log::warn("heat: skipping unreadable checkpoint {}: {}", path.string(), e.what());
+        }
+      }
+    }
+    agree_or_throw<usage_error>(world_, ok, message);
+    world_.bcast(found, 0);
+    world_.bcast(first_step, 0);
+  }
+  if (!found.empty()) {
+    const io::file f = io::open_file(world_, found);
+    const io::dataset d(WEFT_H5_CHECK(H5Dopen2(f.native_handle(), "/field", H5P_DEFAULT)));
+    io::read_block(d, u_);
+    log::info("heat: resuming from {} at step {}", found, first_step);
+  } else if (s_.restart) {
+    log::info("heat: no checkpoint under {} yet; starting at step 0", s_.prefix.string());
+  } else if (!s_.input.empty()) {
+    const auto in = io::open_input(world_, io::parse_dataset_ref(s_.input, "--input"), 3);
+    io::read_block(in.d, u_);
+  } else {
+    u_.fill([this](const index& g) { return mode(g); });
+  }
+
+  double lo = std::numeric_limits<double>::max();
+  double hi = std::numeric_limits<double>::lowest();
+  double sum = 0;
+  for_interior(u_, [&](const index& i) {
+    lo = std::min(lo, u_.local(i));
+    hi = std::max(hi, u_.local(i));
+    sum += u_.local(i);
+  });
+  if (!s_.periodic) {
+    lo = std::min(lo, s_.boundary_value);
+    hi = std::max(hi, s_.boundary_value);
+  }
+  initial_min_ = world_.allreduce(lo, op::min);
+  initial_max_ = world_.allreduce(hi, op::max);
+  initial_sum_ = world_.allreduce(sum, op::sum);
+  return first_step;
+}
+
+template <std::size_t N>
+void simulation<N>::write_checkpoint(long long step) {
+  {
+    io::output_file out(world_, s_.checkpoint(step), true, s_.parameters);
+    {
+      const auto d =
+          io::create_dataset(out.native_handle(), "/field", io::element_type::f64, s_.shape);
+      io::write_block(d, u_);
+    }
+    json meta = json::object();
+    meta["step"] = step;
+    meta["time"] = static_cast<double>(step) * s_.dt;
+    meta["fingerprint"] = s_.fingerprint();
+    io::write_attribute(out.native_handle(), "weft_checkpoint", meta.dump());
+    out.commit();
+  }
+  if (world_.rank() == 0) {
+    const auto all = list_checkpoints(s_);
+    for (std::size_t k = static_cast<std::size_t>(s_.keep); k < all.size(); ++k) {
+      std::error_code ec;
+      fs::remove(all[k].second, ec);
+    }
+  }
+}
+
+template <std::size_t N>
+void simulation<N>::write_snapshot(long long step) {
+  const fs::path series = s_.with_suffix(".h5");
+  // A missing or damaged series (a run killed while writing it) starts afresh.
+  int usable = 0;
+  if (world_.rank() == 0) {
+    try {
+      usable = fs::exists(series) && io::open_file_serial(series).valid() ? 1 : 0;
+    } catch (const std::exception&) {
+      log::warn("heat: {} is damaged; starting a new snapshot series", series.string());
+    }
+  }
+  world_.bcast(usable, 0);
+  if (usable == 0 || (step == 0 && !s_.restart)) {
+    io::output_file out(world_, series, true, s_.parameters);
+    out.commit();
+  }
+  const io::file f = io::open_file(world_, series, true);
+  const std::string name = fmt::format("/snapshots/step_{:08d}", step);
+  const bool exists = H5Lexists(f.native_handle(), "/snapshots", H5P_DEFAULT) > 0 &&
+                      H5Lexists(f.native_handle(), name.c_str(), H5P_DEFAULT) > 0;
+  const io::dataset d =
+      exists ? io::dataset(WEFT_H5_CHECK(H5Dopen2(f.native_handle(), name.c_str(), H5P_DEFAULT)))
+             : io::create_dataset(f.native_handle(), name, io::element_type::f64, s_.shape);
+  io::write_block(d, u_);
+  if (!exists) io::write_attribute(d.native_handle(), "time", static_cast<double>(step) * s_.dt);
+  if (world_.rank() == 0) write_xdmf(step);
+}
+
+template <std::size_t N>
+void simulation<N>::write_xdmf(long long last_step) const {
+  std::string dims;
+  for (std::size_t d = 0; d < N; ++d) dims += (d ? " " : "") + std::to_string(s_.shape[d]);
+  const std::string ones = N == 2 ? "1 1" : "1 1 1";
+  const std::string zeros = N == 2 ? "0 0" : "0 0 0";
+  const std::string h5 = s_.prefix.filename().string() + ".h5";
+  std::string x =
+      "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"3.0\">\n <Domain>\n"
+      "  <Grid Name=\"heat\" GridType=\"Collection\" CollectionType=\"Temporal\">\n";
+  for (long long st = 0; st <= last_step; st += s_.snapshot_every) {
+    x += fmt::format(
+        "   <Grid Name=\"step {0}\" GridType=\"Uniform\">\n"
+        "    <Time Value=\"{1:.17g}\"/>\n"
+        "    <Topology TopologyType=\"{2}DCoRectMesh\" Dimensions=\"{3}\"/>\n"
+        "    <Geometry GeometryType=\"ORIGIN_{4}\">\n"
+        "     <DataItem Dimensions=\"{2}\" Format=\"XML\">{5}</DataItem>\n"
+        "     <DataItem Dimensions=\"{2}\" Format=\"XML\">{6}</DataItem>\n"
+        "    </Geometry>\n"
+        "    <Attribute Name=\"temperature\" AttributeType=\"Scalar\" Center=\"Node\">\n"
+        "     <DataItem Dimensions=\"{3}\" NumberType=\"Float\" Precision=\"8\" "
+        "Format=\"HDF\">{7}:/snapshots/step_{0:08d}</DataItem>\n"
+        "    </Attribute>\n   </Grid>\n",
+        st, static_cast<double>(st) * s_.dt, N, dims, N == 2 ? "DXDY" : "DXDYDZ", zeros, ones, h5);
+  }
+  x += "  </Grid>\n </Domain>\n</Xdmf>\n";
+  write_file_atomically(s_.with_suffix(".xdmf"), x);
+}
+
+template <std::size_t N>
+void simulation<N>::write_final() {
+  io::output_file out(world_, s_.with_suffix(".final.h5"), true, s_.parameters);
+  {
+    const auto d =
+        io::create_dataset(out.native_handle(), "/field", io::element_type::f64, s_.shape);
+    io::write_block(d, u_);
+  }
+  out.commit();
+}
+
+template <std::size_t N>
+std::string simulation<N>::field_hash() const {
+  // Order-independent: a sum (mod 2^64) over cells of a hash of (global index, bits), so
+  // any decomposition of the same field gives the same value.
+  const auto& start = u_.decomposition().local_start();
+  std::uint64_t h = 0;
+  for_interior(u_, [&](const index& i) {
+    std::uint64_t linear = 0;
+    for (std::size_t d = 0; d < N; ++d) {
+      linear = linear * static_cast<std::uint64_t>(s_.shape[d]) +
+               static_cast<std::uint64_t>(start[d] + i[d]);
+    }
+    h += mix64(linear ^ mix64(std::bit_cast<std::uint64_t>(u_.local(i))));
+  });
+  const auto total = world_.allreduce(static_cast<unsigned long long>(h), op::sum);
+  return fmt::format("{:016x}", total);
+}
+
+template <std::size_t N>
+record simulation<N>::run() {
+  const stop_handlers handlers;
+  const long long first = initialise();
+  phase_timer timer;
+  progress bar(world_.rank() == 0, first, s_.steps);
+  if (first == 0 && s_.snapshot_every > 0) {
+    auto t = timer.time("io");
+    write_snapshot(0);
+  }
+  long long stepped = first;
+  const double start = now();
+  while (stepped < s_.steps) {
+    {
+      auto t = timer.time("compute");
+      step();
+    }
+    ++stepped;
+    const int stop = world_.allreduce(stop_signal != 0 ? 1 : 0, op::max);
+    {
+      auto t = timer.time("io");
+      if (s_.snapshot_every > 0 && stepped % s_.snapshot_every == 0) write_snapshot(stepped);
+      const bool due = s_.checkpoint_every > 0 && stepped % s_.checkpoint_every == 0;
+      if (due || (stop != 0 && stepped < s_.steps)) write_checkpoint(stepped);
+    }
+    if (stop != 0 && stepped < s_.steps) {
+      bar.interrupted();
+      throw error(fmt::format("heat: stopped by a signal after step {} of {}; checkpoint {} "
+                              "written; rerun with --restart to resume",
+                              stepped, s_.steps, s_.checkpoint(stepped).string()),
+                  exit_code::interrupted, true);
+    }
+    bar.update(stepped);
+    if (s_.pace_ms > 0) {
+      std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(s_.pace_ms));
+    }
+  }
+  const double elapsed = now() - start;
+  {
+    auto t = timer.time("io");
+    write_final();
+  }
+
+  // Validation.
+  const long long cells = u_.decomposition().global_size();
+  record rec;
+  rec.check.passed = true;
+  if (s_.input.empty()) {
+    const double g = 1.0 - s_.alpha * s_.dt * eigenvalue();
+    const double factor = std::pow(g, static_cast<double>(s_.steps));
+    double err = 0;
+    for_interior(u_, [&](const index& i) {
+      index gl;
+      for (std::size_t d = 0; d < N; ++d) gl[d] = u_.decomposition().local_start()[d] + i[d];
+      err = std::max(err, std::abs(u_.local(i) - factor * mode(gl)));
+    });
+    err = world_.allreduce(err, op::max);
+    const double limit = 1e-12 * static_cast<double>(s_.steps + 1);
+    rec.check.passed = err <= limit;
+    rec.check.method = "generated eigenmode against its exact decay (1 - alpha*dt*lambda)^steps";
+    rec.check.detail = fmt::format("max abs error {:.3g} (limit {:.3g}), decay factor {:.17g}", err,
+                                   limit, factor);
+  } else {
+    double lo = std::numeric_limits<double>::max();
+    double hi = std::numeric_limits<double>::lowest();
+    double sum = 0;
+    for_interior(u_, [&](const index& i) {
+      lo = std::min(lo, u_.local(i));
+      hi = std::max(hi, u_.local(i));
+      sum += u_.local(i);
+    });
+    lo = world_.allreduce(lo, op::min);
+    hi = world_.allreduce(hi, op::max);
+    sum = world_.allreduce(sum, op::sum);
+    const double scale = std::max({std::abs(initial_min_), std::abs(initial_max_), 1e-300});
+    const double slack = 1e-12 * scale;
+    rec.check.passed = lo >= initial_min_ - slack && hi <= initial_max_ + slack;
+    rec.check.method = "maximum principle: the field stays within its initial and boundary range";
+    rec.check.detail = fmt::format("range [{:.17g}, {:.17g}] within [{:.17g}, {:.17g}]", lo, hi,
+                                   initial_min_, initial_max_);
+    if (s_.periodic) {
+      const double tol =
+          1e-12 * scale * static_cast<double>(cells) * static_cast<double>(s_.steps + 1);
+      const bool kept = std::abs(sum - initial_sum_) <= tol;
+      rec.check.passed = rec.check.passed && kept;
+      rec.check.method += "; periodic: total heat conserved";
+      rec.check.detail += fmt::format("; total {:.17g}, initially {:.17g}", sum, initial_sum_);
+    }
+  }
+
+  rec.kernel = "heat";
+  rec.phases = summarize(world_, timer);
+  const double slowest = summarize(world_, "steps", elapsed).max;
+  const long long done = s_.steps - first;
+  if (done > 0) {
+    rec.metrics.push_back({"rate",
+                           static_cast<double>(cells) * static_cast<double>(done) / slowest / 1e6,
+                           "MUPS", true,
+                           "cells * steps / (slowest rank's time), snapshots and "
+                           "checkpoints included"});
+  }
+  rec.metrics.push_back({"steps", static_cast<double>(s_.steps), "", true, "total steps"});
+  rec.extra["field_hash"] = field_hash();
+  rec.extra["resumed_from_step"] = first;
+  rec.extra["dt"] = s_.dt;
+  rec.extra["rank_grid"] = u_.decomposition().grid_text();
+  rec.extra["final"] = s_.with_suffix(".final.h5").string();
+  return rec;
+}
+
+record run_heat(const context& ctx) {
+  const auto& world = ctx.world;
+  const auto& a = ctx.args;
+  settings s;
+  s.input = a.text("input") == "none" ? std::string() : a.text("input");
+  s.periodic = a.text("boundary") == "periodic";
+  s.boundary_value = a.real("boundary-value");
+  s.alpha = a.real("alpha");
+  s.steps = a.integer("steps");
+  s.snapshot_every = a.integer("snapshot-every");
+  s.checkpoint_every = a.integer("checkpoint-every");
+  s.keep = a.integer("keep-checkpoints");
+  s.prefix = a.text("output");
+  s.restart = a.flag("restart");
+  s.pace_ms = a.real("pace-ms");
+  s.parameters = a.values();
+
+  std::string problem;
+  try {
+    if (s.input.empty()) {
+      s.shape = parse_extents(a.text("shape"), "--shape");
+    } else {
+      (void)io::parse_dataset_ref(s.input, "--input");
+    }
+    if (s.prefix.filename().empty()) throw usage_error("--output needs a file name prefix");
+  } catch (const usage_error& e) {
+    problem = e.what();
+  }
+  agree_or_throw<usage_error>(world, problem.empty(), problem);
+  if (!s.input.empty()) {
+    // Collective: rank 0 checks the file; every rank throws the same input_error.
+    const auto in = io::open_input(world, io::parse_dataset_ref(s.input, "--input"), 3);
+    s.shape = in.info.shape;
+  }
+  const auto axes = s.shape.size();
+  agree_or_throw<input_error>(world, axes == 2 || axes == 3,
+                              fmt::format("heat needs a 2-D or 3-D field, not {}-D", axes));
+  const double limit = 1.0 / (2.0 * static_cast<double>(axes) * s.alpha);
+  s.dt = a.real("dt") > 0 ? a.real("dt") : 0.5 * limit;
+  agree_or_throw<usage_error>(
+      world, s.dt <= limit,
+      fmt::format(
+          "--dt {:g} is unstable: explicit {}-D diffusion needs dt <= 1/(2*{}*alpha) = {:g}", s.dt,
+          axes, axes, limit));
+  const decomposition dec = decompose(world, s.shape, a.text("grid"));
+  bool thick = true;
+  for (std::size_t d = 0; d < axes; ++d) {
+    if ((dec.grid()[d] > 1 || s.periodic) && s.shape[d] / dec.grid()[d] < 1) thick = false;
+  }
+  agree_or_throw<usage_error>(world, thick,
+                              "rank grid " + dec.grid_text() + " leaves some ranks without cells");
+  bool dir_ok = true;
+  if (world.rank() == 0) {
+    const fs::path dir = s.prefix.parent_path().empty() ? fs::path(".") : s.prefix.parent_path();
+    std::error_code ec;
+    dir_ok = fs::is_directory(dir, ec);
+  }
+  agree_or_throw<usage_error>(world, dir_ok,
+                              "--output " + s.prefix.string() + ": the folder does not exist");
+  if (axes == 2) return simulation<2>(world, std::move(s), dec).run();
+  return simulation<3>(world, std::move(s), dec).run();
+}
+
+}  // namespace
+
+kernel make_heat() {
+  return {
+      "heat",
+      "explicit 2-D/3-D heat diffusion with snapshots, checkpoints, restart and signals",
+      {
+          {"shape",
+           param_type::text,
+           "256x256",
+           "field size, e.g. 256x256 or 64x64x64",
+           {},
+           {},
+           {}},
+          {"input",
+           param_type::text,
+           "none",
+           "start from an HDF5 dataset FILE:/path (none: a generated field)",
+           {},
+           {},
+           {}},
+          {"boundary",
+           param_type::choice,
+           "dirichlet",
+           "boundary condition",
+           {},
+           {},
+           {"dirichlet", "periodic"}},
+          {"boundary-value",
+           param_type::real,
+           "0",
+           "Dirichlet value outside the field",
+           {},
+           {},
+           {}},
+          {"alpha", param_type::real, "1", "diffusivity", 1e-12, {}, {}},
+          {"dt",
+           param_type::real,
+           "0",
+           "time step (0: half the stability limit 1/(2*N*alpha))",
+           0,
+           {},
+           {}},
+          {"steps", param_type::integer, "1000", "time steps in all", 0, {}, {}},
+          {"snapshot-every",
+           param_type::integer,
+           "0",
+           "write a snapshot every K steps (0: none)",
+           0,
+           {},
+           {}},
+          {"checkpoint-every",
+           param_type::integer,
+           "100",
+           "write a checkpoint every K steps (0: only when stopped)",
+           0,
+           {},
+           {}},
+          {"keep-checkpoints", param_type::integer, "2", "checkpoints kept (newest)", 1, {}, {}},
+          {"output",
+           param_type::text,
+           "heat",
+           "prefix of the output files (folder must exist)",
+           {},
+           {},
+           {}},
+          {"restart",
+           param_type::flag,
+           "false",
+           "resume from the newest complete checkpoint under the prefix",
+           {},
+           {},
+           {}},
+          {"grid", param_type::text, "auto", "rank grid, e.g. 2x1 (or auto)", {}, {}, {}},
+          {"pace-ms",
+           param_type::real,
+           "0",
+           "pause after each step (demonstrations and tests)",
+           0,
+           {},
+           {}},
+      },
+      run_heat,
+  };
+}
+
+}  // namespace weft::kernels
