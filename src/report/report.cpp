@@ -363,7 +363,7 @@ void phases_section(page& p, const std::vector<loaded_record>& records) {
       range.push_back(lo.is_null() ? json(nullptr) : json::array({lo, hi}));
       mean.push_back(mid);
     }
-    const std::string color = palette[i % palette.size()];
+    const std::string& color = palette[i % palette.size()];
     datasets.push_back({{"type", "bar"},
                         {"label", phase_names[i] + " min–max"},
                         {"data", range},
@@ -400,7 +400,7 @@ void tables_section(page& p, const std::vector<loaded_record>& records) {
       const std::string name =
           text_of(r.data["kernel"]) + ": " + text_of(t.value("name", json("")));
       x_names[name] = text_of(cols[0]);
-      const std::string color = palette[colour++ % palette.size()];
+      const std::string& color = palette[colour++ % palette.size()];
       for (std::size_t c = 1; c < cols.size(); ++c) {
         const std::string col = text_of(cols[c]);
         if (col == "iterations") continue;
@@ -516,7 +516,7 @@ void roofline_section(page& p, const std::vector<loaded_record>& records, const 
        {"borderColor", palette[8]},
        {"backgroundColor", palette[8]}});
   for (std::size_t i = 0; i < points.size(); ++i) {
-    const std::string color = palette[i % 8];
+    const std::string& color = palette[i % 8];
     datasets.push_back({{"label", points[i].label},
                         {"data", json::array({{{"x", points[i].ai}, {"y", points[i].gflops}}})},
                         {"pointRadius", 6},
