@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "launch/process.hpp"
 
@@ -246,6 +249,73 @@ TEST(batch_script, hostile_arguments_arrive_literally_and_nothing_they_contain_r
   const std::vector<std::string> kernel_tail(srun_args.end() - 4, srun_args.end());
   EXPECT_EQ(kernel_tail, (std::vector<std::string>{"--text", hostile[3] + hostile[6], "--json",
                                                    (dir / "results/runs/k.json").string()}));
+  fs::remove_all(dir);
+}
+
+TEST(batch_script,
+     the_warning_signal_reaches_the_kernel_and_a_checkpointed_stop_requeues_and_resumes) {
+  const fs::path dir = fs::temp_directory_path() / ("weft-requeue-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "bin");
+  // srun stand-in: records its argv; on SIGUSR1 it "writes a checkpoint" and exits 75.
+  {
+    std::ofstream f(dir / "bin" / "srun");
+    f << "#!/bin/sh\necho \"$@\" > \"$WEFT_DIR/srun.args\"\n"
+         "[ \"${FAKE_RUN_SECONDS:-0}\" = 0 ] && exit 0\n"
+         "trap 'echo checkpoint > \"$WEFT_DIR/usr1\"; exit 75' USR1\n"
+         "touch \"$WEFT_DIR/started\"\n"
+         "i=0; while [ $i -lt $((FAKE_RUN_SECONDS * 10)) ]; do sleep 0.1; i=$((i + 1)); done\n";
+    std::ofstream g(dir / "bin" / "scontrol");
+    g << "#!/bin/sh\necho \"$@\" > \"$WEFT_DIR/scontrol.args\"\n";
+  }
+  fs::permissions(dir / "bin" / "srun", fs::perms::owner_all);
+  fs::permissions(dir / "bin" / "scontrol", fs::perms::owner_all);
+  const auto plan = cluster_plan(R"(name = "long"
+[slurm]
+requeue = true
+[[step]]
+kernel = "heat"
+checkpoint = true
+restart_flag = "restart"
+)",
+                                 (dir / "results").string());
+  std::ofstream(dir / "script.sh") << batch_scripts(plan)[0].text;
+  process_options o;
+  o.capture = true;
+  o.time_limit_s = 60;
+  o.environment = {{"PATH", (dir / "bin").string() + ":/usr/bin:/bin"},
+                   {"WEFT_DIR", dir.string()},
+                   {"SLURM_CPUS_PER_TASK", "1"},
+                   {"SLURM_JOB_ID", "4242"},
+                   {"FAKE_RUN_SECONDS", "30"}};
+  // The batch shell alone gets SIGUSR1, as with --signal=B:USR1@lead.
+  std::thread signaller([&] {
+    for (int i = 0; i < 200 && !fs::exists(dir / "started"); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::ifstream pid_file(dir / "batch.pid");
+    pid_t pid = 0;
+    if (pid_file >> pid && pid > 0) ::kill(pid, SIGUSR1);
+  });
+
+  const auto first =
+      run_process({"bash", "-c", "cd \"$1\" && { bash script.sh & echo $! > batch.pid; wait $!; }",
+                   "-", dir.string()},
+                  o);
+  signaller.join();
+  o.environment.emplace_back("SLURM_RESTART_COUNT", "1");
+  o.environment.emplace_back("FAKE_RUN_SECONDS", "0");
+  const auto resumed =
+      run_process({"bash", "-c", "cd \"$1\" && bash script.sh", "-", dir.string()}, o);
+
+  EXPECT_EQ(first.exit_code, 75) << first.output;
+  EXPECT_LT(first.seconds, 20.0);
+  EXPECT_TRUE(fs::exists(dir / "usr1"));
+  EXPECT_EQ(read_file(dir / "scontrol.args"), "requeue 4242\n");
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  const std::string args = read_file(dir / "srun.args");
+  EXPECT_NE(args.find(" run heat "), std::string::npos) << args;
+  EXPECT_NE(args.find("--restart"), std::string::npos) << args;
   fs::remove_all(dir);
 }
 
