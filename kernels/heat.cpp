@@ -182,9 +182,10 @@ class progress {
                       tenth * 10, rate, eta));
     }
   }
-  // mpirun hands rank 0 a pseudo-terminal even when its own output goes to a file, so a
-  // terminal is believed only with a usable TERM and outside a Slurm batch script
-  // (srun --pty sets SLURM_PTY_PORT). WEFT_PROGRESS=bar or lines decides outright.
+  // mpirun hands rank 0 a pseudo-terminal for stdout even when its own output goes to a
+  // file (stderr stays a pipe), so a terminal is believed only when both are terminals,
+  // TERM is usable and no Slurm batch script runs us. WEFT_PROGRESS=bar or lines decides
+  // outright (bar: for mpirun in a terminal).
   static bool on_terminal() {
     const char* choice = std::getenv("WEFT_PROGRESS");
     if (choice != nullptr && std::string(choice) == "bar") return true;
@@ -192,7 +193,8 @@ class progress {
     const char* term = std::getenv("TERM");
     const bool batch =
         std::getenv("SLURM_JOB_ID") != nullptr && std::getenv("SLURM_PTY_PORT") == nullptr;
-    return ::isatty(STDOUT_FILENO) == 1 && term != nullptr && std::string(term) != "dumb" && !batch;
+    return ::isatty(STDOUT_FILENO) == 1 && ::isatty(STDERR_FILENO) == 1 && term != nullptr &&
+           std::string(term) != "dumb" && !batch;
   }
   void interrupted() {
     if (speak_ && tty_) say("\n");
