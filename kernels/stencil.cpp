@@ -54,14 +54,17 @@ void star(const field& in, field& out, const local_box<2>& b, const std::array<d
 #pragma omp parallel for schedule(static) default(none) \
     shared(ip, op, w, in_row, out_row, i0, i1, j0, j1)
   for (index_t i = i0; i < i1; ++i) {
-    const double* c = ip + i * in_row;
-    double* o = op + i * out_row;
+    const double* __restrict c = ip + i * in_row;
+    double* __restrict o = op + i * out_row;
+    std::array<double, R + 1> wk{};
+    for (int k = 1; k <= R; ++k) wk[static_cast<std::size_t>(k)] = w[static_cast<std::size_t>(k)];
 #pragma omp simd
     for (index_t j = j0; j < j1; ++j) {
       double s = 0;
       for (int k = 1; k <= R; ++k) {
-        s += w[k] * c[j + k] - w[k] * c[j - k];
-        s += w[k] * c[j + k * in_row] - w[k] * c[j - k * in_row];
+        const double wt = wk[static_cast<std::size_t>(k)];
+        // The weights are antisymmetric (+-1/(2kR)): one product per pair of points.
+        s += wt * (c[j + k] - c[j - k]) + wt * (c[j + k * in_row] - c[j - k * in_row]);
       }
       o[j] += s;
     }
