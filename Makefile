@@ -26,6 +26,7 @@ demo: build
 	@scripts/demo build/release/bin/weft
 
 test: build
+	@scripts/install-deps --report
 	@ctest --preset release -j $(JOBS) $(CTEST_ARGS)
 
 # Starts a one-node Slurm, runs the tests labelled slurm (which fail rather than skip
