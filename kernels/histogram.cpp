@@ -58,7 +58,7 @@ std::string bar_chart(const std::vector<long long>& counts, const std::vector<do
   std::string out;
   for (std::size_t r = 0; r < rows; ++r) {
     const auto width = static_cast<std::size_t>(
-        40.0 * static_cast<double>(grouped[r]) / static_cast<double>(peak) + 0.5);
+        std::lround(40.0 * static_cast<double>(grouped[r]) / static_cast<double>(peak)));
     out += fmt::format("  [{:>12.6g}, {:>12.6g}) {:>12} {}\n", edges[first[r]], edges[first[r + 1]],
                        grouped[r], std::string(width, '#'));
   }

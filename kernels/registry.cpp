@@ -4,6 +4,8 @@
 namespace weft::kernels {
 
 const std::vector<kernel>& registry() {
+  // One kernel a line, in the order `weft kernels` lists them.
+  // clang-format off
   static const std::vector<kernel> all = {
       make_nstream(),
       make_pingpong(),
@@ -18,6 +20,7 @@ const std::vector<kernel>& registry() {
       make_spmv(),
       make_sort(),
   };
+  // clang-format on
   return all;
 }
 

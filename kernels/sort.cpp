@@ -30,11 +30,11 @@
 
 #include <fmt/format.h>
 
-#include "block_io_quiet.hpp"
 #include "registry.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/timer.hpp"
 #include "weft/grid/decomposition.hpp"
+#include "weft/io/block_io.hpp"
 #include "weft/io/dataset.hpp"
 #include "weft/io/file.hpp"
 #include "weft/par/rng.hpp"

@@ -63,13 +63,7 @@ int comm_ref::size() const {
 }
 
 status comm_ref::to_status(const MPI_Status& st) {
-  status s;
-  s.source = st.MPI_SOURCE;
-  s.tag = st.MPI_TAG;
-  MPI_Count bytes = 0;
-  MPI_Get_elements_x(&st, MPI_BYTE, &bytes);
-  s.bytes = bytes == MPI_UNDEFINED ? 0 : static_cast<std::size_t>(bytes);
-  return s;
+  return detail::convert_status(st);
 }
 
 std::vector<int> comm_ref::displacements(std::span<const int> counts) {

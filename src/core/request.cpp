@@ -7,8 +7,8 @@
 
 namespace weft {
 
-namespace {
-status convert(const MPI_Status& st) {
+namespace detail {
+status convert_status(const MPI_Status& st) {
   status s;
   s.source = st.MPI_SOURCE;
   s.tag = st.MPI_TAG;
@@ -20,7 +20,7 @@ status convert(const MPI_Status& st) {
   s.cancelled = cancelled != 0;
   return s;
 }
-}  // namespace
+}  // namespace detail
 
 request::request(request&& other) noexcept
     : native_(std::exchange(other.native_, MPI_REQUEST_NULL)), kind_(other.kind_) {}
@@ -52,7 +52,7 @@ void request::finish_quietly() noexcept {
 status request::wait() {
   MPI_Status st;
   WEFT_MPI_CHECK(MPI_Wait(&native_, &st));
-  return convert(st);
+  return detail::convert_status(st);
 }
 
 std::optional<status> request::test() {
@@ -60,7 +60,7 @@ std::optional<status> request::test() {
   MPI_Status st;
   WEFT_MPI_CHECK(MPI_Test(&native_, &done, &st));
   if (!done) return std::nullopt;
-  return convert(st);
+  return detail::convert_status(st);
 }
 
 void request::cancel() {

@@ -21,7 +21,9 @@ namespace {
 std::atomic<int> stop_signal{0};
 
 // Internal linkage: a C-linkage name here could clash with another handler in the program.
-void launcher_stop_handler(int sig) { stop_signal.store(sig); }
+void launcher_stop_handler(int sig) {
+  stop_signal.store(sig);
+}
 
 // Installs SIGINT/SIGTERM handlers for the duration of one child, restoring the old ones.
 class stop_handlers {

@@ -21,6 +21,11 @@ struct status {
   bool cancelled = false;
 };
 
+namespace detail {
+// A weft::status from MPI's (source, tag, size in bytes, cancelled).
+status convert_status(const MPI_Status& st);
+}  // namespace detail
+
 class request;
 std::optional<std::size_t> wait_any(std::span<request> requests);
 

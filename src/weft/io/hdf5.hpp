@@ -14,7 +14,6 @@
 
 #include <hdf5.h>
 
-#include <source_location>
 #include <string>
 #include <utility>
 
@@ -37,10 +36,9 @@ void quiet_hdf5() noexcept;
 
 namespace detail {
 template <class R>
-R check_h5(R rc, const char* call, std::source_location where = std::source_location::current()) {
+R check_h5(R rc, const char* call, const char* file, int line) {
   if (rc < 0) {
-    std::string text =
-        std::string(call) + " failed at " + where.file_name() + ":" + std::to_string(where.line());
+    std::string text = std::string(call) + " failed at " + file + ":" + std::to_string(line);
     const std::string stack = take_error_stack();
     if (!stack.empty()) text += ": " + stack;
     throw hdf5_error(text);
@@ -78,7 +76,7 @@ class handle {
   void close() {
     if (!valid()) return;
     const hid_t id = std::exchange(id_, H5I_INVALID_HID);
-    detail::check_h5(Close(id), "close of an HDF5 object");
+    detail::check_h5(Close(id), "close of an HDF5 object", __FILE__, __LINE__);
   }
 
  private:
@@ -115,4 +113,4 @@ using attribute = handle<H5Aclose>;
 }  // namespace weft::io
 
 // Calls an HDF5 function and throws weft::io::hdf5_error when it returns a negative value.
-#define WEFT_H5_CHECK(call) ::weft::io::detail::check_h5((call), #call)
+#define WEFT_H5_CHECK(call) ::weft::io::detail::check_h5((call), #call, __FILE__, __LINE__)
