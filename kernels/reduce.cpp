@@ -15,8 +15,17 @@
 //     per-rank partial sums of q are exact, so OpenMP's and MPI's orders do not matter.
 //   - Slabs are the same whatever the rank count, and their results are merged in slab
 //     order: sums in double-double, (mean, M2) by Chan et al.'s pairwise update, where
-//     M2 of a slab is the extracted sum of (x - slab mean)^2 (two passes in memory).
+//     M2 of a slab is the extracted sum of (x - c)^2 minus count x (slab mean - c)^2, c
+//     being the mean of the slabs before it (the slab's own mean for the first one).
+//   - One pass per slab: from the second slab on, the extraction constants (which depend
+//     only on the exponents of the slab's bounds) are guessed from the previous slab, and
+//     extremes, counts and both extracted sums come from a single scan. When the true
+//     bounds give other constants, that sum is scanned again with the right ones, so the
+//     figures are exactly those of separate passes; the guess only saves time.
 //   - Min and max are exact; their index is the lowest global index holding that value.
+#include <omp.h>
+
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -71,6 +80,139 @@ void add_dd(double& hi, double& lo, double a) {
   const double err = (hi - (s - bb)) + (a - bb);
   hi = s;
   lo += err;
+}
+
+// One thread's share of a slab: what the passes over a slab add up.
+struct partial {
+  double mn = inf, mx = -inf;
+  double nans = 0, infs = 0, plain = 0, abs_sum = 0;  // counts are exact in a double
+  double s[3] = {0, 0, 0};                            // extracted parts of the sum
+  double t[2] = {0, 0};                               // extracted parts of sum (x - c)^2
+};
+
+// The constants of one scan: which sums to extract, and how.
+struct scan_plan {
+  bool sum = false;  // extract the sum (needs the slab's bound, sigma)
+  bool dev = false;  // extract the sum of (x - c)^2 (needs c and its bound)
+  extractor e, e2;
+  double c = 0;
+};
+
+template <bool Sum, bool Dev>
+[[gnu::always_inline]] inline void scan_loop(const double* __restrict x, index_t n,
+                                             const scan_plan& p, partial& out) {
+  double mn = inf, mx = -inf, nans = 0, infs = 0, plain = 0, abs_sum = 0;
+  double s0 = 0, s1 = 0, s2 = 0, t0 = 0, t1 = 0;
+  const double g0 = p.e.sigma[0], g1 = p.e.sigma[1], g2 = p.e.sigma[2], sc = p.e.scale;
+  const double h0 = p.e2.sigma[0], h1 = p.e2.sigma[1], sc2 = p.e2.scale, c = p.c;
+#pragma omp simd reduction(min : mn) reduction(max : mx) \
+    reduction(+ : nans, infs, plain, abs_sum, s0, s1, s2, t0, t1)
+  for (index_t i = 0; i < n; ++i) {
+    const double v = x[i];
+    const bool finite = v - v == 0;
+    nans += v != v ? 1.0 : 0.0;
+    infs += (!finite && v == v) ? 1.0 : 0.0;
+    const double f = finite ? v : 0.0;
+    mn = std::min(mn, finite ? v : inf);
+    mx = std::max(mx, finite ? v : -inf);
+    plain += f;
+    abs_sum += std::abs(f);
+    if constexpr (Sum) {
+      const double w = f * sc;
+      const double q0 = (g0 + w) - g0;
+      const double r0 = w - q0;
+      const double q1 = (g1 + r0) - g1;
+      const double r1 = r0 - q1;
+      const double q2 = (g2 + r1) - g2;
+      s0 += q0;
+      s1 += q1;
+      s2 += q2;
+    }
+    if constexpr (Dev) {
+      const double d = f - c;
+      const double y = finite ? (d * d) * sc2 : 0.0;
+      const double q0 = (h0 + y) - h0;
+      const double q1 = (h1 + (y - q0)) - h1;
+      t0 += q0;
+      t1 += q1;
+    }
+  }
+  out.mn = std::min(out.mn, mn);
+  out.mx = std::max(out.mx, mx);
+  out.nans += nans;
+  out.infs += infs;
+  out.plain += plain;
+  out.abs_sum += abs_sum;
+  out.s[0] += s0;
+  out.s[1] += s1;
+  out.s[2] += s2;
+  out.t[0] += t0;
+  out.t[1] += t1;
+}
+
+// Every thread scans one contiguous share of x. Built for AVX2 too, picked at run time
+// when the CPU has it; the extracted parts are exact, so the bits do not depend on it.
+[[gnu::target_clones("avx2", "default")]] void scan(const double* x, index_t n, const scan_plan& p,
+                                                    partial& out) {
+  if (p.sum && p.dev) {
+    scan_loop<true, true>(x, n, p, out);
+  } else if (p.sum) {
+    scan_loop<true, false>(x, n, p, out);
+  } else if (p.dev) {
+    scan_loop<false, true>(x, n, p, out);
+  } else {
+    scan_loop<false, false>(x, n, p, out);
+  }
+}
+
+void merge(partial& a, const partial& b) {
+  a.mn = std::min(a.mn, b.mn);
+  a.mx = std::max(a.mx, b.mx);
+  a.nans += b.nans;
+  a.infs += b.infs;
+  a.plain += b.plain;
+  a.abs_sum += b.abs_sum;
+  for (int k = 0; k < 3; ++k) a.s[k] += b.s[k];
+  for (int k = 0; k < 2; ++k) a.t[k] += b.t[k];
+}
+
+// Collective: one pass over this rank's part of the slab with every thread, then the
+// figures of all ranks combined (the extracted parts are exact sums: any order).
+partial scan_slab(const comm_ref& world, const std::vector<double>& b, const scan_plan& p) {
+  partial total;
+  const double* x = b.data();
+  const auto n = static_cast<index_t>(b.size());
+#pragma omp parallel default(none) shared(x, n, p, total)
+  {
+    partial mine;
+    const index_t t = omp_get_thread_num();
+    const index_t nt = omp_get_num_threads();
+    const index_t lo = n * t / nt;
+    const index_t hi = n * (t + 1) / nt;
+    scan(x + lo, hi - lo, p, mine);
+#pragma omp critical(weft_reduce_merge)
+    merge(total, mine);
+  }
+  double ext[2] = {total.mn, -total.mx};
+  world.allreduce(std::span<double>(ext), op::min);
+  double sums[9] = {total.nans, total.infs, total.plain, total.abs_sum, total.s[0],
+                    total.s[1], total.s[2], total.t[0],  total.t[1]};
+  world.allreduce(std::span<double>(sums), op::sum);
+  partial all;
+  all.mn = ext[0];
+  all.mx = -ext[1];
+  all.nans = sums[0];
+  all.infs = sums[1];
+  all.plain = sums[2];
+  all.abs_sum = sums[3];
+  for (int k = 0; k < 3; ++k) all.s[k] = sums[4 + k];
+  for (int k = 0; k < 2; ++k) all.t[k] = sums[7 + k];
+  return all;
+}
+
+bool same(const extractor& a, const extractor& b) {
+  return a.any == b.any && a.scale == b.scale && a.sigma[0] == b.sigma[0] &&
+         a.sigma[1] == b.sigma[1] && a.sigma[2] == b.sigma[2];
 }
 
 struct running {
@@ -130,95 +272,77 @@ record run_reduce(const context& ctx) {
   std::vector<double> b;
   long long slabs = 0;
   io::io_mode mode = io::io_mode::collective;
+  // What the previous slab gave, to guess this slab's extraction constants (see above).
+  bool have_guess = false;
+  double guess_amax = 0, guess_mn = 0, guess_mx = 0;
+  long long rescans = 0;
   while (reader.next(b)) {
     ++slabs;
     if (reader.last_mode() != io::io_mode::collective) mode = reader.last_mode();
-    const double* x = b.data();
-    const auto n = static_cast<index_t>(b.size());
-    // Pass 1: extremes, non-finite counts, plain sums for validation.
-    double mn = inf, mx = -inf, amax = 0, plain = 0, abs_sum = 0;
-    long long nans = 0, infs = 0;
-#pragma omp parallel for simd schedule(static) default(none) shared(x, n) \
-    reduction(min : mn) reduction(max : mx, amax) reduction(+ : plain, abs_sum, nans, infs)
-    for (index_t i = 0; i < n; ++i) {
-      const double v = x[i];
-      const bool finite = v - v == 0;
-      nans += v != v ? 1 : 0;
-      infs += (!finite && v == v) ? 1 : 0;
-      const double f = finite ? v : 0.0;
-      mn = std::min(mn, finite ? v : std::numeric_limits<double>::infinity());
-      mx = std::max(mx, finite ? v : -std::numeric_limits<double>::infinity());
-      amax = std::max(amax, std::abs(f));
-      plain += f;
-      abs_sum += std::abs(f);
-    }
-    double ext[3] = {mn, -mx, -amax};
-    world.allreduce(std::span<double>(ext), op::min);
-    long long counts[2] = {nans, infs};
-    world.allreduce(std::span<long long>(counts), op::sum);
-    double checks[2] = {plain, abs_sum};
-    world.allreduce(std::span<double>(checks), op::sum);
-    mn = ext[0];
-    mx = -ext[1];
-    amax = -ext[2];
     const long long slab_n = reader.slab_elements();
-    const long long finite = slab_n - counts[0] - counts[1];
-    r.nans += counts[0];
-    r.infs += counts[1];
-    r.plain += checks[0];
-    r.abs_sum += checks[1];
+    // Once earlier slabs gave a mean, c is that running mean and the whole slab is one
+    // pass with guessed constants; otherwise a first pass finds the bounds.
+    const bool centred = r.finite > 0 && have_guess;
+    scan_plan p;
+    if (centred) {
+      p.sum = p.dev = true;
+      p.c = r.mean;
+      p.e = make_extractor(guess_amax, slab_n, 3);
+      const double dev = std::max(guess_mx - p.c, p.c - guess_mn);
+      p.e2 = make_extractor(dev * dev, slab_n, 2);
+    }
+    partial a = scan_slab(world, b, p);
+    const auto nans = static_cast<long long>(a.nans);
+    const auto infs = static_cast<long long>(a.infs);
+    const long long finite = slab_n - nans - infs;
+    r.nans += nans;
+    r.infs += infs;
+    r.plain += a.plain;
+    r.abs_sum += a.abs_sum;
     if (finite == 0) continue;
-    if (mn < r.min) {
-      locate(world, b, reader.first_index(), mn, true, r.min_index, r.min);
+    if (a.mn < r.min) {
+      locate(world, b, reader.first_index(), a.mn, true, r.min_index, r.min);
     }
-    if (mx > r.max) {
-      locate(world, b, reader.first_index(), mx, false, r.max_index, r.max);
+    if (a.mx > r.max) {
+      locate(world, b, reader.first_index(), a.mx, false, r.max_index, r.max);
     }
-    // Pass 2: the slab's sum, exactly extracted in three parts.
+    // The slab's sum, exactly extracted in three parts with the constants of its true
+    // bound: when the guess was wrong, the slab is scanned again with the right ones.
+    const double amax = std::max(std::abs(a.mn), std::abs(a.mx));
     const extractor e = make_extractor(amax, slab_n, 3);
-    double s0 = 0, s1 = 0, s2 = 0;
-    if (e.any) {
-      const double g0 = e.sigma[0], g1 = e.sigma[1], g2 = e.sigma[2], sc = e.scale;
-#pragma omp parallel for simd schedule(static) default(none) shared(x, n, g0, g1, g2, sc) \
-    reduction(+ : s0, s1, s2)
-      for (index_t i = 0; i < n; ++i) {
-        const double v = x[i] - x[i] == 0 ? x[i] * sc : 0.0;
-        const double q0 = (g0 + v) - g0;
-        const double r0 = v - q0;
-        const double q1 = (g1 + r0) - g1;
-        const double r1 = r0 - q1;
-        const double q2 = (g2 + r1) - g2;
-        s0 += q0;
-        s1 += q1;
-        s2 += q2;
-      }
+    if (!p.sum || !same(e, p.e)) {
+      scan_plan q;
+      q.sum = true;
+      q.e = e;
+      const partial again = scan_slab(world, b, q);
+      for (int k = 0; k < 3; ++k) a.s[k] = again.s[k];
+      rescans += centred ? 1 : 0;
     }
-    double sums[3] = {s0, s1, s2};
-    world.allreduce(std::span<double>(sums), op::sum);  // exact in any order
     const double unscale = 1.0 / e.scale;
-    for (const double s : sums) add_dd(r.sum_hi, r.sum_lo, s * unscale);
-    const double slab_sum = ((sums[0] + sums[1]) + sums[2]) * unscale;
+    for (const double s : a.s) add_dd(r.sum_hi, r.sum_lo, s * unscale);
+    const double slab_sum = ((a.s[0] + a.s[1]) + a.s[2]) * unscale;
     const double slab_mean = slab_sum / static_cast<double>(finite);
-    // Pass 3: the slab's sum of squared deviations from its mean, in two parts.
-    const double dev = std::max(mx - slab_mean, slab_mean - mn);
+    // The slab's sum of squared deviations from c, in two parts, likewise; then
+    // M2 = sum (x - c)^2 - finite (mean - c)^2 (c = the slab's own mean for the first).
+    const double c = centred ? p.c : slab_mean;
+    const double dev = std::max(a.mx - c, c - a.mn);
     const extractor e2 = make_extractor(dev * dev, slab_n, 2);
-    double t0 = 0, t1 = 0;
-    if (e2.any) {
-      const double g0 = e2.sigma[0], g1 = e2.sigma[1], sc = e2.scale, m = slab_mean;
-#pragma omp parallel for simd schedule(static) default(none) shared(x, n, g0, g1, sc, m) \
-    reduction(+ : t0, t1)
-      for (index_t i = 0; i < n; ++i) {
-        const double d = x[i] - m;
-        const double y = x[i] - x[i] == 0 ? (d * d) * sc : 0.0;
-        const double q0 = (g0 + y) - g0;
-        const double q1 = (g1 + (y - q0)) - g1;
-        t0 += q0;
-        t1 += q1;
-      }
+    if (!p.dev || !same(e2, p.e2)) {
+      scan_plan q;
+      q.dev = true;
+      q.c = c;
+      q.e2 = e2;
+      const partial again = scan_slab(world, b, q);
+      for (int k = 0; k < 2; ++k) a.t[k] = again.t[k];
+      rescans += centred ? 1 : 0;
     }
-    double sq[2] = {t0, t1};
-    world.allreduce(std::span<double>(sq), op::sum);
-    const double slab_m2 = (sq[0] + sq[1]) / e2.scale;
+    const double shift = slab_mean - c;
+    const double slab_m2 =
+        std::max(0.0, (a.t[0] + a.t[1]) / e2.scale - static_cast<double>(finite) * shift * shift);
+    have_guess = true;
+    guess_amax = amax;
+    guess_mn = a.mn;
+    guess_mx = a.mx;
     // Chan et al.: merge (finite, slab_mean, slab_m2) into the running figures.
     const double na = static_cast<double>(r.finite);
     const double nb = static_cast<double>(finite);
@@ -269,6 +393,7 @@ record run_reduce(const context& ctx) {
   stats["slabs"] = slabs;
   stats["rows_per_slab"] = reader.rows_per_slab();
   stats["io_mode"] = io::to_string(mode);
+  stats["rescans"] = rescans;
   // Bit patterns, for comparing runs exactly.
   stats["sum_bits"] = fmt::format("{:016x}", std::bit_cast<std::uint64_t>(sum));
   stats["variance_bits"] = fmt::format("{:016x}", std::bit_cast<std::uint64_t>(variance));

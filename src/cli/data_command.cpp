@@ -43,11 +43,22 @@ struct generate_options {
   bool force = false;
 };
 
-// The value of element `i` (global row-major index; `coords` its global coordinates).
-template <class T>
+enum class pattern_kind { random, gradient, gaussian, constant };
+
+pattern_kind kind_of(const std::string& pattern) {
+  if (pattern == "constant") return pattern_kind::constant;
+  if (pattern == "gradient") return pattern_kind::gradient;
+  if (pattern == "gaussian") return pattern_kind::gaussian;
+  return pattern_kind::random;
+}
+
+// The value of element `i` (global row-major index; `coords` its global coordinates, read
+// by the gradient pattern only).
+template <class T, pattern_kind P>
 T element(const generate_options& o, std::uint64_t i, const index_t* coords, const extents& shape) {
-  if (o.pattern == "constant") return static_cast<T>(o.value);
-  if (o.pattern == "gradient") {
+  if constexpr (P == pattern_kind::constant) {
+    return static_cast<T>(o.value);
+  } else if constexpr (P == pattern_kind::gradient) {
     if constexpr (std::is_floating_point_v<T>) {
       double v = 0;
       for (std::size_t d = 0; d < shape.size(); ++d) {
@@ -59,8 +70,7 @@ T element(const generate_options& o, std::uint64_t i, const index_t* coords, con
       for (std::size_t d = 0; d < shape.size(); ++d) v += coords[d];
       return static_cast<T>(std::is_same_v<T, std::uint8_t> ? v % 256 : v);
     }
-  }
-  if (o.pattern == "gaussian") {
+  } else if constexpr (P == pattern_kind::gaussian) {
     const double z = counter_rng::normal(o.seed, i);
     if constexpr (std::is_floating_point_v<T>) {
       return static_cast<T>(z);
@@ -69,14 +79,47 @@ T element(const generate_options& o, std::uint64_t i, const index_t* coords, con
     } else {
       return static_cast<T>(std::llround(1000 * z));
     }
-  }
-  // random: uniform on [0, 1) for floats, [0, 1000000) for i32/i64, [0, 256) for u8.
-  if constexpr (std::is_floating_point_v<T>) {
-    return static_cast<T>(counter_rng::uniform(o.seed, i));
-  } else if constexpr (std::is_same_v<T, std::uint8_t>) {
-    return static_cast<T>(counter_rng::bits(o.seed, i) >> 56);
   } else {
-    return static_cast<T>(counter_rng::bits(o.seed, i) % 1000000);
+    // random: uniform on [0, 1) for floats, [0, 1000000) for i32/i64, [0, 256) for u8.
+    if constexpr (std::is_floating_point_v<T>) {
+      return static_cast<T>(counter_rng::uniform(o.seed, i));
+    } else if constexpr (std::is_same_v<T, std::uint8_t>) {
+      return static_cast<T>(counter_rng::bits(o.seed, i) >> 56);
+    } else {
+      return static_cast<T>(counter_rng::bits(o.seed, i) % 1000000);
+    }
+  }
+}
+
+// Fills out[k] with element start + k, k < n, with every thread.
+template <class T, pattern_kind P>
+void fill(T* out, index_t n, index_t start, const generate_options& o, const extents& shape) {
+#pragma omp parallel for schedule(static) default(none) shared(out, n, start, o, shape)
+  for (index_t k = 0; k < n; ++k) {
+    const index_t g = start + k;  // global row-major index
+    index_t coords[3] = {0, 0, 0};
+    if constexpr (P == pattern_kind::gradient) {
+      index_t rest = g;
+      for (std::size_t a = shape.size(); a-- > 0;) {
+        coords[a] = rest % shape[a];
+        rest /= shape[a];
+      }
+    }
+    out[k] = element<T, P>(o, static_cast<std::uint64_t>(g), coords, shape);
+  }
+}
+
+template <class T>
+void fill(T* out, index_t n, index_t start, const generate_options& o, const extents& shape) {
+  switch (kind_of(o.pattern)) {
+    case pattern_kind::constant:
+      return fill<T, pattern_kind::constant>(out, n, start, o, shape);
+    case pattern_kind::gradient:
+      return fill<T, pattern_kind::gradient>(out, n, start, o, shape);
+    case pattern_kind::gaussian:
+      return fill<T, pattern_kind::gaussian>(out, n, start, o, shape);
+    case pattern_kind::random:
+      return fill<T, pattern_kind::random>(out, n, start, o, shape);
   }
 }
 
@@ -99,19 +142,7 @@ double write_values(const comm_ref& world, const io::dataset& d, const generate_
     b.count[0] = block_count(rows, world.size(), world.rank());
     const index_t n = b.size();
     buffer.resize(static_cast<std::size_t>(n));
-    T* out = buffer.data();
-    const index_t start0 = b.start[0];
-#pragma omp parallel for schedule(static) default(none) shared(out, n, row, start0, o, shape)
-    for (index_t k = 0; k < n; ++k) {
-      const index_t g = start0 * row + k;  // global row-major index
-      index_t coords[3] = {0, 0, 0};
-      index_t rest = g;
-      for (std::size_t a = shape.size(); a-- > 0;) {
-        coords[a] = rest % shape[a];
-        rest /= shape[a];
-      }
-      out[k] = element<T>(o, static_cast<std::uint64_t>(g), coords, shape);
-    }
+    fill(buffer.data(), n, b.start[0] * row, o, shape);
     const double t0 = now();
     (void)io::write_box(d, b, std::span<const T>(buffer));
     io_seconds += now() - t0;
