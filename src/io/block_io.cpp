@@ -33,7 +33,8 @@ io_mode transfer(hid_t dset, hid_t mem_type, void* buffer, const selection& s, b
     // The whole array must fit: the same answer on every rank, so all throw alike.
     for (int d = 0; d < rank; ++d) {
       const auto k = static_cast<std::size_t>(d);
-      if (s.origin[k] < 0 || static_cast<hsize_t>(s.origin[k] + s.global[k]) > dims[k]) {
+      if (s.origin[k] < 0 ||
+          static_cast<hsize_t>(s.origin[k]) + static_cast<hsize_t>(s.global[k]) > dims[k]) {
         throw std::invalid_argument(
             fmt::format("axis {}: an array of {} at offset {} does not fit in the dataset's {}", d,
                         s.global[k], s.origin[k], dims[k]));
@@ -45,8 +46,9 @@ io_mode transfer(hid_t dset, hid_t mem_type, void* buffer, const selection& s, b
   for (int d = 0; d < rank; ++d) {
     const auto k = static_cast<std::size_t>(d);
     empty = empty || s.count[k] == 0;
-    if (misfit.empty() && (s.file_start[k] < 0 || s.count[k] < 0 ||
-                           static_cast<hsize_t>(s.file_start[k] + s.count[k]) > dims[k])) {
+    if (misfit.empty() &&
+        (s.file_start[k] < 0 || s.count[k] < 0 ||
+         static_cast<hsize_t>(s.file_start[k]) + static_cast<hsize_t>(s.count[k]) > dims[k])) {
       misfit = fmt::format("axis {}: block [{}, {}) outside the dataset's {}", d, s.file_start[k],
                            s.file_start[k] + s.count[k], dims[k]);
     }
