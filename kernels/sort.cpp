@@ -166,8 +166,11 @@ void sample_sort(const comm_ref& world, std::vector<K>& keys, phase_timer* timer
     it += received[r];
   }
   keys.resize(incoming.size());
-  __gnu_parallel::multiway_merge(runs.begin(), runs.end(), keys.begin(), incoming.size(),
-                                 std::less<K>());
+  // A rank that received nothing has nothing to merge (and an empty output to write to).
+  if (!incoming.empty()) {
+    __gnu_parallel::multiway_merge(runs.begin(), runs.end(), keys.begin(), incoming.size(),
+                                   std::less<K>());
+  }
   lap("compute");
 }
 
