@@ -28,13 +28,20 @@ record run_nstream(const context& ctx) {
   const long long local = length / p + (r < length % p ? 1 : 0);
   const auto n = static_cast<std::size_t>(local);
 
-  std::vector<double> a(n), b(n), c(n);
+  std::vector<double> av(n), bv(n), cv(n);
+  // Plain pointers in the loops: through the vectors' operator[] the compiler must assume
+  // a store to a[i] may change the vectors themselves, and reloads their data pointers.
+  double* const a = av.data();
+  const double* const b = bv.data();
+  const double* const c = cv.data();
+  double* const bw = bv.data();
+  double* const cw = cv.data();
   // First touch in the same static schedule the triad uses, so pages land near their thread.
-#pragma omp parallel for simd schedule(static) default(none) shared(a, b, c, n)
+#pragma omp parallel for simd schedule(static) default(none) shared(a, bw, cw, n)
   for (std::size_t i = 0; i < n; ++i) {
     a[i] = 0.0;
-    b[i] = 2.0;
-    c[i] = 2.0;
+    bw[i] = 2.0;
+    cw[i] = 2.0;
   }
 
   phase_timer timer;

@@ -63,7 +63,7 @@ int comm_ref::size() const {
 }
 
 status comm_ref::to_status(const MPI_Status& st) {
-  return detail::convert_status(st);
+  return detail::convert_status(st, false);
 }
 
 std::vector<int> comm_ref::displacements(std::span<const int> counts) {

@@ -8,16 +8,19 @@
 namespace weft {
 
 namespace detail {
-status convert_status(const MPI_Status& st) {
+status convert_status(const MPI_Status& st, bool check_cancelled) {
   status s;
   s.source = st.MPI_SOURCE;
   s.tag = st.MPI_TAG;
-  MPI_Count bytes = 0;
-  MPI_Get_elements_x(&st, MPI_BYTE, &bytes);
+  // Messages are limited to INT_MAX bytes (detail::mpi_count), so an int count suffices.
+  int bytes = 0;
+  MPI_Get_count(&st, MPI_BYTE, &bytes);
   s.bytes = bytes == MPI_UNDEFINED ? 0 : static_cast<std::size_t>(bytes);
-  int cancelled = 0;
-  MPI_Test_cancelled(&st, &cancelled);
-  s.cancelled = cancelled != 0;
+  if (check_cancelled) {
+    int cancelled = 0;
+    MPI_Test_cancelled(&st, &cancelled);
+    s.cancelled = cancelled != 0;
+  }
   return s;
 }
 }  // namespace detail
@@ -52,7 +55,7 @@ void request::finish_quietly() noexcept {
 status request::wait() {
   MPI_Status st;
   WEFT_MPI_CHECK(MPI_Wait(&native_, &st));
-  return detail::convert_status(st);
+  return detail::convert_status(st, true);
 }
 
 std::optional<status> request::test() {
@@ -60,7 +63,7 @@ std::optional<status> request::test() {
   MPI_Status st;
   WEFT_MPI_CHECK(MPI_Test(&native_, &done, &st));
   if (!done) return std::nullopt;
-  return detail::convert_status(st);
+  return detail::convert_status(st, true);
 }
 
 void request::cancel() {

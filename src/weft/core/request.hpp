@@ -22,8 +22,9 @@ struct status {
 };
 
 namespace detail {
-// A weft::status from MPI's (source, tag, size in bytes, cancelled).
-status convert_status(const MPI_Status& st);
+// A weft::status from MPI's: source, tag, size in bytes, and (for requests, which can be
+// cancelled) whether it was cancelled.
+status convert_status(const MPI_Status& st, bool check_cancelled);
 }  // namespace detail
 
 class request;
