@@ -4,7 +4,7 @@
 #   make test       build in Release and run the whole test suite
 #   make test-asan  the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make test-slurm the Slurm tests against a throwaway one-node Slurm (scripts/slurm-local)
-#   make bench      side-by-side benchmarks against peers (bench/README.md)
+#   make bench      side-by-side benchmarks against peers (docs/benchmarks.md)
 #   make install    install into PREFIX (default /usr/local)
 JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
