@@ -11,7 +11,7 @@
 Printed: best-of-N seconds and GB/s for each, and the ratios weft/cat (read limit),
 h5py/weft (speed-up over h5py + numpy) and weft/dd.
 
-    bench/reduce_vs_h5py.py BUILD_DIR [--gib 2] [--rounds 3] [--dir /tmp] [--json OUT]
+    bench/bench_datasets.py BUILD_DIR [--gib 2] [--rounds 3] [--dir /tmp] [--json OUT]
 """
 import argparse
 import json
