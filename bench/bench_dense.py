@@ -17,43 +17,17 @@ Layouts use at most 2 workers (a 2-core machine); pass --cores for bigger ones.
 import argparse
 import json
 import os
-import subprocess
 import sys
 
-ROOT_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
-
-
-def mpirun(ranks, threads):
-    cmd = ["mpirun", "-q", "-n", str(ranks)]
-    if threads > 1:
-        cmd += ["--map-by", f"slot:PE={threads}", "--bind-to", "core"]
-    else:
-        cmd += ["--bind-to", "core"]
-    return cmd + ["-x", f"OMP_NUM_THREADS={threads}", "-x", "OMP_PROC_BIND=close",
-                  "-x", "OMP_PLACES=cores"]
-
-
-def run(cmd, env_extra=None):
-    env = dict(os.environ)
-    if os.geteuid() == 0:
-        env.update(ROOT_ENV)
-    env.update(env_extra or {})
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-    if out.returncode != 0:
-        sys.exit(f"bench: {' '.join(cmd)} failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
-    return out.stdout
+from benchlib import metric, mpirun, record, run
 
 
 def weft_record(cmd):
     out = run(cmd + ["--json", "-"])
-    rec = json.loads(out[out.index("\n{") + 1:])
+    rec = record(out)
     if not rec["validation"]["passed"]:
         sys.exit(f"bench: {' '.join(cmd)} did not validate: {rec['validation']}")
     return rec
-
-
-def metric(rec, name):
-    return next(m["value"] for m in rec["metrics"] if m["name"] == name)
 
 
 def peer_rate(stdout, label):

@@ -10,38 +10,8 @@ the best of N for each, then prints the ratio weft/peer. Layouts: 1 rank x 2 thr
 import argparse
 import json
 import os
-import subprocess
-import sys
 
-ROOT_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
-
-
-def mpirun(ranks, threads):
-    cmd = ["mpirun", "-q", "-n", str(ranks)]
-    if threads > 1:
-        cmd += ["--map-by", f"slot:PE={threads}", "--bind-to", "core"]
-    else:
-        cmd += ["--bind-to", "core"]
-    return cmd + ["-x", f"OMP_NUM_THREADS={threads}", "-x", "OMP_PROC_BIND=close", "-x", "OMP_PLACES=cores"]
-
-
-def run(cmd):
-    env = dict(os.environ)
-    if os.geteuid() == 0:
-        env.update(ROOT_ENV)
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-    if out.returncode != 0:
-        sys.exit(f"bench: {' '.join(cmd)} failed ({out.returncode}):\n{out.stderr}")
-    return out.stdout
-
-
-def extract_json(stdout):
-    start = stdout.index("\n{") + 1
-    return json.loads(stdout[start:])
-
-
-def metric(rec, name):
-    return next(m["value"] for m in rec["metrics"] if m["name"] == name)
+from benchlib import metric, mpirun, record, run
 
 
 def main():
@@ -63,7 +33,7 @@ def main():
         launch = mpirun(ranks, threads)
         w, p = [], []
         for _ in range(a.rounds):
-            rec = extract_json(run(launch + [weft, "run", "nstream", "--length", str(a.length),
+            rec = record(run(launch + [weft, "run", "nstream", "--length", str(a.length),
                                              "--iterations", str(a.iterations), "--json", "-"]))
             w.append(metric(rec, "bandwidth"))
             out = run(launch + [triad, str(a.length), str(a.iterations)])
@@ -78,7 +48,7 @@ def main():
     launch = mpirun(2, 1)
     best_w, best_p = {}, {}
     for _ in range(a.rounds):
-        rec = extract_json(run(launch + [weft, "run", "pingpong", "--max-size", str(1 << 24), "--json", "-"]))
+        rec = record(run(launch + [weft, "run", "pingpong", "--max-size", str(1 << 24), "--json", "-"]))
         for row in rec["tables"][0]["rows"]:
             size = int(row[0])
             best_w[size] = min(best_w.get(size, (1e30, 0))[0], row[2]), max(best_w.get(size, (0, 0))[1], row[3])

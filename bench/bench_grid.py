@@ -16,36 +16,14 @@ for each. Printed per layout:
 import argparse
 import json
 import os
-import subprocess
-import sys
 
-ROOT_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+from benchlib import metric, mpirun, record, run
+
+
+def weft_run(cmd):
+    return record(run(cmd))
+
 BYTES_PER_POINT = 40.0
-
-
-def mpirun(ranks, threads):
-    cmd = ["mpirun", "-q", "-n", str(ranks)]
-    if threads > 1:
-        cmd += ["--map-by", f"slot:PE={threads}", "--bind-to", "core"]
-    else:
-        cmd += ["--bind-to", "core"]
-    return cmd + ["-x", f"OMP_NUM_THREADS={threads}", "-x", "OMP_PROC_BIND=close",
-                  "-x", "OMP_PLACES=cores"]
-
-
-def run(cmd):
-    env = dict(os.environ)
-    if os.geteuid() == 0:
-        env.update(ROOT_ENV)
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-    if out.returncode != 0:
-        sys.exit(f"bench: {' '.join(cmd)} failed ({out.returncode}):\n{out.stderr}")
-    start = out.stdout.index("\n{") + 1
-    return json.loads(out.stdout[start:])
-
-
-def metric(rec, name):
-    return next(m["value"] for m in rec["metrics"] if m["name"] == name)
 
 
 def main():
@@ -75,13 +53,13 @@ def main():
         launch = mpirun(ranks, threads)
         bw, plain, ovl, tr = [], [], [], []
         for _ in range(a.rounds):
-            bw.append(metric(run(launch + [weft, "run", "nstream", "--length", str(a.length),
+            bw.append(metric(weft_run(launch + [weft, "run", "nstream", "--length", str(a.length),
                                            "--json", "-"]), "bandwidth"))
             base = [weft, "run", "stencil", "--n", str(a.n), "--radius", str(a.radius),
                     "--iterations", str(a.iterations), "--grid", grid, "--json", "-"]
-            plain.append(metric(run(launch + base), "rate"))
-            ovl.append(metric(run(launch + base + ["--overlap"]), "rate"))
-            tr.append(metric(run(launch + [weft, "run", "transpose", "--order", str(a.order),
+            plain.append(metric(weft_run(launch + base), "rate"))
+            ovl.append(metric(weft_run(launch + base + ["--overlap"]), "rate"))
+            tr.append(metric(weft_run(launch + [weft, "run", "transpose", "--order", str(a.order),
                                            "--iterations", str(a.iterations // 2), "--json", "-"]),
                              "bandwidth"))
         b, p, o, t = max(bw), max(plain), max(ovl), max(tr)
