@@ -20,6 +20,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--length", type=int, default=1 << 25)
     ap.add_argument("--iterations", type=int, default=20)
+    ap.add_argument("--pingpong-iterations", type=int, default=20000,
+                    help="round trips per size (capped at 1 GiB moved per size)")
     ap.add_argument("--json", help="write the figures here")
     a = ap.parse_args()
     weft = os.path.join(a.build, "bin", "weft")
@@ -44,15 +46,16 @@ def main():
 
     sizes = [8, 65536, 1 << 20, 1 << 24]
     print(f"pingpong (2 ranks x 1 thread), best of {a.rounds}")
-    print(f"  {'size B':>10} {'weft us':>10} {'plain us':>10} {'weft GB/s':>10} {'plain GB/s':>10} {'bw ratio':>9}")
+    print(f"  {'size B':>10} {'weft us':>10} {'plain us':>10} {'lat ratio':>9} {'weft GB/s':>10} {'plain GB/s':>10} {'bw ratio':>9}")
     launch = mpirun(2, 1)
     best_w, best_p = {}, {}
     for _ in range(a.rounds):
-        rec = record(run(launch + [weft, "run", "pingpong", "--max-size", str(1 << 24), "--json", "-"]))
+        rec = record(run(launch + [weft, "run", "pingpong", "--max-size", str(1 << 24),
+                                   "--iterations", str(a.pingpong_iterations), "--json", "-"]))
         for row in rec["tables"][0]["rows"]:
             size = int(row[0])
             best_w[size] = min(best_w.get(size, (1e30, 0))[0], row[2]), max(best_w.get(size, (0, 0))[1], row[3])
-        for line in run(launch + [pingpong, str(1 << 24), "1000"]).splitlines():
+        for line in run(launch + [pingpong, str(1 << 24), str(a.pingpong_iterations)]).splitlines():
             size, lat, bw = line.split()
             size = int(size)
             best_p[size] = min(best_p.get(size, (1e30, 0))[0], float(lat)), max(best_p.get(size, (0, 0))[1], float(bw))
@@ -62,7 +65,7 @@ def main():
                                           "weft_GBs": wb, "plain_GBs": pb,
                                           "latency_ratio_plain_over_weft": pl / wl,
                                           "bandwidth_ratio": wb / pb if pb else None}
-        print(f"  {size:>10} {wl:>10.3f} {pl:>10.3f} {wb:>10.3f} {pb:>10.3f} {wb / pb if pb else 0:>9.3f}")
+        print(f"  {size:>10} {wl:>10.3f} {pl:>10.3f} {pl / wl:>9.3f} {wb:>10.3f} {pb:>10.3f} {wb / pb if pb else 0:>9.3f}")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f, indent=2)

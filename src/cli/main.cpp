@@ -2,7 +2,10 @@
 // initialise MPI and work under mpirun/srun or as a single process; the launch layer
 // (job) and report run outside MPI and never initialise it.
 #include <CLI/CLI.hpp>
+#include <omp.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <string>
 
 #include "commands.hpp"
@@ -33,8 +36,27 @@ std::string explain(const CLI::ParseError& e, int argc, char** argv) {
   return std::string(e.what()) + " (see 'weft --help')";
 }
 
+// OpenMP threads per rank this process will run: `run --threads T` when given (CLI11
+// checks the value later), otherwise the OpenMP default (OMP_NUM_THREADS or the cores
+// the rank is bound to). Decides the MPI thread level before MPI starts.
+int planned_threads(int argc, char** argv) {
+  int threads = omp_get_max_threads();
+  if (argc < 2 || std::string(argv[1]) != "run") return threads;
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    const char* value = nullptr;
+    if (a == "--threads" && i + 1 < argc) value = argv[i + 1];
+    if (a.rfind("--threads=", 0) == 0) value = argv[i] + 10;
+    if (value) threads = std::max(threads, std::atoi(value));
+  }
+  return threads;
+}
+
 int parallel_main(int argc, char** argv) {
-  weft::environment env(argc, argv);
+  // One thread per rank needs no more than MPI_THREAD_SINGLE, which keeps OpenMPI's
+  // small-message path as short as a plain MPI program's.
+  weft::environment env(argc, argv,
+                        weft::environment::level_for_threads(planned_threads(argc, argv)));
   return weft::environment::run([&]() -> int {
     const auto world = weft::environment::world();
     CLI::App app{"weft: hybrid MPI + OpenMP kernels, datasets and jobs", "weft"};

@@ -13,6 +13,7 @@
 
 #include "commands.hpp"
 #include "kernel.hpp"
+#include "weft/core/environment.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/layout.hpp"
 #include "weft/core/log.hpp"
@@ -164,6 +165,9 @@ int run_kernel(const comm_ref& world, const kernels::kernel& k, const std::list<
   rec.provenance = provenance();
   rec.provenance["ranks"] = rec.placement.ranks;
   rec.provenance["threads_per_rank"] = rec.placement.threads;
+  int level = MPI_THREAD_SINGLE;
+  MPI_Query_thread(&level);
+  rec.provenance["mpi_thread_level"] = to_string(static_cast<thread_level>(level));
   bool passed = true;
   for (const auto& r : runs) passed = passed && r.check.passed;
   passed = passed && rec.check.passed;

@@ -1,9 +1,11 @@
 // environment: the MPI runtime of one process, from MPI_Init_thread to MPI_Finalize.
 //
-// Construct exactly one, first thing in main. It asks for at least
+// Construct exactly one, first thing in main. By default it asks for
 // MPI_THREAD_FUNNELED (only the thread that initialised MPI calls it, which is what
 // OpenMP code with MPI outside parallel regions needs) and throws if the library gives
-// less than asked. The world communicator gets MPI_ERRORS_RETURN so that weft's checks
+// less than asked. A process that will run one thread only may ask for
+// level_for_threads(1) == MPI_THREAD_SINGLE instead: with OpenMPI 4.1 a FUNNELED process
+// pays about 0.03 us more per small message on shared memory (docs/benchmarks.md). The world communicator gets MPI_ERRORS_RETURN so that weft's checks
 // turn failures into exceptions. Destruction finalises MPI; anything that holds MPI or
 // HDF5 handles must be destroyed before.
 //
@@ -39,6 +41,11 @@ class environment {
   ~environment();
 
   [[nodiscard]] thread_level provided() const noexcept { return provided_; }
+  // The least level a process running `threads` OpenMP threads per rank needs, with MPI
+  // called from the main thread only: SINGLE for one thread, FUNNELED otherwise.
+  [[nodiscard]] static constexpr thread_level level_for_threads(int threads) noexcept {
+    return threads > 1 ? thread_level::funneled : thread_level::single;
+  }
   [[nodiscard]] static comm_ref world() noexcept { return comm_ref(MPI_COMM_WORLD); }
   // The MPI library's own version string (MPI_Get_library_version), first line.
   [[nodiscard]] static std::string library_version();
