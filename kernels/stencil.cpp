@@ -38,10 +38,41 @@ using field = dist_array<double, 2>;
 // Memory traffic per point per iteration (see the header comment).
 constexpr double bytes_per_point = 40.0;
 
-// out += star(in) over the local box b; R fixed at compile time so the inner loop over
-// the radius unrolls and the loop over j vectorises.
+// Output rows computed per pass of the j loop. A row of `in` loaded once serves every
+// output row of the pass whose star reaches it, so the sweep reads each cached row of
+// `in` about (2R + U) / U times instead of 2R + 1 times; U = 4 measured best here.
+constexpr index_t rows_per_pass = 4;
+
+// out(i + u, j) += star(in)(i + u, j) for u < U and j in [j0, j1); c and o point at row
+// i of in and out. Inlined into star's clones, so it is compiled for each one's ISA.
+template <int R, int U>
+[[gnu::always_inline]] inline void star_rows(const double* __restrict c, double* __restrict o,
+                                             index_t in_row, index_t out_row, index_t j0,
+                                             index_t j1, const std::array<double, R + 1>& wk) {
+#pragma omp simd
+  for (index_t j = j0; j < j1; ++j) {
+#pragma GCC unroll 16
+    for (int u = 0; u < U; ++u) {
+      const double* cu = c + u * in_row;
+      double s = 0;
+#pragma GCC unroll 16
+      for (int k = 1; k <= R; ++k) {
+        const double wt = wk[static_cast<std::size_t>(k)];
+        // The weights are antisymmetric (+-1/(2kR)): one product per pair of points.
+        s += wt * (cu[j + k] - cu[j - k]) + wt * (cu[j + k * in_row] - cu[j - k * in_row]);
+      }
+      o[u * out_row + j] += s;
+    }
+  }
+}
+
+// out += star(in) over the local box b; R fixed at compile time so the loops over the
+// radius and the rows of a pass unroll and the loop over j vectorises. Cloned for AVX2
+// (4-wide vectors and FMA) with a baseline fallback chosen at load time.
 template <int R>
-void star(const field& in, field& out, const local_box<2>& b, const std::array<double, 10>& w) {
+[[gnu::target_clones("avx2", "default")]] void star(const field& in, field& out,
+                                                    const local_box<2>& b,
+                                                    const std::array<double, 10>& w) {
   if (b.empty()) return;
   const index_t in_row = in.strides()[0];
   const index_t out_row = out.strides()[0];
@@ -51,22 +82,19 @@ void star(const field& in, field& out, const local_box<2>& b, const std::array<d
   const index_t i1 = b.hi[0];
   const index_t j0 = b.lo[1];
   const index_t j1 = b.hi[1];
+  std::array<double, R + 1> wk{};
+  for (int k = 1; k <= R; ++k) wk[static_cast<std::size_t>(k)] = w[static_cast<std::size_t>(k)];
+  const index_t passes = (i1 - i0 + rows_per_pass - 1) / rows_per_pass;
 #pragma omp parallel for schedule(static) default(none) \
-    shared(ip, op, w, in_row, out_row, i0, i1, j0, j1)
-  for (index_t i = i0; i < i1; ++i) {
-    const double* __restrict c = ip + i * in_row;
-    double* __restrict o = op + i * out_row;
-    std::array<double, R + 1> wk{};
-    for (int k = 1; k <= R; ++k) wk[static_cast<std::size_t>(k)] = w[static_cast<std::size_t>(k)];
-#pragma omp simd
-    for (index_t j = j0; j < j1; ++j) {
-      double s = 0;
-      for (int k = 1; k <= R; ++k) {
-        const double wt = wk[static_cast<std::size_t>(k)];
-        // The weights are antisymmetric (+-1/(2kR)): one product per pair of points.
-        s += wt * (c[j + k] - c[j - k]) + wt * (c[j + k * in_row] - c[j - k * in_row]);
+    shared(ip, op, wk, in_row, out_row, i0, i1, j0, j1, passes)
+  for (index_t p = 0; p < passes; ++p) {
+    const index_t i = i0 + p * rows_per_pass;
+    if (i + rows_per_pass <= i1) {
+      star_rows<R, rows_per_pass>(ip + i * in_row, op + i * out_row, in_row, out_row, j0, j1, wk);
+    } else {
+      for (index_t r = i; r < i1; ++r) {
+        star_rows<R, 1>(ip + r * in_row, op + r * out_row, in_row, out_row, j0, j1, wk);
       }
-      o[j] += s;
     }
   }
 }
@@ -118,7 +146,7 @@ record run_stencil(const context& ctx) {
     active.lo[d] = std::clamp<index_t>(radius - s[d], 0, c[d]);
     active.hi[d] = std::clamp<index_t>(n - radius - s[d], 0, c[d]);
   }
-  const auto split = split_for_overlap<2>(active, radius);
+  const auto split = split_for_overlap<2>(active, radius, halo.receiving_faces());
   const star_function apply = pick_star(radius, std::make_integer_sequence<int, 9>{});
 
   phase_timer timer;

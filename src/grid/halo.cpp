@@ -148,6 +148,9 @@ halo_plan::halo_plan(const comm_ref& c, const decomposition& d, std::span<const 
       coords[a] = v;
     }
     if (!exists) continue;
+    for (std::size_t a = 0; a < n; ++a) {
+      if (side[a] != 0) receiving_[2 * a + (side[a] > 0 ? 1 : 0)] = true;
+    }
     std::vector<int> opposite(side);
     for (int& s : opposite) s = -s;
     links_.push_back(link{d.rank_at(coords), halo_tag_base + direction_index(side),

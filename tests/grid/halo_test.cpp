@@ -194,28 +194,57 @@ TEST(halo_exchange, overlapped_form_fills_the_halo_after_the_interior_was_comput
   EXPECT_FALSE(pending.valid());
 }
 
+// How often each cell of the box {0,0,0}..{7,5,9} is covered by a split's boxes.
+std::vector<int> hits_7x5x9(const weft::overlap_split<3>& split) {
+  std::vector<int> hits(7 * 5 * 9, 0);
+  auto mark = [&](const weft::local_box<3>& b) {
+    for (index_t i = b.lo[0]; i < b.hi[0]; ++i)
+      for (index_t j = b.lo[1]; j < b.hi[1]; ++j)
+        for (index_t k = b.lo[2]; k < b.hi[2]; ++k)
+          ++hits[static_cast<std::size_t>((i * 5 + j) * 9 + k)];
+  };
+  if (!split.inner.empty()) mark(split.inner);
+  for (const auto& b : split.shell) mark(b);
+  return hits;
+}
+
 TEST(halo_exchange, split_for_overlap_covers_the_box_exactly_once) {
   const weft::local_box<3> box{{0, 0, 0}, {7, 5, 9}};
   for (index_t depth = 0; depth <= 4; ++depth) {
     const auto split = weft::split_for_overlap<3>(box, depth);
-    std::vector<int> hits(7 * 5 * 9, 0);
-    auto mark = [&](const weft::local_box<3>& b) {
-      for (index_t i = b.lo[0]; i < b.hi[0]; ++i)
-        for (index_t j = b.lo[1]; j < b.hi[1]; ++j)
-          for (index_t k = b.lo[2]; k < b.hi[2]; ++k)
-            ++hits[static_cast<std::size_t>((i * 5 + j) * 9 + k)];
-    };
-    if (!split.inner.empty()) mark(split.inner);
-    for (const auto& b : split.shell) {
-      EXPECT_FALSE(b.empty());
-      mark(b);
-    }
-    for (const int h : hits) EXPECT_EQ(h, 1) << "depth " << depth;
+    for (const auto& b : split.shell) EXPECT_FALSE(b.empty());
+    for (const int h : hits_7x5x9(split)) EXPECT_EQ(h, 1) << "depth " << depth;
     if (depth == 2) {
       EXPECT_EQ(split.inner.lo, (std::array<index_t, 3>{2, 2, 2}));
       EXPECT_EQ(split.inner.hi, (std::array<index_t, 3>{5, 3, 7}));
     }
   }
+}
+
+TEST(halo_exchange, receiving_faces_are_those_with_a_neighbour) {
+  const auto world = weft::testing::world();
+  const int p = world.size();
+  // p x 1 rank grid, periodic along axis 1 only: axis 0 receives except at the global
+  // edges; axis 1 always receives (the rank is its own neighbour).
+  dist_array<double, 2> a(decomposition::over(world, {4 * p, 6}, {p, 1}), 1);
+  halo_exchange<double, 2> halo(world, a, {.periodic = {false, true}});
+  const auto f = halo.receiving_faces();
+  const int r = a.decomposition().coords()[0];
+  EXPECT_EQ(f[0][0], r > 0);
+  EXPECT_EQ(f[0][1], r < p - 1);
+  EXPECT_TRUE(f[1][0]);
+  EXPECT_TRUE(f[1][1]);
+}
+
+TEST(halo_exchange, split_for_overlap_peels_only_the_receiving_faces) {
+  const weft::local_box<3> box{{0, 0, 0}, {7, 5, 9}};
+  // Low face of axis 0 and high face of axis 2 receive; the others are global edges.
+  const std::array<std::array<bool, 2>, 3> faces{{{true, false}, {false, false}, {false, true}}};
+  const auto split = weft::split_for_overlap<3>(box, 2, faces);
+  EXPECT_EQ(split.inner.lo, (std::array<index_t, 3>{2, 0, 0}));
+  EXPECT_EQ(split.inner.hi, (std::array<index_t, 3>{7, 5, 7}));
+  EXPECT_EQ(split.shell.size(), 2U);
+  for (const int h : hits_7x5x9(split)) EXPECT_EQ(h, 1);
 }
 
 TEST(halo_exchange, refuses_a_width_wider_than_the_halo_or_a_block_thinner_than_the_width) {

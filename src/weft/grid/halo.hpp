@@ -89,6 +89,10 @@ class halo_plan {
   [[nodiscard]] std::vector<request> post(void* base) const;
   [[nodiscard]] std::size_t neighbours() const noexcept { return links_.size(); }
   [[nodiscard]] index_t width() const noexcept { return width_; }
+  // Whether halo cells arrive across the low (side 0) or high (side 1) face of axis a.
+  [[nodiscard]] bool receives(std::size_t axis, int side) const noexcept {
+    return receiving_[2 * axis + (side != 0 ? 1 : 0)];
+  }
 
  private:
   struct link {
@@ -101,6 +105,7 @@ class halo_plan {
   MPI_Comm comm_;
   index_t width_;
   std::vector<link> links_;
+  std::array<bool, 6> receiving_{};  // [2 * axis + side]
 };
 
 }  // namespace detail
@@ -129,6 +134,13 @@ class halo_exchange {
 
   [[nodiscard]] std::size_t neighbours() const noexcept { return plan_.neighbours(); }
   [[nodiscard]] index_t width() const noexcept { return plan_.width(); }
+  // Per axis, whether halo cells arrive across its low and high face: false at a global
+  // edge of a non-periodic axis (nothing is exchanged there). See split_for_overlap.
+  [[nodiscard]] std::array<std::array<bool, 2>, N> receiving_faces() const noexcept {
+    std::array<std::array<bool, 2>, N> f{};
+    for (std::size_t a = 0; a < N; ++a) f[a] = {plan_.receives(a, 0), plan_.receives(a, 1)};
+    return f;
+  }
 
  private:
   dist_array<T, N>* array_;
@@ -162,17 +174,23 @@ struct overlap_split {
   std::vector<local_box<N>> shell;
 };
 
-// Local: splits `b` for a stencil of radius `depth` (see overlap_split).
+// Local: splits `b` for a stencil of radius `depth` (see overlap_split), peeling a shell
+// off only the faces in `faces` ([axis][0] low, [axis][1] high). Pass a halo_exchange's
+// receiving_faces(): across a face where no halo arrives (a global edge) the cells next
+// to it need no halo, so they stay in `inner` and the shell has no thin strips to sweep
+// after the exchange. (Strips one cell-row wide along a fast axis cost a cache miss per
+// row: on a 4000^2 grid they made the overlapped stencil ~8 % slower than the plain one.)
 template <std::size_t N>
-overlap_split<N> split_for_overlap(const local_box<N>& b, index_t depth) {
+overlap_split<N> split_for_overlap(const local_box<N>& b, index_t depth,
+                                   const std::array<std::array<bool, 2>, N>& faces) {
   overlap_split<N> out;
   local_box<N> rest = b;
   for (std::size_t d = 0; d < N; ++d) {
     if (rest.empty()) break;
     const index_t lo = rest.lo[d];
     const index_t hi = rest.hi[d];
-    const index_t low_end = std::min(lo + depth, hi);
-    const index_t high_start = std::max(hi - depth, low_end);
+    const index_t low_end = faces[d][0] ? std::min(lo + depth, hi) : lo;
+    const index_t high_start = faces[d][1] ? std::max(hi - depth, low_end) : hi;
     local_box<N> low = rest;
     low.hi[d] = low_end;
     local_box<N> high = rest;
@@ -184,6 +202,14 @@ overlap_split<N> split_for_overlap(const local_box<N>& b, index_t depth) {
   }
   out.inner = rest;
   return out;
+}
+
+// Local: splits `b` for a stencil of radius `depth`, peeling a shell off every face.
+template <std::size_t N>
+overlap_split<N> split_for_overlap(const local_box<N>& b, index_t depth) {
+  std::array<std::array<bool, 2>, N> all{};
+  for (auto& f : all) f = {true, true};
+  return split_for_overlap<N>(b, depth, all);
 }
 
 }  // namespace weft
