@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -12,19 +13,20 @@
 
 namespace {
 
-// The estimate a single thread computes sample by sample in task order: the kernel must
-// reproduce these bits at every rank x thread layout.
+// The estimate a single thread computes in task order, with the kernel's documented
+// summation order (sample first + i of a task adds to partial sum i % 8; the partials
+// fold pairwise): the kernel must reproduce these bits at every rank x thread layout.
 double serial_pi(std::uint64_t samples, std::uint64_t block, std::uint64_t seed) {
   double total = 0;
   for (std::uint64_t first = 0; first < samples; first += block) {
-    double sum = 0;
+    std::array<double, 8> p{};
     for (std::uint64_t s = first; s < std::min(samples, first + block); ++s) {
       const auto b = weft::counter_rng::draw(seed, s);
       const double x = static_cast<double>(((std::uint64_t{b[1]} << 32) | b[0]) >> 11) * 0x1.0p-53;
       const double y = static_cast<double>(((std::uint64_t{b[3]} << 32) | b[2]) >> 11) * 0x1.0p-53;
-      sum += x * x + y * y < 1.0 ? 4.0 : 0.0;
+      p[(s - first) % 8] += x * x + y * y < 1.0 ? 4.0 : 0.0;
     }
-    total = total + sum;
+    total = total + (((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7])));
   }
   return total / static_cast<double>(samples);
 }

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <random>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "test_support.hpp"
@@ -102,3 +105,39 @@ TEST(counter_rng, blocks_drawn_on_each_rank_join_into_the_serial_sequence) {
 }
 
 }  // namespace
+
+namespace {
+
+// draw_blocks(first, count) against draw() block by block, for one implementation.
+template <class Draw>
+int mismatches(Draw draw_blocks, std::uint64_t seed, std::uint64_t first, std::size_t count,
+               std::uint64_t stream) {
+  std::array<std::vector<std::uint32_t>, 4> w;
+  for (auto& v : w) v.assign(count, 0);
+  draw_blocks(seed, first, count, stream, {w[0].data(), w[1].data(), w[2].data(), w[3].data()});
+  int wrong = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto b = counter_rng::draw(seed, first + i, stream);
+    for (std::size_t k = 0; k < 4; ++k) wrong += w[k][i] == b[k] ? 0 : 1;
+  }
+  return wrong;
+}
+
+}  // namespace
+
+TEST(counter_rng, draw_blocks_has_the_bits_of_draw_in_every_implementation) {
+  // Counts that are and are not multiples of the 16-block groups, and first indices whose
+  // low word wraps inside a group (0xFFFFFFF8 + 16 crosses 2^32).
+  const std::vector<std::pair<std::uint64_t, std::size_t>> ranges = {
+      {0, 1}, {0, 16}, {5, 1000}, {0xFFFFFFF8ULL, 40}, {0x1FFFFFFF0ULL, 33}, {1ULL << 40, 17}};
+  for (const auto& [first, count] : ranges) {
+    for (const std::uint64_t stream : {0ULL, 1ULL, 0x123456789ULL}) {
+      EXPECT_EQ(mismatches(weft::detail::draw_blocks_portable, 42, first, count, stream), 0);
+      EXPECT_EQ(mismatches(counter_rng::draw_blocks, 0xDEADBEEFCAFEULL, first, count, stream), 0);
+      if (weft::detail::avx2_available()) {
+        EXPECT_EQ(mismatches(weft::detail::draw_blocks_avx2, 7, first, count, stream), 0)
+            << "first " << first << " count " << count << " stream " << stream;
+      }
+    }
+  }
+}

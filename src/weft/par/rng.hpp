@@ -12,9 +12,12 @@
 // counter_rng satisfies std::uniform_random_bit_generator (64-bit results).
 // Cost: one Philox block (10 rounds of two 32x32->64 multiplies) per value; no
 // communication, no shared state, safe to call from any number of threads.
+// counter_rng::draw_blocks computes many consecutive blocks at once, 16 at a time in AVX2
+// registers where the CPU has them (about 3x the scalar rate), with the same bits.
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 
@@ -53,6 +56,10 @@ class counter_rng {
                    static_cast<std::uint32_t>(stream), static_cast<std::uint32_t>(stream >> 32)},
                   {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)});
   }
+  // The blocks of indices first, first + 1, ..., first + count - 1 (same bits as draw),
+  // as four word arrays: words[w][i] is word w of block first + i.
+  static void draw_blocks(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                          std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) noexcept;
   // 64 uniformly distributed bits.
   [[nodiscard]] static constexpr std::uint64_t bits(std::uint64_t seed, std::uint64_t index,
                                                     std::uint64_t stream = 0) noexcept {
@@ -87,5 +94,15 @@ class counter_rng {
   std::uint64_t stream_;
   std::uint64_t position_;
 };
+
+namespace detail {
+// draw_blocks' two implementations, for the tests: the portable one, and the AVX2 one
+// (only callable when avx2_available()).
+void draw_blocks_portable(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                          std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) noexcept;
+void draw_blocks_avx2(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                      std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) noexcept;
+bool avx2_available() noexcept;
+}  // namespace detail
 
 }  // namespace weft
