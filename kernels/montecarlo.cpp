@@ -69,8 +69,8 @@ template <int D, class F>
 // template argument so that it inlines into the loop, which vectorises over the lanes.
 template <int D, class F>
 [[gnu::target_clones("avx2", "default")]] moments sample_block(F f, std::uint64_t seed,
-                                                                std::uint64_t first,
-                                                                std::uint64_t last) {
+                                                               std::uint64_t first,
+                                                               std::uint64_t last) {
   std::array<double, lanes> sum{};
   std::array<double, lanes> sq{};
   words w;
@@ -79,8 +79,7 @@ template <int D, class F>
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(batch, last - s));
     counter_rng::draw_blocks(seed, s, n, 0, {w[0].data(), w[1].data(), w[2].data(), w[3].data()});
     if constexpr (D > 2) {
-      counter_rng::draw_blocks(seed, s, n, 1,
-                               {z[0].data(), z[1].data(), z[2].data(), z[3].data()});
+      counter_rng::draw_blocks(seed, s, n, 1, {z[0].data(), z[1].data(), z[2].data(), z[3].data()});
     }
     std::size_t i = 0;
     for (; i + lanes <= n; i += lanes) {

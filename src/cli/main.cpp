@@ -1,8 +1,8 @@
 // The `weft` command. Subcommands that run in parallel (run, info, kernels, data)
 // initialise MPI and work under mpirun/srun or as a single process; the launch layer
 // (job) and report run outside MPI and never initialise it.
-#include <CLI/CLI.hpp>
 #include <omp.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cstdlib>

@@ -57,9 +57,9 @@ struct lanes8 {
 };
 
 // The high and low 32 bits of m * x for each of the 8 words of x.
-[[gnu::target("avx2"), gnu::always_inline]] inline void mul_hi_lo(__m256i m, __m256i x,
-                                                                  __m256i& hi, __m256i& lo) {
-  const __m256i even = _mm256_mul_epu32(m, x);                         // words 0, 2, 4, 6
+[[gnu::target("avx2"), gnu::always_inline]] inline void mul_hi_lo(__m256i m, __m256i x, __m256i& hi,
+                                                                  __m256i& lo) {
+  const __m256i even = _mm256_mul_epu32(m, x);                        // words 0, 2, 4, 6
   const __m256i odd = _mm256_mul_epu32(m, _mm256_srli_epi64(x, 32));  // words 1, 3, 5, 7
   hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
   lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
@@ -68,8 +68,7 @@ struct lanes8 {
 // Ten Philox4x32 rounds on two independent groups of 8 blocks (two groups keep the
 // multiplier busy while one group waits on its products).
 [[gnu::target("avx2"), gnu::always_inline]] inline void rounds(lanes8& a, lanes8& b,
-                                                               std::uint32_t k0,
-                                                               std::uint32_t k1) {
+                                                               std::uint32_t k0, std::uint32_t k1) {
   const __m256i m0 = _mm256_set1_epi32(static_cast<int>(0xD2511F53u));
   const __m256i m1 = _mm256_set1_epi32(static_cast<int>(0xCD9E8D57u));
   for (int round = 0; round < 10; ++round) {

@@ -5,9 +5,9 @@
 // OpenMP code with MPI outside parallel regions needs) and throws if the library gives
 // less than asked. A process that will run one thread only may ask for
 // level_for_threads(1) == MPI_THREAD_SINGLE instead: with OpenMPI 4.1 a FUNNELED process
-// pays about 0.03 us more per small message on shared memory (docs/benchmarks.md). The world communicator gets MPI_ERRORS_RETURN so that weft's checks
-// turn failures into exceptions. Destruction finalises MPI; anything that holds MPI or
-// HDF5 handles must be destroyed before.
+// pays about 0.03 us more per small message on shared memory (docs/benchmarks.md). The world
+// communicator gets MPI_ERRORS_RETURN so that weft's checks turn failures into exceptions.
+// Destruction finalises MPI; anything that holds MPI or HDF5 handles must be destroyed before.
 //
 // run() is the top level every weft program should use: it runs the body, and when an
 // exception escapes on any rank it prints "rank R: message" once and ends every rank

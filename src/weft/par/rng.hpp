@@ -59,7 +59,8 @@ class counter_rng {
   // The blocks of indices first, first + 1, ..., first + count - 1 (same bits as draw),
   // as four word arrays: words[w][i] is word w of block first + i.
   static void draw_blocks(std::uint64_t seed, std::uint64_t first, std::size_t count,
-                          std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) noexcept;
+                          std::uint64_t stream,
+                          const std::array<std::uint32_t*, 4>& words) noexcept;
   // 64 uniformly distributed bits.
   [[nodiscard]] static constexpr std::uint64_t bits(std::uint64_t seed, std::uint64_t index,
                                                     std::uint64_t stream = 0) noexcept {
@@ -99,7 +100,8 @@ namespace detail {
 // draw_blocks' two implementations, for the tests: the portable one, and the AVX2 one
 // (only callable when avx2_available()).
 void draw_blocks_portable(std::uint64_t seed, std::uint64_t first, std::size_t count,
-                          std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) noexcept;
+                          std::uint64_t stream,
+                          const std::array<std::uint32_t*, 4>& words) noexcept;
 void draw_blocks_avx2(std::uint64_t seed, std::uint64_t first, std::size_t count,
                       std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) noexcept;
 bool avx2_available() noexcept;
