@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "clones.hpp"
 #include "registry.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/timer.hpp"
@@ -68,9 +69,8 @@ template <int D, class F>
 // block (seed, s) (two uniforms) and, with D = 3, block (seed, s, stream 1). f is a
 // template argument so that it inlines into the loop, which vectorises over the lanes.
 template <int D, class F>
-[[gnu::target_clones("avx2", "default")]] moments sample_block(F f, std::uint64_t seed,
-                                                               std::uint64_t first,
-                                                               std::uint64_t last) {
+WEFT_AVX2_CLONES moments sample_block(F f, std::uint64_t seed, std::uint64_t first,
+                                      std::uint64_t last) {
   std::array<double, lanes> sum{};
   std::array<double, lanes> sq{};
   words w;

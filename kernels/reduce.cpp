@@ -34,6 +34,7 @@
 
 #include <fmt/format.h>
 
+#include "clones.hpp"
 #include "registry.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/timer.hpp"
@@ -152,8 +153,7 @@ template <bool Sum, bool Dev>
 
 // Every thread scans one contiguous share of x. Built for AVX2 too, picked at run time
 // when the CPU has it; the extracted parts are exact, so the bits do not depend on it.
-[[gnu::target_clones("avx2", "default")]] void scan(const double* x, index_t n, const scan_plan& p,
-                                                    partial& out) {
+WEFT_AVX2_CLONES void scan(const double* x, index_t n, const scan_plan& p, partial& out) {
   if (p.sum && p.dev) {
     scan_loop<true, true>(x, n, p, out);
   } else if (p.sum) {

@@ -22,6 +22,7 @@
 
 #include <fmt/format.h>
 
+#include "clones.hpp"
 #include "rank_grid.hpp"
 #include "registry.hpp"
 #include "weft/core/error.hpp"
@@ -70,9 +71,8 @@ template <int R, int U>
 // radius and the rows of a pass unroll and the loop over j vectorises. Cloned for AVX2
 // (4-wide vectors and FMA) with a baseline fallback chosen at load time.
 template <int R>
-[[gnu::target_clones("avx2", "default")]] void star(const field& in, field& out,
-                                                    const local_box<2>& b,
-                                                    const std::array<double, 10>& w) {
+WEFT_AVX2_CLONES void star(const field& in, field& out, const local_box<2>& b,
+                           const std::array<double, 10>& w) {
   if (b.empty()) return;
   const index_t in_row = in.strides()[0];
   const index_t out_row = out.strides()[0];
