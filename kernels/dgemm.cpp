@@ -7,7 +7,8 @@
 // piece of A along every grid row, the owning grid row broadcasts its piece of B along
 // every grid column, and every rank adds the product of the two panels to its block of C
 // with one cblas_dgemm call. Panels never straddle an owner boundary, so each panel has
-// one root in each communicator.
+// one root in each communicator. On a 1x1 grid nothing is broadcast and the product is
+// one cblas_dgemm call over the whole k range.
 //
 // Threads: the BLAS runs with omp_get_max_threads() threads per rank (set with
 // openblas_set_num_threads for the run and restored afterwards) and is never called from
@@ -192,9 +193,14 @@ record run_dgemm(const context& ctx) {
 
   const comm row_comm = world.split(my_row, my_col);  // the ranks of my grid row
   const comm col_comm = world.split(my_col, my_row);  // the ranks of my grid column
-  const index_t width = std::min(block, std::max<index_t>(n, 1));
+  const bool alone = row_comm.size() == 1 && col_comm.size() == 1;
+  const index_t width = alone ? 0 : std::min(block, std::max<index_t>(n, 1));
   std::vector<double> a_panel(static_cast<std::size_t>(m * width));
   std::vector<double> b_panel(static_cast<std::size_t>(width * q));
+
+  // With nothing to broadcast (a 1x1 grid) the whole product is one BLAS call: k-panels
+  // would only cut it into rank-`block` updates.
+  const index_t step = alone ? n : block;
 
   // One SUMMA product C = A·B.
   auto multiply = [&](bool timed) {
@@ -203,7 +209,7 @@ record run_dgemm(const context& ctx) {
       const int b_root = owner_part(n, grid[0], k0);  // grid row holding B's rows
       const index_t a_end = block_start(n, grid[1], a_root) + block_count(n, grid[1], a_root);
       const index_t b_end = block_start(n, grid[0], b_root) + block_count(n, grid[0], b_root);
-      const index_t w = std::min({block, n - k0, a_end - k0, b_end - k0});
+      const index_t w = std::min({step, n - k0, a_end - k0, b_end - k0});
       const double t0 = now();
       // A's panel: used in place when no other rank needs it, packed for the broadcast
       // otherwise.
