@@ -99,27 +99,45 @@ struct scan_plan {
   double c = 0;
 };
 
+// Elements per block of scan_loop: its passes re-read a block from L1.
+constexpr index_t scan_block = 1024;
+
+// One block of at most scan_block elements, in up to three vector passes with few
+// accumulators each (one pass with all eleven spilled them to the stack: 2.1 ns per
+// element against 0.6 for the split form). Non-finite values are counted in the first
+// pass; NaN and Inf are told apart only in a block that has any.
 template <bool Sum, bool Dev>
-[[gnu::always_inline]] inline void scan_loop(const double* __restrict x, index_t n,
-                                             const scan_plan& p, partial& out) {
-  double mn = inf, mx = -inf, nans = 0, infs = 0, plain = 0, abs_sum = 0;
-  double s0 = 0, s1 = 0, s2 = 0, t0 = 0, t1 = 0;
-  const double g0 = p.e.sigma[0], g1 = p.e.sigma[1], g2 = p.e.sigma[2], sc = p.e.scale;
-  const double h0 = p.e2.sigma[0], h1 = p.e2.sigma[1], sc2 = p.e2.scale, c = p.c;
-#pragma omp simd reduction(min : mn) reduction(max : mx) \
-    reduction(+ : nans, infs, plain, abs_sum, s0, s1, s2, t0, t1)
+[[gnu::always_inline]] inline void scan_block_of(const double* __restrict x, index_t n,
+                                                 const scan_plan& p, partial& out) {
+  double mn = inf, mx = -inf, bad = 0, plain = 0, abs_sum = 0;
+#pragma omp simd reduction(min : mn) reduction(max : mx) reduction(+ : bad, plain, abs_sum)
   for (index_t i = 0; i < n; ++i) {
     const double v = x[i];
     const bool finite = v - v == 0;
-    nans += v != v ? 1.0 : 0.0;
-    infs += (!finite && v == v) ? 1.0 : 0.0;
+    bad += finite ? 0.0 : 1.0;
     const double f = finite ? v : 0.0;
     mn = std::min(mn, finite ? v : inf);
     mx = std::max(mx, finite ? v : -inf);
     plain += f;
     abs_sum += std::abs(f);
-    if constexpr (Sum) {
-      const double w = f * sc;
+  }
+  if (bad > 0) {
+    double nans = 0;
+    for (index_t i = 0; i < n; ++i) nans += x[i] != x[i] ? 1.0 : 0.0;
+    out.nans += nans;
+    out.infs += bad - nans;
+  }
+  out.mn = std::min(out.mn, mn);
+  out.mx = std::max(out.mx, mx);
+  out.plain += plain;
+  out.abs_sum += abs_sum;
+  if constexpr (Sum) {
+    double s0 = 0, s1 = 0, s2 = 0;
+    const double g0 = p.e.sigma[0], g1 = p.e.sigma[1], g2 = p.e.sigma[2], sc = p.e.scale;
+#pragma omp simd reduction(+ : s0, s1, s2)
+    for (index_t i = 0; i < n; ++i) {
+      const double v = x[i];
+      const double w = (v - v == 0 ? v : 0.0) * sc;
       const double q0 = (g0 + w) - g0;
       const double r0 = w - q0;
       const double q1 = (g1 + r0) - g1;
@@ -129,26 +147,34 @@ template <bool Sum, bool Dev>
       s1 += q1;
       s2 += q2;
     }
-    if constexpr (Dev) {
-      const double d = f - c;
-      const double y = finite ? (d * d) * sc2 : 0.0;
+    out.s[0] += s0;
+    out.s[1] += s1;
+    out.s[2] += s2;
+  }
+  if constexpr (Dev) {
+    double t0 = 0, t1 = 0;
+    const double h0 = p.e2.sigma[0], h1 = p.e2.sigma[1], sc2 = p.e2.scale, c = p.c;
+#pragma omp simd reduction(+ : t0, t1)
+    for (index_t i = 0; i < n; ++i) {
+      const double v = x[i];
+      const double d = v - c;
+      const double y = v - v == 0 ? (d * d) * sc2 : 0.0;
       const double q0 = (h0 + y) - h0;
       const double q1 = (h1 + (y - q0)) - h1;
       t0 += q0;
       t1 += q1;
     }
+    out.t[0] += t0;
+    out.t[1] += t1;
   }
-  out.mn = std::min(out.mn, mn);
-  out.mx = std::max(out.mx, mx);
-  out.nans += nans;
-  out.infs += infs;
-  out.plain += plain;
-  out.abs_sum += abs_sum;
-  out.s[0] += s0;
-  out.s[1] += s1;
-  out.s[2] += s2;
-  out.t[0] += t0;
-  out.t[1] += t1;
+}
+
+template <bool Sum, bool Dev>
+[[gnu::always_inline]] inline void scan_loop(const double* __restrict x, index_t n,
+                                             const scan_plan& p, partial& out) {
+  for (index_t i = 0; i < n; i += scan_block) {
+    scan_block_of<Sum, Dev>(x + i, std::min(scan_block, n - i), p, out);
+  }
 }
 
 // Every thread scans one contiguous share of x. Built for AVX2 too, picked at run time
