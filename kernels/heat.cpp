@@ -262,6 +262,11 @@ class simulation {
   [[nodiscard]] std::string field_hash() const;
   template <class F>
   void for_interior(const field& a, F f) const;
+  // Collective: the smallest and largest value and the sum of u over every rank's cells.
+  struct field_range {
+    double lo, hi, sum;
+  };
+  field_range global_range() const;
 
   const comm_ref& world_;
   settings s_;
@@ -380,6 +385,15 @@ long long simulation<N>::initialise() {
     u_.fill([this](const index& g) { return mode(g); });
   }
 
+  const field_range r = global_range();
+  initial_min_ = s_.periodic ? r.lo : std::min(r.lo, s_.boundary_value);
+  initial_max_ = s_.periodic ? r.hi : std::max(r.hi, s_.boundary_value);
+  initial_sum_ = r.sum;
+  return first_step;
+}
+
+template <std::size_t N>
+typename simulation<N>::field_range simulation<N>::global_range() const {
   double lo = std::numeric_limits<double>::max();
   double hi = std::numeric_limits<double>::lowest();
   double sum = 0;
@@ -388,14 +402,8 @@ long long simulation<N>::initialise() {
     hi = std::max(hi, u_.local(i));
     sum += u_.local(i);
   });
-  if (!s_.periodic) {
-    lo = std::min(lo, s_.boundary_value);
-    hi = std::max(hi, s_.boundary_value);
-  }
-  initial_min_ = world_.allreduce(lo, op::min);
-  initial_max_ = world_.allreduce(hi, op::max);
-  initial_sum_ = world_.allreduce(sum, op::sum);
-  return first_step;
+  return {world_.allreduce(lo, op::min), world_.allreduce(hi, op::max),
+          world_.allreduce(sum, op::sum)};
 }
 
 template <std::size_t N>
@@ -573,17 +581,7 @@ record simulation<N>::run() {
     rec.check.detail = fmt::format("max abs error {:.3g} (limit {:.3g}), decay factor {:.17g}", err,
                                    limit, factor);
   } else {
-    double lo = std::numeric_limits<double>::max();
-    double hi = std::numeric_limits<double>::lowest();
-    double sum = 0;
-    for_interior(u_, [&](const index& i) {
-      lo = std::min(lo, u_.local(i));
-      hi = std::max(hi, u_.local(i));
-      sum += u_.local(i);
-    });
-    lo = world_.allreduce(lo, op::min);
-    hi = world_.allreduce(hi, op::max);
-    sum = world_.allreduce(sum, op::sum);
+    const auto [lo, hi, sum] = global_range();
     const double scale = std::max({std::abs(initial_min_), std::abs(initial_max_), 1e-300});
     const double slack = 1e-12 * scale;
     rec.check.passed = lo >= initial_min_ - slack && hi <= initial_max_ + slack;

@@ -235,7 +235,7 @@ kernel make_histogram() {
       "histogram",
       "counts of an HDF5 dataset's values in equal-width bins, optionally saved as HDF5",
       {
-          {"input", param_type::text, "", "dataset to read, as FILE:/path", {}, {}, {}},
+          input_param(),
           {"bins", param_type::integer, "64", "number of bins", 1, 1e7, {}},
           {"range",
            param_type::text,
@@ -252,13 +252,7 @@ kernel make_histogram() {
            {},
            {}},
           {"force", param_type::flag, "false", "replace an existing --output", {}, {}, {}},
-          {"slab-mib",
-           param_type::real,
-           "16",
-           "MiB read per collective step (over all ranks)",
-           0.001,
-           1e6,
-           {}},
+          slab_param(),
       },
       run_histogram,
   };

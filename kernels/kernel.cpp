@@ -1,5 +1,9 @@
 #include "kernel.hpp"
 
+#include <cmath>
+
+#include <fmt/format.h>
+
 #include "weft/core/error.hpp"
 
 namespace weft::kernels {
@@ -32,6 +36,26 @@ const kernel* find(const std::string& name) {
     if (k.name == name) return &k;
   }
   return nullptr;
+}
+
+param input_param() {
+  return {"input", param_type::text, "", "dataset to read, as FILE:/path", {}, {}, {}};
+}
+
+param slab_param() {
+  return {"slab-mib", param_type::real,
+          "16",       "MiB read per collective step (over all ranks)",
+          0.001,      1e6,
+          {}};
+}
+
+void check_closed_form(record& rec, const std::string& what, double got, double expected,
+                       double limit, std::string method) {
+  const double rel = expected == 0 ? std::abs(got) : std::abs(got - expected) / std::abs(expected);
+  rec.check.passed = rel <= limit;
+  rec.check.method = std::move(method);
+  rec.check.detail = fmt::format("{} {:.17g}, expected {:.17g}, relative error {:.3g} (limit {:g})",
+                                 what, got, expected, rel, limit);
 }
 
 }  // namespace weft::kernels

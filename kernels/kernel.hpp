@@ -61,6 +61,17 @@ struct kernel {
   std::function<record(const context&)> run;
 };
 
+// Parameters of the kernels that read one dataset slab by slab (reduce, histogram):
+// --input FILE:/path and --slab-mib.
+param input_param();
+param slab_param();
+
+// Fills rec.check for a figure compared with its closed form: passed when the relative
+// error |got - expected| / |expected| (|got| when expected is 0) is at most `limit`; the
+// detail names the figure (`what`), both values, the error and the limit.
+void check_closed_form(record& rec, const std::string& what, double got, double expected,
+                       double limit, std::string method);
+
 // Every kernel weft ships, in the order `weft kernels` lists them.
 const std::vector<kernel>& registry();
 // nullptr when no kernel has that name.

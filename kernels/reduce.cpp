@@ -453,14 +453,8 @@ kernel make_reduce() {
       "reduce",
       "statistics of an HDF5 dataset (sum, mean, variance, min/max, NaN/Inf): reproducible",
       {
-          {"input", param_type::text, "", "dataset to read, as FILE:/path", {}, {}, {}},
-          {"slab-mib",
-           param_type::real,
-           "16",
-           "MiB read per collective step (over all ranks)",
-           0.001,
-           1e6,
-           {}},
+          input_param(),
+          slab_param(),
       },
       run_reduce,
   };

@@ -336,19 +336,14 @@ record run_spmv(const context& ctx) {
   const double weight =
       from_file ? world.allreduce(local_weight, op::sum) : static_cast<double>(nnz);
   const double expected = passes * weight;
-  const double rel = expected == 0 ? std::abs(sum) : std::abs(sum - expected) / std::abs(expected);
-  const double epsilon = 1e-8;
 
   record rec;
   rec.kernel = "spmv";
   rec.phases = summarize(world, timer);
-  rec.check.passed = rel <= epsilon;
-  rec.check.method = from_file
-                         ? "sum of y against (iterations+1)(iterations+2)/2 * sum of A(r,c)*(c+1)"
-                         : "sum of y against PRK's closed form nnz*(iterations+1)(iterations+2)/2";
-  rec.check.detail =
-      fmt::format("sum {:.17g}, expected {:.17g}, relative error {:.3g} (limit {:g})", sum,
-                  expected, rel, epsilon);
+  check_closed_form(rec, "sum", sum, expected, 1e-8,
+                    from_file
+                        ? "sum of y against (iterations+1)(iterations+2)/2 * sum of A(r,c)*(c+1)"
+                        : "sum of y against PRK's closed form nnz*(iterations+1)(iterations+2)/2");
 
   const double per_iteration = elapsed / static_cast<double>(iterations);
   const double order = static_cast<double>(m.order);
