@@ -11,6 +11,7 @@
 
 #include "weft/build_info.hpp"
 #include "weft/core/environment.hpp"
+#include "weft/core/utc_time.hpp"
 
 namespace weft {
 
@@ -35,12 +36,7 @@ const std::string& command_line() {
 }
 
 std::string utc_timestamp() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
+  return utc_time();
 }
 
 json provenance() {

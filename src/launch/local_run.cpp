@@ -12,6 +12,7 @@
 #include "launch/process.hpp"
 #include "launch/results.hpp"
 #include "launch/shell.hpp"
+#include "weft/core/utc_time.hpp"
 
 namespace weft::launch {
 
@@ -21,15 +22,6 @@ namespace {
 
 bool as_root() {
   return ::geteuid() == 0;
-}
-
-std::string now_utc() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string first_line(const std::string& text) {
@@ -85,7 +77,7 @@ int run_locally(const job_plan& plan, bool dry_run, std::ostream& out, std::ostr
   fs::create_directories(plan.output + "/runs");
   std::map<std::string, run_outcome> outcomes;
   int result = 0;
-  const std::string started = now_utc();
+  const std::string started = utc_time();
   std::string mpirun_version;
   if (mpi_runs) {
     process_options o;
@@ -163,7 +155,7 @@ int run_locally(const job_plan& plan, bool dry_run, std::ostream& out, std::ostr
   extra["launcher"] = "mpirun";
   extra["mpirun_version"] = mpirun_version;
   extra["started"] = started;
-  extra["finished"] = now_utc();
+  extra["finished"] = utc_time();
   extra["cores_per_node"] = plan.cores_per_node;
   extra["as_root"] = as_root();
   const auto sum = collect_results(plan, outcomes, extra);

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "weft/build_info.hpp"
+#include "weft/core/utc_time.hpp"
 
 namespace weft::launch {
 
@@ -50,15 +51,6 @@ std::optional<json> read_json(const std::string& path) {
   } catch (const json::exception&) {
     return std::nullopt;
   }
-}
-
-std::string now_utc() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string kind_name(step_kind k) {
@@ -189,7 +181,7 @@ collect_summary collect_results(const job_plan& plan,
   prov["host"] = host;
   const passwd* pw = ::getpwuid(::getuid());
   prov["user"] = pw ? pw->pw_name : std::to_string(::getuid());
-  prov["collected"] = now_utc();
+  prov["collected"] = utc_time();
   prov["results"] = plan.output;
   prov["runs"] = runs;
   for (const auto& [k, v] : extra.items()) prov[k] = v;

@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include "weft/core/utc_time.hpp"
+
 namespace weft::report {
 
 namespace fs = std::filesystem;
@@ -533,15 +535,6 @@ void roofline_section(page& p, const std::vector<loaded_record>& records, const 
           {{"x", axis("arithmetic intensity (flop/B)", true)}, {"y", axis("GFlop/s", true)}}}}}});
 }
 
-std::string now_utc() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
-}
-
 }  // namespace
 
 std::vector<loaded_record> load_records(const std::vector<std::string>& inputs) {
@@ -699,8 +692,9 @@ rendered render_html(const std::vector<loaded_record>& records, const options& o
   html += "<title>" + escape(opts.title) + "</title>\n<style>" + page_style + "</style>\n";
   html += "</head>\n<body>\n";
   html += "<h1>" + escape(opts.title) + "</h1>\n";
-  html += fmt::format("<p class=\"note\">{} record{}, written {} by weft report.</p>\n",
-                      records.size(), records.size() == 1 ? "" : "s", now_utc());
+  html +=
+      fmt::format("<p class=\"note\">{} record{}, written {} by weft report.</p>\n", records.size(),
+                  records.size() == 1 ? "" : "s", utc_time("%Y-%m-%d %H:%M UTC"));
   html += p.html;
   html +=
       "<h2>About this page</h2>\n<p class=\"note\">Self-contained: it needs no network. "
