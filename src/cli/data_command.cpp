@@ -6,6 +6,8 @@
 #include <omp.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -52,6 +54,20 @@ pattern_kind kind_of(const std::string& pattern) {
   return pattern_kind::random;
 }
 
+// The random pattern's value from element i's 64 bits (counter_rng::bits(seed, i)):
+// uniform on [0, 1) for floats (counter_rng::uniform), [0, 1000000) for i32/i64, [0, 256)
+// for u8.
+template <class T>
+T random_value(std::uint64_t bits) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return static_cast<T>(static_cast<double>(bits >> 11) * 0x1.0p-53);
+  } else if constexpr (std::is_same_v<T, std::uint8_t>) {
+    return static_cast<T>(bits >> 56);
+  } else {
+    return static_cast<T>(bits % 1000000);
+  }
+}
+
 // The value of element `i` (global row-major index; `coords` its global coordinates, read
 // by the gradient pattern only).
 template <class T, pattern_kind P>
@@ -80,13 +96,28 @@ T element(const generate_options& o, std::uint64_t i, const index_t* coords, con
       return static_cast<T>(std::llround(1000 * z));
     }
   } else {
-    // random: uniform on [0, 1) for floats, [0, 1000000) for i32/i64, [0, 256) for u8.
-    if constexpr (std::is_floating_point_v<T>) {
-      return static_cast<T>(counter_rng::uniform(o.seed, i));
-    } else if constexpr (std::is_same_v<T, std::uint8_t>) {
-      return static_cast<T>(counter_rng::bits(o.seed, i) >> 56);
-    } else {
-      return static_cast<T>(counter_rng::bits(o.seed, i) % 1000000);
+    return random_value<T>(counter_rng::bits(o.seed, i));
+  }
+}
+
+// The random pattern, filled from Philox blocks drawn many at a time
+// (counter_rng::draw_blocks: AVX2 where the CPU has it), with the values of element().
+template <class T>
+void fill_random(T* out, index_t n, index_t start, const generate_options& o) {
+  constexpr index_t batch = 512;
+#pragma omp parallel default(none) shared(out, n, start, o)
+  {
+    std::array<std::array<std::uint32_t, batch>, 4> w;
+#pragma omp for schedule(static)
+    for (index_t first = 0; first < n; first += batch) {
+      const index_t m = n - first < batch ? n - first : batch;
+      counter_rng::draw_blocks(o.seed, static_cast<std::uint64_t>(start + first),
+                               static_cast<std::size_t>(m), 0,
+                               {w[0].data(), w[1].data(), w[2].data(), w[3].data()});
+      for (index_t k = 0; k < m; ++k) {
+        const auto j = static_cast<std::size_t>(k);
+        out[first + k] = random_value<T>((std::uint64_t{w[1][j]} << 32) | w[0][j]);
+      }
     }
   }
 }
@@ -94,6 +125,9 @@ T element(const generate_options& o, std::uint64_t i, const index_t* coords, con
 // Fills out[k] with element start + k, k < n, with every thread.
 template <class T, pattern_kind P>
 void fill(T* out, index_t n, index_t start, const generate_options& o, const extents& shape) {
+  if constexpr (P == pattern_kind::random) {
+    return fill_random(out, n, start, o);
+  }
 #pragma omp parallel for schedule(static) default(none) shared(out, n, start, o, shape)
   for (index_t k = 0; k < n; ++k) {
     const index_t g = start + k;  // global row-major index
