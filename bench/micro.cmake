@@ -1,0 +1,5 @@
+# Micro-benchmarks with Google Benchmark: library pieces against their plain counterparts
+# in one run (BUILD/bench/bench_micro_*).
+add_executable(bench_micro_rng ${CMAKE_CURRENT_SOURCE_DIR}/micro_rng.cpp)
+target_link_libraries(bench_micro_rng PRIVATE weft::weft benchmark::benchmark weft_warnings)
+set_target_properties(bench_micro_rng PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bench)
