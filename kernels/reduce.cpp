@@ -243,9 +243,8 @@ void merge(partial& a, const partial& b) {
   for (int k = 0; k < 2; ++k) a.t[k] += b.t[k];
 }
 
-// Collective: one pass over this rank's part of the slab with every thread, then the
-// figures of all ranks combined (the extracted parts are exact sums: any order).
-partial scan_slab(const comm_ref& world, const std::vector<double>& b, const scan_plan& p) {
+// Local: one pass over this rank's part of the slab with every thread.
+partial scan_local(const std::vector<double>& b, const scan_plan& p) {
   partial total;
   const double* x = b.data();
   const auto n = static_cast<index_t>(b.size());
@@ -260,6 +259,12 @@ partial scan_slab(const comm_ref& world, const std::vector<double>& b, const sca
 #pragma omp critical(weft_reduce_merge)
     merge(total, mine);
   }
+  return total;
+}
+
+// Collective: the figures of all ranks combined (the extracted parts are exact sums: any
+// order).
+partial combine(const comm_ref& world, const partial& total) {
   double ext[2] = {total.mn, -total.mx};
   world.allreduce(std::span<double>(ext), op::min);
   double sums[9] = {total.nans, total.infs, total.plain, total.abs_sum, total.s[0],
@@ -275,6 +280,11 @@ partial scan_slab(const comm_ref& world, const std::vector<double>& b, const sca
   for (int k = 0; k < 3; ++k) all.s[k] = sums[4 + k];
   for (int k = 0; k < 2; ++k) all.t[k] = sums[7 + k];
   return all;
+}
+
+// Collective: scan_local, then combine.
+partial scan_slab(const comm_ref& world, const std::vector<double>& b, const scan_plan& p) {
+  return combine(world, scan_local(b, p));
 }
 
 bool same(const extractor& a, const extractor& b) {
@@ -343,10 +353,22 @@ record run_reduce(const context& ctx) {
   bool have_guess = false;
   double guess_amax = 0, guess_mn = 0, guess_mx = 0;
   long long rescans = 0;
-  while (reader.next(b)) {
+  // With two or more threads, the master reads slab k + 1 (HDF5 and MPI, which only it
+  // may call) while another thread makes the first scan of slab k. Every rank reads ahead
+  // before slab k's collectives whatever its thread count, so the order of collective
+  // calls is the same on all ranks.
+  const bool read_ahead = omp_get_max_threads() >= 2;
+  std::vector<double> ahead;
+  bool have_next = false;
+  const auto advance = [&] {
+    b.swap(ahead);
+    return have_next;
+  };
+  for (bool have = reader.next(b); have; have = advance()) {
     ++slabs;
     if (reader.last_mode() != io::io_mode::collective) mode = reader.last_mode();
     const long long slab_n = reader.slab_elements();
+    const index_t first = reader.first_index();
     // Once earlier slabs gave a mean, c is that running mean and the whole slab is one
     // pass with guessed constants; otherwise a first pass finds the bounds.
     const bool centred = r.finite > 0 && have_guess;
@@ -358,7 +380,21 @@ record run_reduce(const context& ctx) {
       const double dev = std::max(guess_mx - p.c, p.c - guess_mn);
       p.e2 = make_extractor(dev * dev, slab_n, 2);
     }
-    partial a = scan_slab(world, b, p);
+    partial local;
+    if (read_ahead) {
+#pragma omp parallel num_threads(2) default(none) shared(reader, ahead, have_next, b, p, local)
+      {
+        // (A team of one, should the runtime give one, does both in turn.)
+        if (omp_get_thread_num() == 0) have_next = reader.next(ahead);
+        if (omp_get_thread_num() == 1 || omp_get_num_threads() == 1) {
+          scan(b.data(), static_cast<index_t>(b.size()), p, local);
+        }
+      }
+    } else {
+      local = scan_local(b, p);
+      have_next = reader.next(ahead);
+    }
+    partial a = combine(world, local);
     const auto nans = static_cast<long long>(a.nans);
     const auto infs = static_cast<long long>(a.infs);
     const long long finite = slab_n - nans - infs;
@@ -368,10 +404,10 @@ record run_reduce(const context& ctx) {
     r.abs_sum += a.abs_sum;
     if (finite == 0) continue;
     if (a.mn < r.min) {
-      locate(world, b, reader.first_index(), a.mn, true, r.min_index, r.min);
+      locate(world, b, first, a.mn, true, r.min_index, r.min);
     }
     if (a.mx > r.max) {
-      locate(world, b, reader.first_index(), a.mx, false, r.max_index, r.max);
+      locate(world, b, first, a.mx, false, r.max_index, r.max);
     }
     // The slab's sum, exactly extracted in three parts with the constants of its true
     // bound: when the guess was wrong, the slab is scanned again with the right ones.
