@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "io_support.hpp"
+#include "test_support.hpp"
 #include "weft/io/dataset.hpp"
 #include "weft/io/file.hpp"
 

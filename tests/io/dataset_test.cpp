@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "io_support.hpp"
+#include "test_support.hpp"
 #include "weft/core/error.hpp"
 
 namespace fs = std::filesystem;
@@ -66,7 +66,7 @@ class dataset_test : public ::testing::Test {
   // open_input must fail alike on every rank with one line naming file and dataset.
   void expect_input_error(const std::string& file, const std::string& path,
                           const std::string& reason) const {
-    const dataset_ref ref{(dir_ / file).string(), path};
+    const dataset_ref ref{dir_ / file, path};
     try {
       (void)open_input(world(), ref);
       ADD_FAILURE() << "opened " << ref.text();
@@ -84,7 +84,7 @@ class dataset_test : public ::testing::Test {
 };
 
 TEST_F(dataset_test, a_numeric_dataset_opens_on_every_rank_and_is_described) {
-  const auto in = open_input(world(), {(dir_ / "mixed.h5").string(), "/group/values"});
+  const auto in = open_input(world(), {dir_ / "mixed.h5", "/group/values"});
   EXPECT_EQ(in.info.shape, (weft::extents{4, 3}));
   EXPECT_EQ(in.info.type_class, H5T_FLOAT);
   EXPECT_TRUE(in.info.big_endian);

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "io_support.hpp"
+#include "test_support.hpp"
 #include "weft/core/error.hpp"
 #include "weft/io/block_io.hpp"
 #include "weft/io/dataset.hpp"

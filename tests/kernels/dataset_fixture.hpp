@@ -1,8 +1,6 @@
 // Writes small test datasets with weft's own I/O layer, in a folder every rank shares.
 #pragma once
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -17,21 +15,7 @@ namespace weft::testing {
 
 class dataset_folder {
  public:
-  dataset_folder() {
-    long pid = ::getpid();
-    world().bcast(pid, 0);
-    path_ = std::filesystem::temp_directory_path() / ("weft-kernel-" + std::to_string(pid));
-    if (world().rank() == 0) std::filesystem::create_directories(path_);
-    world().barrier();
-  }
-  dataset_folder(const dataset_folder&) = delete;
-  dataset_folder& operator=(const dataset_folder&) = delete;
-  ~dataset_folder() {
-    world().barrier();
-    std::error_code ec;
-    if (world().rank() == 0) std::filesystem::remove_all(path_, ec);
-  }
-  [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
+  [[nodiscard]] std::string file(const std::string& name) const { return dir_ / name; }
 
   // Collective: writes a 2-d f64 dataset /values with value(global row-major index).
   std::string write(const std::string& name, extents shape,
@@ -51,7 +35,7 @@ class dataset_folder {
   }
 
  private:
-  std::filesystem::path path_;
+  scratch_dir dir_{"weft-kernel"};
 };
 
 }  // namespace weft::testing

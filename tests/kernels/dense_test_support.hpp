@@ -13,29 +13,7 @@
 
 namespace weft::testing {
 
-class shared_scratch {
- public:
-  explicit shared_scratch(const std::string& prefix) {
-    long pid = ::getpid();
-    world().bcast(pid, 0);
-    path_ = std::filesystem::temp_directory_path() / (prefix + "-" + std::to_string(pid));
-    if (world().rank() == 0) std::filesystem::create_directories(path_);
-    world().barrier();
-  }
-  shared_scratch(const shared_scratch&) = delete;
-  shared_scratch& operator=(const shared_scratch&) = delete;
-  ~shared_scratch() {
-    world().barrier();
-    std::error_code ec;
-    if (world().rank() == 0) std::filesystem::remove_all(path_, ec);
-  }
-  [[nodiscard]] std::string operator/(const std::string& name) const {
-    return (path_ / name).string();
-  }
-
- private:
-  std::filesystem::path path_;
-};
+using shared_scratch = scratch_dir;
 
 // Rank 0 only: writes datasets (name, shape, values as doubles or int64) into a new file.
 struct serial_dataset {

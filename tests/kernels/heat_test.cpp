@@ -23,35 +23,7 @@ using weft::json;
 using weft::testing::run_kernel;
 using weft::testing::world;
 
-// A fresh folder shared by every rank (named by rank 0), removed at the end.
-class scratch {
- public:
-  scratch() {
-    std::string p;
-    if (world().rank() == 0) {
-      p = (fs::temp_directory_path() / ("weft_heat_test_" + std::to_string(::getpid()))).string();
-      fs::remove_all(p);
-      fs::create_directories(p);
-    }
-    world().bcast(p, 0);
-    path_ = p;
-  }
-  scratch(const scratch&) = delete;
-  scratch& operator=(const scratch&) = delete;
-  scratch(scratch&&) = delete;
-  scratch& operator=(scratch&&) = delete;
-  ~scratch() {
-    world().barrier();
-    if (world().rank() == 0) fs::remove_all(path_);
-  }
-  [[nodiscard]] std::string operator/(const std::string& name) const {
-    return (path_ / name).string();
-  }
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using scratch = weft::testing::scratch_dir;
 
 std::string hash_of(const weft::record& r) {
   return r.extra.at("field_hash").get<std::string>();

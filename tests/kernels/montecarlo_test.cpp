@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <numbers>
 #include <string>
 
 #include <fmt/format.h>
@@ -16,7 +17,8 @@ namespace {
 // The estimate a single thread computes in task order, with the kernel's documented
 // summation order (sample first + i of a task adds to partial sum i % 8; the partials
 // fold pairwise): the kernel must reproduce these bits at every rank x thread layout.
-double serial_pi(std::uint64_t samples, std::uint64_t block, std::uint64_t seed) {
+template <class F>
+double serial_estimate(std::uint64_t samples, std::uint64_t block, std::uint64_t seed, F f) {
   double total = 0;
   for (std::uint64_t first = 0; first < samples; first += block) {
     std::array<double, 8> p{};
@@ -24,11 +26,16 @@ double serial_pi(std::uint64_t samples, std::uint64_t block, std::uint64_t seed)
       const auto b = weft::counter_rng::draw(seed, s);
       const double x = static_cast<double>(((std::uint64_t{b[1]} << 32) | b[0]) >> 11) * 0x1.0p-53;
       const double y = static_cast<double>(((std::uint64_t{b[3]} << 32) | b[2]) >> 11) * 0x1.0p-53;
-      p[(s - first) % 8] += x * x + y * y < 1.0 ? 4.0 : 0.0;
+      p[(s - first) % 8] += f(x, y);
     }
     total = total + (((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7])));
   }
   return total / static_cast<double>(samples);
+}
+
+double serial_pi(std::uint64_t samples, std::uint64_t block, std::uint64_t seed) {
+  return serial_estimate(samples, block, seed,
+                         [](double x, double y) { return x * x + y * y < 1.0 ? 4.0 : 0.0; });
 }
 
 TEST(montecarlo, estimates_pi_within_five_standard_errors) {
@@ -51,6 +58,20 @@ TEST(montecarlo, the_estimate_has_the_same_bits_as_a_serial_loop_at_any_layout) 
   EXPECT_EQ(rec.extra["estimate_bits"].get<std::string>(),
             fmt::format("{:016x}", std::bit_cast<std::uint64_t>(expected)));
   EXPECT_EQ(rec.find_metric("estimate")->value, expected);
+}
+
+// pi's terms are 0 or 4, whose sums are exact in any order; sine's are not, so this pins
+// the documented summation order itself.
+TEST(montecarlo, a_non_integer_integrand_has_the_bits_of_the_documented_order_at_any_layout) {
+  const std::uint64_t samples = 100003, block = 777, seed = 5;
+  const auto rec = weft::testing::run_kernel(
+      "montecarlo",
+      {{"samples", samples}, {"block", block}, {"seed", seed}, {"integrand", "sine"}});
+  const double pi = std::numbers::pi;
+  const double expected = serial_estimate(samples, block, seed,
+                                          [pi](double x, double) { return pi * std::sin(pi * x); });
+  EXPECT_EQ(rec.extra["estimate_bits"].get<std::string>(),
+            fmt::format("{:016x}", std::bit_cast<std::uint64_t>(expected)));
 }
 
 TEST(montecarlo, every_built_in_integrand_validates) {

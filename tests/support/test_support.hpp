@@ -2,6 +2,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
 
 #include "weft/core/comm.hpp"
 #include "weft/core/environment.hpp"
@@ -17,5 +21,38 @@ inline comm_ref world() {
 inline bool all_ranks(bool ok) {
   return world().allreduce(ok ? 1 : 0, op::min) == 1;
 }
+
+// A fresh scratch folder shared by every rank of a test (named after rank 0's pid),
+// removed at the end. Collective: construct and destroy it on every rank.
+class scratch_dir {
+ public:
+  explicit scratch_dir(const std::string& prefix = "weft-test") {
+    long pid = ::getpid();
+    world().bcast(pid, 0);
+    path_ = std::filesystem::temp_directory_path() / (prefix + "-" + std::to_string(pid));
+    if (world().rank() == 0) {
+      std::filesystem::remove_all(path_);
+      std::filesystem::create_directories(path_);
+    }
+    world().barrier();
+  }
+  scratch_dir(const scratch_dir&) = delete;
+  scratch_dir& operator=(const scratch_dir&) = delete;
+  scratch_dir(scratch_dir&&) = delete;
+  scratch_dir& operator=(scratch_dir&&) = delete;
+  ~scratch_dir() {
+    world().barrier();
+    std::error_code ec;
+    if (world().rank() == 0) std::filesystem::remove_all(path_, ec);
+  }
+  // The path of `name` inside the folder.
+  [[nodiscard]] std::string operator/(const std::string& name) const {
+    return (path_ / name).string();
+  }
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 }  // namespace weft::testing
