@@ -16,11 +16,9 @@ h5py/weft (speed-up over h5py + numpy) and weft/dd.
 import argparse
 import json
 import os
-import subprocess
-import sys
-import time
 
-ROOT_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+from benchlib import mpirun, run, timed, write_json
+
 
 H5PY_STATS = r"""
 import sys, time, h5py, numpy as np
@@ -51,33 +49,6 @@ for c, m, q in parts:
     nn = cnt + c; delta = m - mean; mean += delta * c / nn; m2 += q + delta * delta * cnt * c / nn; cnt = nn
 print(time.perf_counter() - t, cnt, total, m2 / cnt, lo, lo_i, hi, hi_i, nans, infs)
 """
-
-
-def env():
-    e = dict(os.environ)
-    if os.geteuid() == 0:
-        e.update(ROOT_ENV)
-    return e
-
-
-def run(cmd, **kw):
-    out = subprocess.run(cmd, env=env(), capture_output=True, text=True, timeout=1800, **kw)
-    if out.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{out.stdout}\n{out.stderr}")
-    return out.stdout
-
-
-def timed(cmd, **kw):
-    t = time.perf_counter()
-    run(cmd, **kw)
-    return time.perf_counter() - t
-
-
-def mpirun(ranks, threads):
-    cmd = ["mpirun", "-q", "-n", str(ranks), "-x", f"OMP_NUM_THREADS={threads}"]
-    if threads > 1:
-        cmd += ["--map-by", f"slot:PE={threads}", "--bind-to", "core"]
-    return cmd
 
 
 def main():
@@ -154,9 +125,7 @@ def main():
           f"{gb / results['generate_s']:6.2f} GB/s   weft/dd {results['dd_s'] / results['generate_s']:5.2f}")
     same = results["reduce_1x2_stats"]["sum_bits"] == results["reduce_2x1_stats"]["sum_bits"]
     print(f"  reduce sum bits identical at 1x2 and 2x1: {same}")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(results, f, indent=2)
+    write_json(a.json, results)
 
 
 if __name__ == "__main__":

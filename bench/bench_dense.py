@@ -15,11 +15,10 @@ Layouts use at most 2 workers (a 2-core machine); pass --cores for bigger ones.
                          [--scale S] [--cores C] [--json OUT]
 """
 import argparse
-import json
 import os
 import sys
 
-from benchlib import metric, mpirun, record, run
+from benchlib import metric, mpirun, record, run, write_json
 
 
 def weft_record(cmd):
@@ -112,9 +111,7 @@ def main():
                                    "roofline_gflops": roof, "fraction_of_roofline": gf / roof}
         print(f"  {layout:<6} {gf:>7.2f} GFlop/s   nstream {bw:>6.2f} GB/s   {bpn:.2f} B/nnz   "
               f"roofline {roof:>6.2f} GFlop/s   {gf / roof:.3f} of it")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(results, f, indent=2)
+    write_json(a.json, results)
 
 
 if __name__ == "__main__":

@@ -8,10 +8,9 @@ the best of N for each, then prints the ratio weft/peer. Layouts: 1 rank x 2 thr
     bench/bench_foundation.py BUILD_DIR [--rounds N] [--length L] [--json OUT]
 """
 import argparse
-import json
 import os
 
-from benchlib import metric, mpirun, record, run
+from benchlib import metric, mpirun, record, run, write_json
 
 
 def main():
@@ -66,9 +65,7 @@ def main():
                                           "latency_ratio_plain_over_weft": pl / wl,
                                           "bandwidth_ratio": wb / pb if pb else None}
         print(f"  {size:>10} {wl:>10.3f} {pl:>10.3f} {pl / wl:>9.3f} {wb:>10.3f} {pb:>10.3f} {wb / pb if pb else 0:>9.3f}")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(results, f, indent=2)
+    write_json(a.json, results)
 
 
 if __name__ == "__main__":

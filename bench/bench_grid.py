@@ -14,10 +14,9 @@ for each. Printed per layout:
     bench/bench_grid.py BUILD_DIR [--rounds N] [--n N] [--order N] [--json OUT]
 """
 import argparse
-import json
 import os
 
-from benchlib import metric, mpirun, record, run
+from benchlib import metric, mpirun, record, run, write_json
 
 
 def weft_run(cmd):
@@ -72,9 +71,7 @@ def main():
         print(f"  {grid:<5} {f'{ranks} x {threads}':>11} {b:>9.2f} {p:>9.0f} {o:>9.0f} {roof:>9.0f} "
               f"{row['stencil_fraction']:>8.2f} {row['overlap_over_plain']:>9.3f} {t:>9.2f} "
               f"{row['transpose_fraction']:>6.2f}")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(results, f, indent=2)
+    write_json(a.json, results)
 
 
 if __name__ == "__main__":

@@ -18,33 +18,24 @@ runs under `mpirun -n 3` (its manager plus 2 workers). Prints figures and ratios
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
-ROOT_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # also under mpi4py.futures
+from benchlib import record, run as benchlib_run, write_json  # noqa: E402
+
 CHUNK = 1 << 20  # samples per numpy chunk
 
 
-def env():
-    e = dict(os.environ)
-    if os.geteuid() == 0:
-        e.update(ROOT_ENV)
-    e["OMP_NUM_THREADS"] = "1"
-    return e
-
-
 def run(cmd, timeout=900):
-    out = subprocess.run(cmd, env=env(), capture_output=True, text=True, timeout=timeout)
-    if out.returncode != 0:
-        sys.exit(f"bench: {' '.join(cmd)} failed ({out.returncode}):\n{out.stderr}")
-    return out.stdout
+    """benchlib.run with one OpenMP thread per process for every contender."""
+    return benchlib_run(cmd, {"OMP_NUM_THREADS": "1"}, timeout)
 
 
 def weft(build, *args):
     stdout = run(["mpirun", "-q", "-n", "2", "--bind-to", "core", os.path.join(build, "bin", "weft"),
                   "run", *args, "--json", "-"])
-    rec = json.loads(stdout[stdout.index("\n{") + 1:])
+    rec = record(stdout)
     if not rec["validation"]["passed"]:
         sys.exit(f"bench: weft run {' '.join(args)} did not validate")
     figures = {m["name"]: m["value"] for m in rec["metrics"]}
@@ -186,9 +177,7 @@ def main():
               f"efficiency {f['dynamic_efficiency']:.3f} vs {f['static_efficiency']:.3f}  "
               f"busy max/mean {f['dynamic_busy_max_over_mean']:.3f} vs "
               f"{f['static_busy_max_over_mean']:.3f}")
-    if a.json:
-        with open(a.json, "w") as out:
-            json.dump(res, out, indent=2)
+    write_json(a.json, res)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 ROOT_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
 
@@ -38,3 +39,17 @@ def record(stdout):
 
 def metric(rec, name):
     return next(m["value"] for m in rec["metrics"] if m["name"] == name)
+
+
+def timed(cmd, env_extra=None):
+    """Wall seconds of run(cmd)."""
+    t = time.perf_counter()
+    run(cmd, env_extra)
+    return time.perf_counter() - t
+
+
+def write_json(path, data):
+    """Writes a benchmark's figures (the --json OUT of every bench_*.py)."""
+    if path:
+        with open(path, "w") as f:
+            json.dump(data, f, indent=2)
