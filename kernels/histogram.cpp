@@ -19,6 +19,7 @@
 #include <omp.h>
 
 #include "registry.hpp"
+#include "weft/core/aligned.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/timer.hpp"
 #include "weft/io/block_io.hpp"
@@ -97,7 +98,7 @@ record run_histogram(const context& ctx) {
   const double start = now();
   io::input in = io::open_input(world, ref);
   const index_t total = in.info.size();
-  std::vector<double> b;
+  aligned_vector<double> b;
   double io_seconds = 0;
   if (range_text.empty()) {
     io::slab_reader pass(world, in.d, in.info.shape, slab_mib, sizeof(double));

@@ -26,6 +26,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -36,6 +37,7 @@
 
 #include "clones.hpp"
 #include "registry.hpp"
+#include "weft/core/aligned.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/timer.hpp"
 #include "weft/io/dataset.hpp"
@@ -48,18 +50,18 @@ namespace {
 
 constexpr double inf = std::numeric_limits<double>::infinity();
 
-// Splitting constants for error-free extraction of `levels` parts.
+// Splitting constants for error-free extraction of `levels` parts (see the top).
 struct extractor {
   double sigma[3] = {0, 0, 0};
   double scale = 1;  // values are multiplied by this power of two first (range safety)
-  bool any = false;  // false when every value is zero
+  bool any = false;  // false when every value is zero (or the bound overflows)
 };
 
 extractor make_extractor(double bound, index_t n, int levels) {
   extractor e;
-  if (!(bound > 0)) return e;
+  if (!(bound > 0) || !(bound <= std::numeric_limits<double>::max())) return e;
   e.any = true;
-  const int m = std::bit_width(static_cast<std::uint64_t>(n) + 1);  // 2^m >= n + 2
+  const int m = std::bit_width(4 * static_cast<std::uint64_t>(n));  // 2^m > 4n
   int exp_a = 0;
   (void)std::frexp(bound, &exp_a);  // bound < 2^exp_a
   int top = m + exp_a;              // sigma_0 = 2^top
@@ -101,23 +103,49 @@ struct scan_plan {
 
 // Elements per block of scan_loop: its passes re-read a block from L1.
 constexpr index_t scan_block = 1024;
+// Accumulators per extracted part: independent vector lanes.
+constexpr int lanes = 8;
 
-// Pass 1 over a block: min, max, the count of non-finite values, and the plain and
-// absolute sums (validation only). With Checked false it takes every value as finite
-// (no selects: comparisons skip NaN, and any NaN or Inf shows in `bad`, after which the
-// caller runs the checked form over the block again).
-template <bool Checked>
-[[gnu::always_inline]] inline double first_pass(const double* __restrict x, index_t n, double& mn,
-                                                double& mx, double& plain, double& abs_sum) {
+// v with its lowest significand bit set: rounding it to a coarser grid never meets a tie.
+[[gnu::always_inline]] inline double tie_free(double v) {
+  return std::bit_cast<double>(std::bit_cast<std::uint64_t>(v) | 1U);
+}
+
+// Pass 1 over a block, taking every value as finite: min, max, and the plain and
+// absolute sums (validation only). Returns false when the block holds a NaN or an Inf
+// (or |x| sums past the double range): then checked_first_pass runs over it instead.
+[[gnu::always_inline]] inline bool clean_first_pass(const double* __restrict x, index_t n,
+                                                    double& mn, double& mx, double& plain,
+                                                    double& abs_sum) {
+  double lo = inf, hi = -inf, sum = 0, abs = 0;
+#pragma omp simd reduction(min : lo) reduction(max : hi) reduction(+ : sum, abs)
+  for (index_t i = 0; i < n; ++i) {
+    const double v = x[i];
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    sum += v;
+    abs += std::abs(v);
+  }
+  mn = lo;
+  mx = hi;
+  plain = sum;
+  abs_sum = abs;
+  return abs - abs == 0;
+}
+
+// Pass 1 with non-finite values left out; returns how many there were.
+[[gnu::always_inline]] inline double checked_first_pass(const double* __restrict x, index_t n,
+                                                        double& mn, double& mx, double& plain,
+                                                        double& abs_sum) {
   double lo = inf, hi = -inf, bad = 0, sum = 0, abs = 0;
 #pragma omp simd reduction(min : lo) reduction(max : hi) reduction(+ : bad, sum, abs)
   for (index_t i = 0; i < n; ++i) {
     const double v = x[i];
     const bool finite = v - v == 0;
     bad += finite ? 0.0 : 1.0;
-    const double f = Checked ? (finite ? v : 0.0) : v;
-    lo = std::min(lo, Checked ? (finite ? v : inf) : v);
-    hi = std::max(hi, Checked ? (finite ? v : -inf) : v);
+    const double f = finite ? v : 0.0;
+    lo = std::min(lo, finite ? v : inf);
+    hi = std::max(hi, finite ? v : -inf);
     sum += f;
     abs += std::abs(f);
   }
@@ -128,63 +156,91 @@ template <bool Checked>
   return bad;
 }
 
-// Passes 2 and 3 over a block: the exactly extracted parts of the sum and of the sum of
-// squared deviations from c. Non-finite values count as 0 when Checked.
-template <bool Checked>
+// Runs step(x[i], lane) over a block, `lanes` elements side by side as vectors.
+template <class Step>
+[[gnu::always_inline]] inline void over_lanes(const double* __restrict x, index_t n, Step step) {
+  index_t i = 0;
+  for (; i + lanes <= n; i += lanes) {
+#pragma omp simd
+    for (int j = 0; j < lanes; ++j) step(x[i + j], j);
+  }
+  for (int j = 0; i < n; ++i, ++j) step(x[i], j);
+}
+
+// What accumulators that started at `start` gathered: their exact differences, summed.
+[[gnu::always_inline]] inline double gathered(const double (&acc)[lanes], double start) {
+  double got = 0;
+  for (const double a : acc) got += a - start;
+  return got;
+}
+
+// Pass 2 over a block: the sum extracted in three parts. Accumulator k starts at
+// 1.5 sigma_k; adding a value rounds it to the accumulator's grid, and the rounded part
+// is the accumulator's change (exact), the rest goes on to the next level. Non-finite
+// values count as 0 when Checked.
+template <bool Checked, bool Scaled>
 [[gnu::always_inline]] inline void sum_pass(const double* __restrict x, index_t n,
                                             const scan_plan& p, partial& out) {
-  double s0 = 0, s1 = 0, s2 = 0;
-  const double g0 = p.e.sigma[0], g1 = p.e.sigma[1], g2 = p.e.sigma[2], sc = p.e.scale;
-#pragma omp simd reduction(+ : s0, s1, s2)
-  for (index_t i = 0; i < n; ++i) {
-    const double v = x[i];
-    const double w = (Checked ? (v - v == 0 ? v : 0.0) : v) * sc;
-    const double q0 = (g0 + w) - g0;
-    const double r0 = w - q0;
-    const double q1 = (g1 + r0) - g1;
-    const double r1 = r0 - q1;
-    const double q2 = (g2 + r1) - g2;
-    s0 += q0;
-    s1 += q1;
-    s2 += q2;
-  }
-  out.s[0] += s0;
-  out.s[1] += s1;
-  out.s[2] += s2;
+  const double start0 = 1.5 * p.e.sigma[0];
+  const double start1 = 1.5 * p.e.sigma[1];
+  const double start2 = 1.5 * p.e.sigma[2];
+  const double sc = p.e.scale;
+  double a0[lanes], a1[lanes], a2[lanes];
+  std::fill_n(a0, lanes, start0);
+  std::fill_n(a1, lanes, start1);
+  std::fill_n(a2, lanes, start2);
+  over_lanes(x, n, [&](double v, int j) {
+    double w = Checked ? (v - v == 0 ? v : 0.0) : v;
+    if constexpr (Scaled) w *= sc;
+    const double b0 = a0[j] + tie_free(w);
+    const double r0 = w - (b0 - a0[j]);
+    a0[j] = b0;
+    const double b1 = a1[j] + tie_free(r0);
+    const double r1 = r0 - (b1 - a1[j]);
+    a1[j] = b1;
+    a2[j] += tie_free(r1);
+  });
+  out.s[0] += gathered(a0, start0);
+  out.s[1] += gathered(a1, start1);
+  out.s[2] += gathered(a2, start2);
 }
 
-template <bool Checked>
+// Pass 3 over a block: the sum of (x - c)^2 extracted in two parts, likewise.
+template <bool Checked, bool Scaled>
 [[gnu::always_inline]] inline void dev_pass(const double* __restrict x, index_t n,
                                             const scan_plan& p, partial& out) {
-  double t0 = 0, t1 = 0;
-  const double h0 = p.e2.sigma[0], h1 = p.e2.sigma[1], sc2 = p.e2.scale, c = p.c;
-#pragma omp simd reduction(+ : t0, t1)
-  for (index_t i = 0; i < n; ++i) {
-    const double v = x[i];
+  const double start0 = 1.5 * p.e2.sigma[0];
+  const double start1 = 1.5 * p.e2.sigma[1];
+  const double sc = p.e2.scale;
+  const double c = p.c;
+  double a0[lanes], a1[lanes];
+  std::fill_n(a0, lanes, start0);
+  std::fill_n(a1, lanes, start1);
+  over_lanes(x, n, [&](double v, int j) {
     const double d = v - c;
-    const double y = Checked ? (v - v == 0 ? (d * d) * sc2 : 0.0) : (d * d) * sc2;
-    const double q0 = (h0 + y) - h0;
-    const double q1 = (h1 + (y - q0)) - h1;
-    t0 += q0;
-    t1 += q1;
-  }
-  out.t[0] += t0;
-  out.t[1] += t1;
+    double y = d * d;
+    if constexpr (Scaled) y *= sc;
+    if constexpr (Checked) y = v - v == 0 ? y : 0.0;
+    const double b0 = a0[j] + tie_free(y);
+    const double r0 = y - (b0 - a0[j]);
+    a0[j] = b0;
+    a1[j] += tie_free(r0);
+  });
+  out.t[0] += gathered(a0, start0);
+  out.t[1] += gathered(a1, start1);
 }
 
-// One block of at most scan_block elements, in up to three vector passes with few
-// accumulators each (one pass with all eleven spilled them to the stack; split, the scan
-// is about a quarter faster). A block whose values are all finite (the common case) takes
-// the forms without selects; one with a NaN or Inf is scanned with them, and only there
-// are NaN and Inf told apart.
-template <bool Sum, bool Dev>
+// One block of at most scan_block elements, in up to three vector passes (one pass with
+// every accumulator spilled them to the stack). A block whose values are all finite (the
+// common case) takes the forms without selects; one with a NaN or Inf is scanned with
+// them, and only there are NaN and Inf told apart.
+template <bool Sum, bool Dev, bool Scaled>
 [[gnu::always_inline]] inline void scan_block_of(const double* __restrict x, index_t n,
                                                  const scan_plan& p, partial& out) {
   double mn = inf, mx = -inf, plain = 0, abs_sum = 0;
-  const double bad = first_pass<false>(x, n, mn, mx, plain, abs_sum);
-  const bool clean = bad == 0;
+  const bool clean = clean_first_pass(x, n, mn, mx, plain, abs_sum);
   if (!clean) {
-    (void)first_pass<true>(x, n, mn, mx, plain, abs_sum);
+    const double bad = checked_first_pass(x, n, mn, mx, plain, abs_sum);
     double nans = 0;
     for (index_t i = 0; i < n; ++i) nans += x[i] != x[i] ? 1.0 : 0.0;
     out.nans += nans;
@@ -196,39 +252,50 @@ template <bool Sum, bool Dev>
   out.abs_sum += abs_sum;
   if constexpr (Sum) {
     if (clean) {
-      sum_pass<false>(x, n, p, out);
+      sum_pass<false, Scaled>(x, n, p, out);
     } else {
-      sum_pass<true>(x, n, p, out);
+      sum_pass<true, Scaled>(x, n, p, out);
     }
   }
   if constexpr (Dev) {
     if (clean) {
-      dev_pass<false>(x, n, p, out);
+      dev_pass<false, Scaled>(x, n, p, out);
     } else {
-      dev_pass<true>(x, n, p, out);
+      dev_pass<true, Scaled>(x, n, p, out);
     }
   }
 }
 
-template <bool Sum, bool Dev>
+template <bool Sum, bool Dev, bool Scaled>
 [[gnu::always_inline]] inline void scan_loop(const double* __restrict x, index_t n,
                                              const scan_plan& p, partial& out) {
   for (index_t i = 0; i < n; i += scan_block) {
-    scan_block_of<Sum, Dev>(x + i, std::min(scan_block, n - i), p, out);
+    scan_block_of<Sum, Dev, Scaled>(x + i, std::min(scan_block, n - i), p, out);
   }
 }
 
-// Every thread scans one contiguous share of x. Built for AVX2 too, picked at run time
-// when the CPU has it; the extracted parts are exact, so the bits do not depend on it.
+// Scans x[0, n) into out. Built for AVX2 too, picked at run time when the CPU has it; the
+// extracted parts are exact, so the bits do not depend on it. A part whose bound is 0
+// (every value 0, or every value equal to c) is 0 and not scanned.
 WEFT_AVX2_CLONES void scan(const double* x, index_t n, const scan_plan& p, partial& out) {
-  if (p.sum && p.dev) {
-    scan_loop<true, true>(x, n, p, out);
-  } else if (p.sum) {
-    scan_loop<true, false>(x, n, p, out);
-  } else if (p.dev) {
-    scan_loop<false, true>(x, n, p, out);
+  const bool sum = p.sum && p.e.any;
+  const bool dev = p.dev && p.e2.any;
+  if ((sum && p.e.scale != 1) || (dev && p.e2.scale != 1)) {
+    if (sum && dev) {
+      scan_loop<true, true, true>(x, n, p, out);
+    } else if (sum) {
+      scan_loop<true, false, true>(x, n, p, out);
+    } else {
+      scan_loop<false, true, true>(x, n, p, out);
+    }
+  } else if (sum && dev) {
+    scan_loop<true, true, false>(x, n, p, out);
+  } else if (sum) {
+    scan_loop<true, false, false>(x, n, p, out);
+  } else if (dev) {
+    scan_loop<false, true, false>(x, n, p, out);
   } else {
-    scan_loop<false, false>(x, n, p, out);
+    scan_loop<false, false, false>(x, n, p, out);
   }
 }
 
@@ -243,19 +310,35 @@ void merge(partial& a, const partial& b) {
   for (int k = 0; k < 2; ++k) a.t[k] += b.t[k];
 }
 
-// Local: one pass over this rank's part of the slab with every thread.
-partial scan_local(const std::vector<double>& b, const scan_plan& p) {
+using buffer = aligned_vector<double>;
+
+// Elements per piece of a shared scan: enough that taking one costs nothing, few enough
+// that the threads finish together (small slabs are still split among the threads).
+index_t scan_piece(index_t n) {
+  const index_t want = n / (4 * static_cast<index_t>(omp_get_max_threads()));
+  return std::clamp<index_t>(want, scan_block, 32768);
+}
+
+// Scans b with every thread of the team, the pieces handed out in turn. When `read` is
+// given, the master calls it first (it may call HDF5 and MPI; no other thread does) and
+// then joins the others. The extracted parts are exact sums, so the split does not
+// change them.
+template <class Read>
+partial scan_local(const buffer& b, const scan_plan& p, Read read) {
   partial total;
   const double* x = b.data();
   const auto n = static_cast<index_t>(b.size());
-#pragma omp parallel default(none) shared(x, n, p, total)
+  const index_t piece = scan_piece(n);
+  const index_t pieces = (n + piece - 1) / piece;
+  std::atomic<index_t> next{0};
+#pragma omp parallel default(none) shared(x, n, piece, pieces, next, p, total, read)
   {
+    if (omp_get_thread_num() == 0) read();
     partial mine;
-    const index_t t = omp_get_thread_num();
-    const index_t nt = omp_get_num_threads();
-    const index_t lo = n * t / nt;
-    const index_t hi = n * (t + 1) / nt;
-    scan(x + lo, hi - lo, p, mine);
+    for (index_t k = next++; k < pieces; k = next++) {
+      const index_t lo = k * piece;
+      scan(x + lo, std::min(piece, n - lo), p, mine);
+    }
 #pragma omp critical(weft_reduce_merge)
     merge(total, mine);
   }
@@ -283,8 +366,8 @@ partial combine(const comm_ref& world, const partial& total) {
 }
 
 // Collective: scan_local, then combine.
-partial scan_slab(const comm_ref& world, const std::vector<double>& b, const scan_plan& p) {
-  return combine(world, scan_local(b, p));
+partial scan_slab(const comm_ref& world, const buffer& b, const scan_plan& p) {
+  return combine(world, scan_local(b, p, [] {}));
 }
 
 bool same(const extractor& a, const extractor& b) {
@@ -302,7 +385,7 @@ struct running {
 };
 
 // First local position holding `value` (finite), or -1.
-long long find_first(const std::vector<double>& b, double value) {
+long long find_first(const buffer& b, double value) {
   for (std::size_t i = 0; i < b.size(); ++i) {
     if (b[i] == value) return static_cast<long long>(i);
   }
@@ -319,8 +402,8 @@ std::vector<index_t> coords_of(long long linear, const extents& shape) {
 }
 
 // Locates the first global index of `value` in this slab and the value stored there.
-void locate(const comm_ref& world, const std::vector<double>& b, index_t first, double value,
-            bool is_min, long long& index, double& stored) {
+void locate(const comm_ref& world, const buffer& b, index_t first, double value, bool is_min,
+            long long& index, double& stored) {
   const long long local = find_first(b, value);
   const long long mine =
       local < 0 ? std::numeric_limits<long long>::max() : static_cast<long long>(first) + local;
@@ -346,7 +429,7 @@ record run_reduce(const context& ctx) {
   const extents shape = in.info.shape;
   const index_t total = in.info.size();
   io::slab_reader reader(world, in.d, shape, slab_mib, sizeof(double));
-  std::vector<double> b;
+  buffer b;
   long long slabs = 0;
   io::io_mode mode = io::io_mode::collective;
   // What the previous slab gave, to guess this slab's extraction constants (see above).
@@ -354,11 +437,11 @@ record run_reduce(const context& ctx) {
   double guess_amax = 0, guess_mn = 0, guess_mx = 0;
   long long rescans = 0;
   // With two or more threads, the master reads slab k + 1 (HDF5 and MPI, which only it
-  // may call) while another thread makes the first scan of slab k. Every rank reads ahead
-  // before slab k's collectives whatever its thread count, so the order of collective
-  // calls is the same on all ranks.
+  // may call) while the other threads scan slab k, then joins them; with one thread it
+  // reads after the scan. Every rank reads ahead before slab k's collectives whatever its
+  // thread count, so the order of collective calls is the same on all ranks.
   const bool read_ahead = omp_get_max_threads() >= 2;
-  std::vector<double> ahead;
+  buffer ahead;
   bool have_next = false;
   const auto advance = [&] {
     b.swap(ahead);
@@ -380,19 +463,13 @@ record run_reduce(const context& ctx) {
       const double dev = std::max(guess_mx - p.c, p.c - guess_mn);
       p.e2 = make_extractor(dev * dev, slab_n, 2);
     }
+    const auto read_next = [&] { have_next = reader.next(ahead); };
     partial local;
     if (read_ahead) {
-#pragma omp parallel num_threads(2) default(none) shared(reader, ahead, have_next, b, p, local)
-      {
-        // (A team of one, should the runtime give one, does both in turn.)
-        if (omp_get_thread_num() == 0) have_next = reader.next(ahead);
-        if (omp_get_thread_num() == 1 || omp_get_num_threads() == 1) {
-          scan(b.data(), static_cast<index_t>(b.size()), p, local);
-        }
-      }
+      local = scan_local(b, p, read_next);
     } else {
-      local = scan_local(b, p);
-      have_next = reader.next(ahead);
+      local = scan_local(b, p, [] {});
+      read_next();
     }
     partial a = combine(world, local);
     const auto nans = static_cast<long long>(a.nans);
@@ -440,8 +517,11 @@ record run_reduce(const context& ctx) {
       rescans += centred ? 1 : 0;
     }
     const double shift = slab_mean - c;
-    const double slab_m2 =
-        std::max(0.0, (a.t[0] + a.t[1]) / e2.scale - static_cast<double>(finite) * shift * shift);
+    // (x - c)^2 past the double range: so is the variance.
+    const double slab_m2 = dev * dev > std::numeric_limits<double>::max()
+                               ? inf
+                               : std::max(0.0, (a.t[0] + a.t[1]) / e2.scale -
+                                                   static_cast<double>(finite) * shift * shift);
     have_guess = true;
     guess_amax = amax;
     guess_mn = a.mn;
@@ -452,7 +532,8 @@ record run_reduce(const context& ctx) {
     const double nn = na + nb;
     const double delta = slab_mean - r.mean;
     r.mean += delta * (nb / nn);
-    r.m2 += slab_m2 + delta * delta * (na * nb / nn);
+    // (No cross term for the first slab: delta^2 may overflow where 0 x inf is NaN.)
+    r.m2 += na == 0 ? slab_m2 : slab_m2 + delta * delta * (na * nb / nn);
     r.finite += finite;
   }
   const double seconds = now() - start;

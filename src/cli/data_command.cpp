@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "weft/core/aligned.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/timer.hpp"
 #include "weft/grid/decomposition.hpp"
@@ -165,7 +166,7 @@ double write_values(const comm_ref& world, const io::dataset& d, const generate_
   const auto slab_bytes = static_cast<index_t>(o.slab_mib * 1024 * 1024);
   const index_t rows_per_slab = std::max<index_t>(
       1, slab_bytes / std::max<index_t>(1, row * static_cast<index_t>(sizeof(T))));
-  std::vector<T> buffer;
+  aligned_vector<T> buffer;  // aligned: the copy into the page cache is faster
   double io_seconds = 0;
   for (index_t first = 0; first < shape[0]; first += rows_per_slab) {
     const index_t rows = std::min(rows_per_slab, shape[0] - first);

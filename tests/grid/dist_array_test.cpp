@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include "test_support.hpp"
 
 namespace {
@@ -19,6 +21,7 @@ TEST(dist_array, the_padded_layout_has_a_halo_on_every_side_and_row_major_stride
   EXPECT_EQ(a.offset({-2, -2, -2}), 0);
   EXPECT_EQ(a.offset({0, 0, 0}), 2 * 90 + 2 * 10 + 2);
   EXPECT_EQ(a.offset({5, 6, 7}), 719);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(a.storage().data()) % weft::cache_line_bytes, 0u);
 }
 
 TEST(dist_array, storage_starts_zeroed_and_holds_values_by_local_and_global_index) {

@@ -35,7 +35,7 @@ json statistics_of(const weft::comm_ref& c, const std::string& input, double sla
   const auto* k = weft::kernels::find("reduce");
   const weft::kernels::arguments args(json{{"input", input}, {"slab-mib", slab_mib}});
   const auto rec = k->run(weft::kernels::context{c, args});
-  EXPECT_TRUE(rec.check.passed) << rec.check.detail;
+  EXPECT_TRUE(rec.check.passed) << rec.check.detail << rec.extra.dump();
   return rec.extra["statistics"];
 }
 
@@ -45,21 +45,87 @@ json exact_part(json s) {
   return s;
 }
 
-TEST(reduce, gives_the_same_bits_on_every_rank_and_thread_count_as_one_serial_rank) {
-  const weft::testing::dataset_folder folder;
-  const auto input = folder.write("mixed.h5", {517, 33}, mixed);
-  const json parallel = statistics_of(world(), input, 0.02);  // several slabs
-  json serial;
+// Runs reduce on `input` with every rank and thread of the test, and on rank 0 alone with
+// one thread, and expects the same figures bit for bit. Returns the parallel figures.
+json expect_same_bits_as_one_serial_rank(const std::string& input, double slab_mib) {
+  json parallel = statistics_of(world(), input, slab_mib);
   if (world().rank() == 0) {
     const int threads = omp_get_max_threads();
     omp_set_num_threads(1);
     const weft::comm_ref self(MPI_COMM_SELF);
-    serial = statistics_of(self, input, 0.02);
+    const json serial = statistics_of(self, input, slab_mib);
     omp_set_num_threads(threads);
     EXPECT_EQ(exact_part(parallel).dump(), exact_part(serial).dump());
   }
+  return parallel;
+}
+
+// The sum of f over [0, n) in __float128, finite values only.
+template <class F>
+__float128 reference_sum(index_t n, F f) {
+  __float128 sum = 0;
+  for (index_t i = 0; i < n; ++i) {
+    if (std::isfinite(f(i))) sum += f(i);
+  }
+  return sum;
+}
+
+TEST(reduce, gives_the_same_bits_on_every_rank_and_thread_count_as_one_serial_rank) {
+  const weft::testing::dataset_folder folder;
+  const auto input = folder.write("mixed.h5", {517, 33}, mixed);
+  const json parallel = expect_same_bits_as_one_serial_rank(input, 0.02);  // several slabs
   EXPECT_GT(parallel["slabs"].get<int>(), 3);
   EXPECT_EQ(parallel["io_mode"], "collective");
+}
+
+// Large values that cancel, and small ones on and half-way between the points of the
+// last extraction level's grid (2^-106 for these slabs: 2607 elements, largest magnitude
+// 1000), so the sum is decided by how those round. That must not depend on what an
+// accumulator already holds (round-half-to-even would: the odd points on the grid change
+// its parity), or the bits would change with the split.
+double ties(index_t i) {
+  if (i % 3 == 0) return 1000.0;
+  if (i % 3 == 1) return -1000.0;
+  const double odd = static_cast<double>(2 * (i % 50) + 1);
+  const int e = i % 5 < 2 ? -107 : -106;  // half-way, or on the grid (not per lane)
+  return (i % 7 < 4 ? 1.0 : -1.0) * odd * std::ldexp(1.0, e);
+}
+
+TEST(reduce, values_half_way_between_grid_points_give_the_same_bits_at_every_split) {
+  const weft::testing::dataset_folder folder;
+  const auto input = folder.write("ties.h5", {517, 33}, ties);
+  const json s = expect_same_bits_as_one_serial_rank(input, 0.02);
+  EXPECT_NE(s["sum"].get<double>(), 0.0);
+  EXPECT_LT(std::abs(s["sum"].get<double>()), 1e-25);
+}
+
+// Values near either end of the double range: the extraction scales them by a power of
+// two first, and a sum of |x| that overflows sends every block through the checked pass.
+TEST(reduce, values_near_the_ends_of_the_double_range_sum_exactly_at_every_split) {
+  for (const int scale : {990, -950}) {
+    const auto f = [scale](index_t i) { return std::ldexp(mixed(i), scale); };
+    const weft::testing::dataset_folder folder;
+    const auto input = folder.write("range.h5", {301, 17}, f);
+    const json s = expect_same_bits_as_one_serial_rank(input, 0.01);
+    const auto ref = static_cast<double>(reference_sum(301 * 17, f));
+    EXPECT_LE(std::abs(s["sum"].get<double>() - ref), 4 * ulp(ref)) << "scale 2^" << scale;
+    EXPECT_EQ(s["nan"].get<long long>(), 1);
+    EXPECT_EQ(s["inf"].get<long long>(), 2);
+    if (scale > 0) {
+      // The variance (about 2^1980) is past the double range.
+      EXPECT_TRUE(s["variance"].is_null() || std::isinf(s["variance"].get<double>()))
+          << s["variance"];
+    }
+  }
+}
+
+TEST(reduce, an_all_zero_dataset_has_zero_sum_and_variance) {
+  const weft::testing::dataset_folder folder;
+  const auto input = folder.write("zero.h5", {41, 7}, [](index_t) { return 0.0; });
+  const json s = statistics_of(world(), input, 0.001);
+  EXPECT_EQ(s["sum_bits"], "0000000000000000");
+  EXPECT_EQ(s["variance_bits"], "0000000000000000");
+  EXPECT_EQ(s["count"].get<long long>(), 41 * 7);
 }
 
 TEST(reduce, agrees_with_a_float128_reference_to_the_last_ulps) {

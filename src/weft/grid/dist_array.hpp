@@ -12,10 +12,10 @@
 //     Local index 0 is the first interior element; negative indices are halo.
 //   - A rank whose block is empty (more ranks than rows) has no storage at all:
 //     padded_shape() is all zeros and storage() is empty.
-// Storage is zero-filled by an OpenMP static loop over the outermost axis (first touch),
-// so pages land near the threads that later use the same schedule. Move-only: copying a
-// block is never silent. Nothing here communicates; halo cells are filled by a halo
-// exchange (not by this class).
+// Storage starts on a cache-line boundary (weft/core/aligned.hpp) and is zero-filled by an OpenMP
+// static loop over the outermost axis (first touch), so pages land near the threads that later use
+// the same schedule. Move-only: copying a block is never silent. Nothing here communicates; halo
+// cells are filled by a halo exchange (not by this class).
 #pragma once
 
 #include <array>
@@ -24,6 +24,7 @@
 #include <span>
 #include <string>
 
+#include "weft/core/aligned.hpp"
 #include "weft/core/error.hpp"
 #include "weft/grid/decomposition.hpp"
 
@@ -54,7 +55,7 @@ class dist_array {
     strides_[N - 1] = 1;
     for (std::size_t d = N - 1; d > 0; --d) strides_[d - 1] = strides_[d] * padded_[d];
     size_ = strides_[0] * padded_[0];
-    data_ = std::make_unique_for_overwrite<T[]>(static_cast<std::size_t>(size_));
+    data_.reset(new_aligned_array<T>(static_cast<std::size_t>(size_)));
     T* p = data_.get();
     const index_t outer = padded_[0];
     const index_t slice = strides_[0];
@@ -170,7 +171,7 @@ class dist_array {
   index padded_{};
   index strides_{};
   index_t size_ = 0;
-  std::unique_ptr<T[]> data_;
+  std::unique_ptr<T[], aligned_array_delete<T>> data_;
 };
 
 }  // namespace weft
