@@ -6,13 +6,19 @@
 // Reproducibility: the figures are bitwise identical for any rank and thread count (for
 // a given --slab-mib). Every floating-point sum that depends on how elements are split
 // is made exact, so its order cannot matter:
-//   - Within a slab, sums use error-free extraction (Rump, Ogita and Oishi, "Accurate
-//     floating-point summation", 2008): with a = max |x| over the slab (found first),
-//     n elements and sigma = 2^(ceil(log2(n + 2)) + ceil(log2 a)), q = (sigma + x) - sigma
-//     is x rounded to a multiple of ulp(sigma), exactly, and any sum of the q's is exact.
-//     The remainder x - q is exact too and goes through the next, smaller sigma; three
-//     levels keep about 3 x (53 - log2 n) bits below the largest value. Per-thread and
-//     per-rank partial sums of q are exact, so OpenMP's and MPI's orders do not matter.
+//   - Within a slab, sums use error-free extraction (after Rump, Ogita and Oishi,
+//     "Accurate floating-point summation", 2008, in the accumulator form of Demmel and
+//     Nguyen's reproducible summation): with a = max |x| over the slab, n elements and
+//     sigma = 2^(m + e) where 2^m > 4n and 2^e > a, an accumulator that starts at
+//     1.5 sigma stays in [sigma, 2 sigma) whatever n values of size up to a are added, so
+//     adding x rounds it to a multiple of ulp(sigma) and the accumulator's change q is
+//     exact, as is any sum of q's. x's lowest significand bit is set first, so x never
+//     lies half-way between two multiples: its rounding does not depend on what the
+//     accumulator holds (with round-half-to-even it would). The remainder x - q is exact
+//     too and goes to the next level, whose sigma is 2^(53 - m) times smaller; three
+//     levels keep about 3 x (51 - log2 n) bits below the largest value. Per-lane,
+//     per-thread and per-rank sums of q are exact, so OpenMP's and MPI's orders do not
+//     matter.
 //   - Slabs are the same whatever the rank count, and their results are merged in slab
 //     order: sums in double-double, (mean, M2) by Chan et al.'s pairwise update, where
 //     M2 of a slab is the extracted sum of (x - c)^2 minus count x (slab mean - c)^2, c
