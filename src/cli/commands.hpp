@@ -1,5 +1,6 @@
-// The `weft` command's subcommands. Each add_* declares its options on the CLI11 app and
-// returns a function that runs it after parsing (on every rank, under MPI).
+// The `weft` command's subcommands. Each add_* declares its options on the CLI11 app and,
+// when the command line is parsed (before MPI starts), sets the function that runs it
+// (on every rank, under MPI).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -17,8 +18,9 @@ using action = std::function<int(const comm_ref& world)>;
 void add_info(CLI::App& app, action& chosen);
 // `weft kernels`: every kernel with its summary and parameters.
 void add_kernels(CLI::App& app, action& chosen);
-// `weft run KERNEL ...`: one subcommand per registered kernel.
-void add_run(CLI::App& app, action& chosen);
+// `weft run KERNEL ...`: one subcommand per registered kernel. Parsing sets `threads` to
+// the run's --threads (left alone when not given), known before MPI starts.
+void add_run(CLI::App& app, action& chosen, int& threads);
 // `weft data generate|info`: write and describe HDF5 datasets.
 void add_data(CLI::App& app, action& chosen);
 

@@ -4,8 +4,7 @@
 #include <omp.h>
 #include <CLI/CLI.hpp>
 
-#include <algorithm>
-#include <cstdlib>
+#include <exception>
 #include <string>
 
 #include "commands.hpp"
@@ -36,56 +35,50 @@ std::string explain(const CLI::ParseError& e, int argc, char** argv) {
   return std::string(e.what()) + " (see 'weft --help')";
 }
 
-// OpenMP threads per rank this process will run: `run --threads T` when given (CLI11
-// checks the value later), otherwise the OpenMP default (OMP_NUM_THREADS or the cores
-// the rank is bound to). Decides the MPI thread level before MPI starts.
-int planned_threads(int argc, char** argv) {
-  int threads = omp_get_max_threads();
-  if (argc < 2 || std::string(argv[1]) != "run") return threads;
-  for (int i = 2; i < argc; ++i) {
-    const std::string a = argv[i];
-    const char* value = nullptr;
-    if (a == "--threads" && i + 1 < argc) value = argv[i + 1];
-    if (a.rfind("--threads=", 0) == 0) value = argv[i] + 10;
-    if (value) threads = std::max(threads, std::atoi(value));
-  }
-  return threads;
-}
-
 int parallel_main(int argc, char** argv) {
+  // The whole command line is parsed before MPI starts, so that MPI is initialised at the
+  // thread level the command needs; what parsing threw is reported under MPI (on rank 0,
+  // every rank out), as every rank parsed the same command line.
+  CLI::App app{"weft: hybrid MPI + OpenMP kernels, datasets and jobs", "weft"};
+  app.set_version_flag("--version", std::string(weft::build_info::version) + " (" +
+                                        weft::build_info::git_revision + ")");
+  app.require_subcommand(1);
+  app.footer(
+      "Outside MPI (run them directly, not under mpirun):\n"
+      "  job     run a job spec locally, or submit it to Slurm (weft job --help)\n"
+      "  report  one HTML page from result records (weft report --help)");
+  weft::cli::action chosen;
+  int threads = omp_get_max_threads();  // OMP_NUM_THREADS, or the cores the rank is bound to
+  weft::cli::add_info(app, chosen);
+  weft::cli::add_kernels(app, chosen);
+  weft::cli::add_run(app, chosen, threads);
+  weft::cli::add_data(app, chosen);
+  std::exception_ptr parsed;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Error&) {
+    parsed = std::current_exception();
+  }
   // One thread per rank needs no more than MPI_THREAD_SINGLE, which keeps OpenMPI's
   // small-message path as short as a plain MPI program's.
-  weft::environment env(argc, argv,
-                        weft::environment::level_for_threads(planned_threads(argc, argv)));
+  weft::environment env(argc, argv, weft::environment::level_for_threads(threads));
   return weft::environment::run([&]() -> int {
     const auto world = weft::environment::world();
-    CLI::App app{"weft: hybrid MPI + OpenMP kernels, datasets and jobs", "weft"};
-    app.set_version_flag("--version", std::string(weft::build_info::version) + " (" +
-                                          weft::build_info::git_revision + ")");
-    app.require_subcommand(1);
-    app.footer(
-        "Outside MPI (run them directly, not under mpirun):\n"
-        "  job     run a job spec locally, or submit it to Slurm (weft job --help)\n"
-        "  report  one HTML page from result records (weft report --help)");
-    weft::cli::action chosen;
-    weft::cli::add_info(app, chosen);
-    weft::cli::add_kernels(app, chosen);
-    weft::cli::add_run(app, chosen);
-    weft::cli::add_data(app, chosen);
-    try {
-      app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-      if (world.rank() == 0) app.exit(e);
-      return 0;
-    } catch (const CLI::CallForAllHelp& e) {
-      if (world.rank() == 0) app.exit(e);
-      return 0;
-    } catch (const CLI::CallForVersion& e) {
-      if (world.rank() == 0) app.exit(e);
-      return 0;
-    } catch (const CLI::ParseError& e) {
-      // Every rank parsed the same command line, so every rank holds this error.
-      throw weft::usage_error(explain(e, argc, argv), true);
+    if (parsed) {
+      try {
+        std::rethrow_exception(parsed);
+      } catch (const CLI::CallForHelp& e) {
+        if (world.rank() == 0) app.exit(e);
+        return 0;
+      } catch (const CLI::CallForAllHelp& e) {
+        if (world.rank() == 0) app.exit(e);
+        return 0;
+      } catch (const CLI::CallForVersion& e) {
+        if (world.rank() == 0) app.exit(e);
+        return 0;
+      } catch (const CLI::ParseError& e) {
+        throw weft::usage_error(explain(e, argc, argv), true);
+      }
     }
     return chosen(world);
   });

@@ -208,7 +208,7 @@ int run_kernel(const comm_ref& world, const kernels::kernel& k, const std::list<
 
 }  // namespace
 
-void add_run(CLI::App& app, action& chosen) {
+void add_run(CLI::App& app, action& chosen, int& threads) {
   auto* run = app.add_subcommand("run", "run a kernel (inside mpirun/srun, or as one process)");
   run->require_subcommand(1);
   // Kernel subcommands outlive parsing: keep their storage alive with the app.
@@ -235,7 +235,8 @@ void add_run(CLI::App& app, action& chosen) {
     sub->add_option("--fault-rank", opts->fault_rank, "rank that fails with --inject-fault")
         ->group("");
     const kernels::kernel* kp = &k;
-    sub->callback([&chosen, kp, holders, opts] {
+    sub->callback([&chosen, &threads, kp, holders, opts] {
+      if (opts->threads > 0) threads = opts->threads;
       chosen = [kp, holders, opts](const comm_ref& world) {
         return run_kernel(world, *kp, *holders, *opts);
       };
