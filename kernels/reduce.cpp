@@ -117,37 +117,28 @@ constexpr int lanes = 8;
   return std::bit_cast<double>(std::bit_cast<std::uint64_t>(v) | 1U);
 }
 
-// Pass 1 over a block, taking every value as finite: min, max, and the plain and
-// absolute sums (validation only). Returns false when the block holds a NaN or an Inf
-// (or |x| sums past the double range): then checked_first_pass runs over it instead.
-[[gnu::always_inline]] inline bool clean_first_pass(const double* __restrict x, index_t n,
-                                                    double& mn, double& mx, double& plain,
-                                                    double& abs_sum) {
-  double lo = inf, hi = -inf, sum = 0, abs = 0;
-#pragma omp simd reduction(min : lo) reduction(max : hi) reduction(+ : sum, abs)
-  for (index_t i = 0; i < n; ++i) {
-    const double v = x[i];
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
-    sum += v;
-    abs += std::abs(v);
-  }
-  mn = lo;
-  mx = hi;
-  plain = sum;
-  abs_sum = abs;
-  return abs - abs == 0;
+// Adds v to accumulator a, which rounds it onto a's grid (the change of a, exact), and
+// returns what is left of v (exact too).
+[[gnu::always_inline]] inline double deposit(double& a, double v) {
+  const double b = a + tie_free(v);
+  const double rest = v - (b - a);
+  a = b;
+  return rest;
 }
 
-// Pass 1 with non-finite values left out; returns how many there were.
-[[gnu::always_inline]] inline double checked_first_pass(const double* __restrict x, index_t n,
-                                                        double& mn, double& mx, double& plain,
-                                                        double& abs_sum) {
+// Pass 1 over a block: min, max, and the plain and absolute sums (validation only) of
+// its finite values. Checked, it returns how many values were NaN or Inf. Unchecked, it
+// takes every value as finite (no selects: comparisons skip NaN) and returns 0 when the
+// sum of |x| is finite, which it is exactly when the block holds no NaN or Inf (or |x|
+// sums past the double range); otherwise 1, and the checked form must run instead.
+template <bool Checked>
+[[gnu::always_inline]] inline double first_pass(const double* __restrict x, index_t n,
+                                                partial& out) {
   double lo = inf, hi = -inf, bad = 0, sum = 0, abs = 0;
 #pragma omp simd reduction(min : lo) reduction(max : hi) reduction(+ : bad, sum, abs)
   for (index_t i = 0; i < n; ++i) {
     const double v = x[i];
-    const bool finite = v - v == 0;
+    const bool finite = !Checked || v - v == 0;
     bad += finite ? 0.0 : 1.0;
     const double f = finite ? v : 0.0;
     lo = std::min(lo, finite ? v : inf);
@@ -155,11 +146,11 @@ constexpr int lanes = 8;
     sum += f;
     abs += std::abs(f);
   }
-  mn = lo;
-  mx = hi;
-  plain = sum;
-  abs_sum = abs;
-  return bad;
+  out.mn = lo;
+  out.mx = hi;
+  out.plain = sum;
+  out.abs_sum = abs;
+  return Checked ? bad : (abs - abs == 0 ? 0.0 : 1.0);
 }
 
 // Runs step(x[i], lane) over a block, `lanes` elements side by side as vectors.
@@ -198,13 +189,7 @@ template <bool Checked, bool Scaled>
   over_lanes(x, n, [&](double v, int j) {
     double w = Checked ? (v - v == 0 ? v : 0.0) : v;
     if constexpr (Scaled) w *= sc;
-    const double b0 = a0[j] + tie_free(w);
-    const double r0 = w - (b0 - a0[j]);
-    a0[j] = b0;
-    const double b1 = a1[j] + tie_free(r0);
-    const double r1 = r0 - (b1 - a1[j]);
-    a1[j] = b1;
-    a2[j] += tie_free(r1);
+    a2[j] += tie_free(deposit(a1[j], deposit(a0[j], w)));
   });
   out.s[0] += gathered(a0, start0);
   out.s[1] += gathered(a1, start1);
@@ -227,10 +212,7 @@ template <bool Checked, bool Scaled>
     double y = d * d;
     if constexpr (Scaled) y *= sc;
     if constexpr (Checked) y = v - v == 0 ? y : 0.0;
-    const double b0 = a0[j] + tie_free(y);
-    const double r0 = y - (b0 - a0[j]);
-    a0[j] = b0;
-    a1[j] += tie_free(r0);
+    a1[j] += tie_free(deposit(a0[j], y));
   });
   out.t[0] += gathered(a0, start0);
   out.t[1] += gathered(a1, start1);
@@ -243,19 +225,19 @@ template <bool Checked, bool Scaled>
 template <bool Sum, bool Dev, bool Scaled>
 [[gnu::always_inline]] inline void scan_block_of(const double* __restrict x, index_t n,
                                                  const scan_plan& p, partial& out) {
-  double mn = inf, mx = -inf, plain = 0, abs_sum = 0;
-  const bool clean = clean_first_pass(x, n, mn, mx, plain, abs_sum);
+  partial first;
+  const bool clean = first_pass<false>(x, n, first) == 0;
   if (!clean) {
-    const double bad = checked_first_pass(x, n, mn, mx, plain, abs_sum);
+    const double bad = first_pass<true>(x, n, first);
     double nans = 0;
     for (index_t i = 0; i < n; ++i) nans += x[i] != x[i] ? 1.0 : 0.0;
     out.nans += nans;
     out.infs += bad - nans;
   }
-  out.mn = std::min(out.mn, mn);
-  out.mx = std::max(out.mx, mx);
-  out.plain += plain;
-  out.abs_sum += abs_sum;
+  out.mn = std::min(out.mn, first.mn);
+  out.mx = std::max(out.mx, first.mx);
+  out.plain += first.plain;
+  out.abs_sum += first.abs_sum;
   if constexpr (Sum) {
     if (clean) {
       sum_pass<false, Scaled>(x, n, p, out);
