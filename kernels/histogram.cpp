@@ -13,12 +13,15 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include <fmt/format.h>
 #include <omp.h>
 
+#include "clones.hpp"
 #include "registry.hpp"
+#include "slab_team.hpp"
 #include "weft/core/aligned.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/timer.hpp"
@@ -66,6 +69,77 @@ std::string bar_chart(const std::vector<long long>& counts, const std::vector<do
   return out;
 }
 
+// Where a value is counted: its bin k (edges[k] <= v < edges[k + 1], hi in the last), or
+// past the bins: underflow (bins), overflow (bins + 1), NaN (bins + 2).
+struct binning {
+  double lo = 0, hi = 1, scale = 1;
+  const double* edges = nullptr;  // bins + 1 of them
+  int bins = 1;
+};
+
+// The slot of each of x[0, n) (n <= slot_block), in one vector pass: the bin from the
+// scaled offset, moved by one where rounding put it past a stored edge.
+WEFT_AVX2_CLONES void slots_of(const double* __restrict x, index_t n, const binning& b,
+                               std::int32_t* __restrict slot) {
+  const double lo = b.lo, hi = b.hi, scale = b.scale, top = b.bins - 1;
+  const double* e = b.edges;
+  const int bins = b.bins;
+#pragma omp simd
+  for (index_t i = 0; i < n; ++i) {
+    const double v = x[i];
+    const double t = (v - lo) * scale;
+    // In [0, bins - 1] whatever v is (NaN and values out of range take 0, then a slot
+    // past the bins), so the edges read below exist.
+    const int k0 = static_cast<int>(t >= 0 ? std::min(t, top) : 0.0);
+    const int k1 = k0 - (k0 > 0 && v < e[k0] ? 1 : 0);
+    const int k = k1 + (k1 + 1 < bins && v >= e[k1 + 1] ? 1 : 0);
+    slot[i] = v != v ? bins + 2 : (v < lo ? bins : (v > hi ? bins + 1 : k));
+  }
+}
+
+constexpr index_t slot_block = 1024;
+
+// One thread's counts: `copies` interleaved histograms of `stride` slots (a whole number
+// of cache lines), so that equal neighbouring slots do not wait on each other's store.
+struct counter {
+  std::size_t stride = 0;
+  int copies = 1;
+  aligned_vector<long long> counts;
+  std::int32_t slot[slot_block];
+
+  explicit counter(std::size_t slots)
+      : stride((slots + 7) / 8 * 8),
+        copies(slots <= 4096 ? 4 : 1),
+        counts(stride * static_cast<std::size_t>(copies), 0) {}
+
+  void add(const double* x, index_t n, const binning& b) {
+    for (index_t i = 0; i < n; i += slot_block) {
+      const index_t m = std::min(slot_block, n - i);
+      slots_of(x + i, m, b, slot);
+      long long* h = counts.data();
+      index_t j = 0;
+      if (copies == 4) {
+        for (; j + 4 <= m; j += 4) {
+          ++h[slot[j]];
+          ++h[stride + static_cast<std::size_t>(slot[j + 1])];
+          ++h[2 * stride + static_cast<std::size_t>(slot[j + 2])];
+          ++h[3 * stride + static_cast<std::size_t>(slot[j + 3])];
+        }
+      }
+      for (; j < m; ++j) ++h[slot[j]];
+    }
+  }
+
+  // Adds this thread's counts to total (slots long).
+  void add_to(std::vector<long long>& total) const {
+    for (int c = 0; c < copies; ++c) {
+      for (std::size_t k = 0; k < total.size(); ++k) {
+        total[k] += counts[static_cast<std::size_t>(c) * stride + k];
+      }
+    }
+  }
+};
+
 record run_histogram(const context& ctx) {
   const auto& world = ctx.world;
   const double slab_mib = ctx.args.real("slab-mib");
@@ -98,25 +172,28 @@ record run_histogram(const context& ctx) {
   const double start = now();
   io::input in = io::open_input(world, ref);
   const index_t total = in.info.size();
-  aligned_vector<double> b;
   double io_seconds = 0;
   if (range_text.empty()) {
+    struct alignas(cache_line_bytes) extremes {
+      double mn = inf, mx = -inf;
+    };
+    std::vector<extremes> ext(static_cast<std::size_t>(omp_get_max_threads()));
     io::slab_reader pass(world, in.d, in.info.shape, slab_mib, sizeof(double));
-    double mn = inf, mx = -inf;
-    while (pass.next(b)) {
-      const double* x = b.data();
-      const auto n = static_cast<index_t>(b.size());
-#pragma omp parallel for simd schedule(static) default(none) shared(x, n) reduction(min   \
-                                                                                    : mn) \
-    reduction(max                                                                         \
-              : mx)
+    stream_slabs(pass, [&](const double* x, index_t n, int thread) {
+      double mn = inf, mx = -inf;
+#pragma omp simd reduction(min : mn) reduction(max : mx)
       for (index_t i = 0; i < n; ++i) {
         const bool finite = x[i] - x[i] == 0;
-        mn = std::min(mn, finite ? x[i] : std::numeric_limits<double>::infinity());
-        mx = std::max(mx, finite ? x[i] : -std::numeric_limits<double>::infinity());
+        mn = std::min(mn, finite ? x[i] : inf);
+        mx = std::max(mx, finite ? x[i] : -inf);
       }
-    }
+      auto& e = ext[static_cast<std::size_t>(thread)];
+      e.mn = std::min(e.mn, mn);
+      e.mx = std::max(e.mx, mx);
+    });
     io_seconds += pass.io_seconds();
+    double mn = inf, mx = -inf;
+    for (const auto& e : ext) mn = std::min(mn, e.mn), mx = std::max(mx, e.mx);
     lo = world.allreduce(mn, op::min);
     hi = world.allreduce(mx, op::max);
     if (!(lo <= hi)) lo = 0, hi = 1;  // no finite values at all
@@ -128,45 +205,23 @@ record run_histogram(const context& ctx) {
   }
   edges[bins] = hi;
   std::vector<long long> counts(bins + 3, 0);  // bins, then underflow, overflow, NaN
-  const double scale = static_cast<double>(bins) / (hi - lo);
+  binning how;
+  how.lo = lo;
+  how.hi = hi;
+  how.scale = static_cast<double>(bins) / (hi - lo);
+  how.edges = edges.data();
+  how.bins = static_cast<int>(bins);
+  std::vector<std::unique_ptr<counter>> counters;
+  for (int t = 0; t < omp_get_max_threads(); ++t) {
+    counters.push_back(std::make_unique<counter>(bins + 3));
+  }
+  // The master reads slab k + 1 while the other threads count slab k (slab_team.hpp).
   io::slab_reader reader(world, in.d, in.info.shape, slab_mib, sizeof(double));
-  const int threads = omp_get_max_threads();
-  std::vector<long long> local(static_cast<std::size_t>(threads) * (bins + 3));
-  while (reader.next(b)) {
-    const double* x = b.data();
-    const auto n = static_cast<index_t>(b.size());
-    const double* e = edges.data();
-    long long* h = local.data();
-    const std::size_t stride = bins + 3;
-#pragma omp parallel default(none) shared(x, n, e, h, stride, bins, lo, hi, scale)
-    {
-      long long* mine = h + static_cast<std::size_t>(omp_get_thread_num()) * stride;
-#pragma omp for schedule(static)
-      for (index_t i = 0; i < n; ++i) {
-        const double v = x[i];
-        std::size_t slot;
-        if (v != v) {
-          slot = bins + 2;
-        } else if (v < lo) {
-          slot = bins;
-        } else if (v > hi) {
-          slot = bins + 1;
-        } else {
-          auto k =
-              static_cast<std::size_t>(std::min((v - lo) * scale, static_cast<double>(bins - 1)));
-          if (k > 0 && v < e[k]) --k;
-          if (k + 1 < bins && v >= e[k + 1]) ++k;
-          slot = k;
-        }
-        ++mine[slot];
-      }
-    }
-  }
+  stream_slabs(reader, [&](const double* x, index_t n, int thread) {
+    counters[static_cast<std::size_t>(thread)]->add(x, n, how);
+  });
   io_seconds += reader.io_seconds();
-  for (int t = 0; t < threads; ++t) {
-    for (std::size_t k = 0; k < bins + 3; ++k)
-      counts[k] += local[static_cast<std::size_t>(t) * (bins + 3) + k];
-  }
+  for (const auto& c : counters) c->add_to(counts);
   world.allreduce(std::span<long long>(counts), op::sum);
   const long long underflow = counts[bins], overflow = counts[bins + 1], nans = counts[bins + 2];
   counts.resize(bins);

@@ -32,7 +32,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -43,6 +42,7 @@
 
 #include "clones.hpp"
 #include "registry.hpp"
+#include "slab_team.hpp"
 #include "weft/core/aligned.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/timer.hpp"
@@ -91,8 +91,9 @@ void add_dd(double& hi, double& lo, double a) {
   lo += err;
 }
 
-// One thread's share of a slab: what the passes over a slab add up.
-struct partial {
+// One thread's share of a slab: what the passes over a slab add up (a cache line or two
+// of its own, as every thread updates its own).
+struct alignas(cache_line_bytes) partial {
   double mn = inf, mx = -inf;
   double nans = 0, infs = 0, plain = 0, abs_sum = 0;  // counts are exact in a double
   double s[3] = {0, 0, 0};                            // extracted parts of the sum
@@ -300,36 +301,18 @@ void merge(partial& a, const partial& b) {
 
 using buffer = aligned_vector<double>;
 
-// Elements per piece of a shared scan: enough that taking one costs nothing, few enough
-// that the threads finish together (small slabs are still split among the threads).
-index_t scan_piece(index_t n) {
-  const index_t want = n / (4 * static_cast<index_t>(omp_get_max_threads()));
-  return std::clamp<index_t>(want, scan_block, 32768);
-}
-
-// Scans b with every thread of the team, the pieces handed out in turn. When `read` is
-// given, the master calls it first (it may call HDF5 and MPI; no other thread does) and
-// then joins the others. The extracted parts are exact sums, so the split does not
-// change them.
+// Scans b with every thread of the team (slab_team.hpp); when `read` is given, the master
+// calls it first and then joins the others. The extracted parts are exact sums, so the
+// split does not change them.
 template <class Read>
 partial scan_local(const buffer& b, const scan_plan& p, Read read) {
-  partial total;
+  std::vector<partial> mine(static_cast<std::size_t>(omp_get_max_threads()));
   const double* x = b.data();
-  const auto n = static_cast<index_t>(b.size());
-  const index_t piece = scan_piece(n);
-  const index_t pieces = (n + piece - 1) / piece;
-  std::atomic<index_t> next{0};
-#pragma omp parallel default(none) shared(x, n, piece, pieces, next, p, total, read)
-  {
-    if (omp_get_thread_num() == 0) read();
-    partial mine;
-    for (index_t k = next++; k < pieces; k = next++) {
-      const index_t lo = k * piece;
-      scan(x + lo, std::min(piece, n - lo), p, mine);
-    }
-#pragma omp critical(weft_reduce_merge)
-    merge(total, mine);
-  }
+  share_slab(static_cast<index_t>(b.size()), read, [&](index_t begin, index_t count, int thread) {
+    scan(x + begin, count, p, mine[static_cast<std::size_t>(thread)]);
+  });
+  partial total;
+  for (const partial& m : mine) merge(total, m);
   return total;
 }
 

@@ -1,12 +1,15 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <limits>
 
 #include "dataset_fixture.hpp"
 #include "kernel_support.hpp"
 #include "weft/core/error.hpp"
+#include "weft/par/rng.hpp"
 
 namespace {
 
@@ -61,6 +64,47 @@ TEST(histogram, values_outside_the_range_and_nans_are_counted_apart) {
   EXPECT_EQ(h["underflow"], 1);
   EXPECT_EQ(h["overflow"], 2);
   EXPECT_EQ(h["nan"], 1);
+}
+
+// Random values, some exactly on an edge, some outside the range, NaN and infinities:
+// each lands in the bin its stored edges give, with few and with many bins (one and
+// several interleaved counters per thread).
+TEST(histogram, random_values_land_in_the_bin_their_stored_edges_give_at_any_bin_count) {
+  const auto value = [](index_t i) {
+    if (i % 97 == 0) return std::numeric_limits<double>::quiet_NaN();
+    if (i % 101 == 0) return (i % 2 == 0 ? 1 : -1) * std::numeric_limits<double>::infinity();
+    if (i % 13 == 0) return -2.0 + 0.75 * static_cast<double>(i % 9);  // on or near edges
+    return -3.0 + 8.0 * weft::counter_rng::uniform(11, static_cast<std::uint64_t>(i));
+  };
+  const weft::testing::dataset_folder folder;
+  const index_t rows = 203, cols = 31;
+  const auto input = folder.write("random.h5", {rows, cols}, value);
+  for (const int bins : {8, 5000}) {
+    const auto rec = weft::testing::run_kernel(
+        "histogram", {{"input", input}, {"bins", bins}, {"range", "-2:4"}, {"slab-mib", 0.01}});
+    ASSERT_TRUE(rec.check.passed) << rec.check.detail;
+    const auto& h = rec.extra["histogram"];
+    const auto edges = h["edges"].get<std::vector<double>>();
+    std::vector<long long> expected(static_cast<std::size_t>(bins), 0);
+    long long under = 0, over = 0, nans = 0;
+    for (index_t i = 0; i < rows * cols; ++i) {
+      const double v = value(i);
+      if (std::isnan(v)) {
+        ++nans;
+      } else if (v < -2.0) {
+        ++under;
+      } else if (v > 4.0) {
+        ++over;
+      } else {
+        const auto k = std::upper_bound(edges.begin(), edges.end(), v) - edges.begin() - 1;
+        ++expected[std::min<std::size_t>(static_cast<std::size_t>(k), bins - 1)];
+      }
+    }
+    EXPECT_EQ(h["counts"].get<std::vector<long long>>(), expected) << bins << " bins";
+    EXPECT_EQ(h["underflow"], under);
+    EXPECT_EQ(h["overflow"], over);
+    EXPECT_EQ(h["nan"], nans);
+  }
 }
 
 TEST(histogram, writes_counts_and_edges_to_an_hdf5_file_once) {

@@ -1,0 +1,63 @@
+// Streaming kernels (reduce, histogram): one slab processed by a whole OpenMP team while
+// the master reads the next.
+//
+// Only the master thread may call HDF5 and MPI. share_slab starts a team; the master runs
+// `first` (typically the read of slab k + 1) and then joins the other threads, which
+// have begun on slab k's pieces, handed out in turn from a shared counter so the threads
+// finish together however long the read took.
+#pragma once
+
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include "weft/core/aligned.hpp"
+#include "weft/grid/decomposition.hpp"
+#include "weft/io/slab_reader.hpp"
+
+namespace weft::kernels {
+
+// Elements per piece of a shared slab: enough that taking one costs nothing, few enough
+// that the threads finish together (small slabs are still split among the threads).
+inline index_t slab_piece(index_t n) {
+  const index_t want = n / (4 * static_cast<index_t>(omp_get_max_threads()));
+  return std::clamp<index_t>(want, 1024, 32768);
+}
+
+// Runs first() on the master, and body(begin, count, thread) over pieces of [0, n) on
+// every thread of the team (the master after first()). `thread` is omp_get_thread_num().
+template <class First, class Body>
+void share_slab(index_t n, First first, Body body) {
+  const index_t piece = slab_piece(n);
+  const index_t pieces = (n + piece - 1) / piece;
+  std::atomic<index_t> next{0};
+#pragma omp parallel default(none) shared(n, piece, pieces, next, first, body)
+  {
+    const int thread = omp_get_thread_num();
+    if (thread == 0) first();
+    for (index_t k = next++; k < pieces; k = next++) {
+      const index_t begin = k * piece;
+      body(begin, std::min(piece, n - begin), thread);
+    }
+  }
+}
+
+// Collective: streams every slab of `reader` (as double) through body(x, count, thread)
+// on every thread, x being a piece of the slab, the master reading the next slab first.
+template <class Body>
+void stream_slabs(io::slab_reader& reader, Body body) {
+  aligned_vector<double> slab;
+  aligned_vector<double> ahead;
+  for (bool have = reader.next(slab); have;) {
+    bool more = false;
+    const double* x = slab.data();
+    share_slab(
+        static_cast<index_t>(slab.size()), [&] { more = reader.next(ahead); },
+        [&](index_t begin, index_t count, int thread) { body(x + begin, count, thread); });
+    slab.swap(ahead);
+    have = more;
+  }
+}
+
+}  // namespace weft::kernels
