@@ -87,13 +87,17 @@ WEFT_AVX2_CLONES void slots_of(const double* __restrict x, index_t n, const binn
 #pragma omp simd
   for (index_t i = 0; i < n; ++i) {
     const double v = x[i];
-    const double t = (v - lo) * scale;
-    // In [0, bins - 1] whatever v is (NaN and values out of range take 0, then a slot
-    // past the bins), so the edges read below exist.
-    const int k0 = static_cast<int>(t >= 0 ? std::min(t, top) : 0.0);
-    const int k1 = k0 - (k0 > 0 && v < e[k0] ? 1 : 0);
-    const int k = k1 + (k1 + 1 < bins && v >= e[k1 + 1] ? 1 : 0);
-    slot[i] = v != v ? bins + 2 : (v < lo ? bins : (v > hi ? bins + 1 : k));
+    // In [0, bins - 1] whatever v is (NaN and values out of range give 0 or bins - 1, then
+    // a slot past the bins), so the edges read below exist. Both edges are read
+    // unconditionally, so the loop vectorises: k0 - 1 >= -1, and a value below
+    // e[0] = lo takes the underflow slot anyway.
+    const double t = std::min(top, std::max(0.0, (v - lo) * scale));
+    const int k0 = static_cast<int>(t);
+    const int k1 = k0 - (v < e[k0] ? 1 : 0);
+    const int k = k1 + (((k1 + 1 < bins) & (v >= e[k1 + 1])) ? 1 : 0);
+    int s = v > hi ? bins + 1 : k;
+    s = v < lo ? bins : s;
+    slot[i] = v != v ? bins + 2 : s;
   }
 }
 

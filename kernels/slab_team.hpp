@@ -44,17 +44,26 @@ void share_slab(index_t n, First first, Body body) {
 }
 
 // Collective: streams every slab of `reader` (as double) through body(x, count, thread)
-// on every thread, x being a piece of the slab, the master reading the next slab first.
+// on every thread, x being a piece of the slab. With two or more threads the master reads
+// the next slab first; with one it reads it after the body, which then finds the slab it
+// just read still in cache.
 template <class Body>
 void stream_slabs(io::slab_reader& reader, Body body) {
   aligned_vector<double> slab;
   aligned_vector<double> ahead;
+  const bool alone = omp_get_max_threads() == 1;
   for (bool have = reader.next(slab); have;) {
     bool more = false;
     const double* x = slab.data();
-    share_slab(
-        static_cast<index_t>(slab.size()), [&] { more = reader.next(ahead); },
-        [&](index_t begin, index_t count, int thread) { body(x + begin, count, thread); });
+    const auto n = static_cast<index_t>(slab.size());
+    if (alone) {
+      body(x, n, 0);
+      more = reader.next(ahead);
+    } else {
+      share_slab(
+          n, [&] { more = reader.next(ahead); },
+          [&](index_t begin, index_t count, int thread) { body(x + begin, count, thread); });
+    }
     slab.swap(ahead);
     have = more;
   }
