@@ -58,7 +58,7 @@ def main():
     ap.add_argument("--gib", type=float, default=2.0)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--dir", default="/tmp")
-    ap.add_argument("--slab-mib", type=float, default=16)
+    ap.add_argument("--slab-mib", type=float, default=4)
     ap.add_argument("--json")
     a = ap.parse_args()
     weft = os.path.join(a.build, "bin", "weft")

@@ -42,9 +42,11 @@ param input_param() {
   return {"input", param_type::text, "", "dataset to read, as FILE:/path", {}, {}, {}};
 }
 
+// 4 MiB: a slab and the one read ahead stay in a 32 MiB L3 with room to spare, so the
+// threads that scan a slab find it there (docs/benchmarks.md: 16 MiB was 5-15 % slower).
 param slab_param() {
   return {"slab-mib", param_type::real,
-          "16",       "MiB read per collective step (over all ranks)",
+          "4",        "MiB read per collective step (over all ranks)",
           0.001,      1e6,
           {}};
 }
