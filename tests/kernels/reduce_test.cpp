@@ -113,8 +113,7 @@ TEST(reduce, values_near_the_ends_of_the_double_range_sum_exactly_at_every_split
     EXPECT_EQ(s["inf"].get<long long>(), 2);
     if (scale > 0) {
       // The variance (about 2^1980) is past the double range.
-      EXPECT_TRUE(s["variance"].is_null() || std::isinf(s["variance"].get<double>()))
-          << s["variance"];
+      EXPECT_EQ(s["variance_bits"], "7ff0000000000000");  // +inf (JSON writes inf and NaN as null)
     }
   }
 }
