@@ -301,9 +301,9 @@ void merge(partial& a, const partial& b) {
 
 using buffer = aligned_vector<double>;
 
-// Scans b with every thread of the team (slab_team.hpp); when `read` is given, the master
-// calls it first and then joins the others. The extracted parts are exact sums, so the
-// split does not change them.
+// Scans b with every thread of the team and calls read() on the master (share_slab in
+// slab_team.hpp: during the scan, or after it with one thread). The extracted parts are
+// exact sums, so the split does not change them.
 template <class Read>
 partial scan_local(const buffer& b, const scan_plan& p, Read read) {
   std::vector<partial> mine(static_cast<std::size_t>(omp_get_max_threads()));
@@ -407,11 +407,9 @@ record run_reduce(const context& ctx) {
   bool have_guess = false;
   double guess_amax = 0, guess_mn = 0, guess_mx = 0;
   long long rescans = 0;
-  // With two or more threads, the master reads slab k + 1 (HDF5 and MPI, which only it
-  // may call) while the other threads scan slab k, then joins them; with one thread it
-  // reads after the scan. Every rank reads ahead before slab k's collectives whatever its
+  // The master reads slab k + 1 (HDF5 and MPI, which only it may call) during slab k's
+  // scan (share_slab). Every rank reads ahead before slab k's collectives whatever its
   // thread count, so the order of collective calls is the same on all ranks.
-  const bool read_ahead = omp_get_max_threads() >= 2;
   buffer ahead;
   bool have_next = false;
   const auto advance = [&] {
@@ -434,15 +432,7 @@ record run_reduce(const context& ctx) {
       const double dev = std::max(guess_mx - p.c, p.c - guess_mn);
       p.e2 = make_extractor(dev * dev, slab_n, 2);
     }
-    const auto read_next = [&] { have_next = reader.next(ahead); };
-    partial local;
-    if (read_ahead) {
-      local = scan_local(b, p, read_next);
-    } else {
-      local = scan_local(b, p, [] {});
-      read_next();
-    }
-    partial a = combine(world, local);
+    partial a = combine(world, scan_local(b, p, [&] { have_next = reader.next(ahead); }));
     const auto nans = static_cast<long long>(a.nans);
     const auto infs = static_cast<long long>(a.infs);
     const long long finite = slab_n - nans - infs;

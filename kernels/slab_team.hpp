@@ -27,8 +27,15 @@ inline index_t slab_piece(index_t n) {
 
 // Runs first() on the master, and body(begin, count, thread) over pieces of [0, n) on
 // every thread of the team (the master after first()). `thread` is omp_get_thread_num().
+// With one thread there is nothing to overlap: body runs over all of [0, n) before
+// first(), so it finds a slab that was just read still in cache.
 template <class First, class Body>
 void share_slab(index_t n, First first, Body body) {
+  if (omp_get_max_threads() == 1) {
+    body(0, n, 0);
+    first();
+    return;
+  }
   const index_t piece = slab_piece(n);
   const index_t pieces = (n + piece - 1) / piece;
   std::atomic<index_t> next{0};
@@ -44,26 +51,17 @@ void share_slab(index_t n, First first, Body body) {
 }
 
 // Collective: streams every slab of `reader` (as double) through body(x, count, thread)
-// on every thread, x being a piece of the slab. With two or more threads the master reads
-// the next slab first; with one it reads it after the body, which then finds the slab it
-// just read still in cache.
+// on every thread, x being a piece of the slab, the next slab read ahead by share_slab.
 template <class Body>
 void stream_slabs(io::slab_reader& reader, Body body) {
   aligned_vector<double> slab;
   aligned_vector<double> ahead;
-  const bool alone = omp_get_max_threads() == 1;
   for (bool have = reader.next(slab); have;) {
     bool more = false;
     const double* x = slab.data();
-    const auto n = static_cast<index_t>(slab.size());
-    if (alone) {
-      body(x, n, 0);
-      more = reader.next(ahead);
-    } else {
-      share_slab(
-          n, [&] { more = reader.next(ahead); },
-          [&](index_t begin, index_t count, int thread) { body(x + begin, count, thread); });
-    }
+    share_slab(
+        static_cast<index_t>(slab.size()), [&] { more = reader.next(ahead); },
+        [&](index_t begin, index_t count, int thread) { body(x + begin, count, thread); });
     slab.swap(ahead);
     have = more;
   }
