@@ -67,13 +67,7 @@ int parallel_main(int argc, char** argv) {
     if (parsed) {
       try {
         std::rethrow_exception(parsed);
-      } catch (const CLI::CallForHelp& e) {
-        if (world.rank() == 0) app.exit(e);
-        return 0;
-      } catch (const CLI::CallForAllHelp& e) {
-        if (world.rank() == 0) app.exit(e);
-        return 0;
-      } catch (const CLI::CallForVersion& e) {
+      } catch (const CLI::Success& e) {  // --help, --help-all, --version
         if (world.rank() == 0) app.exit(e);
         return 0;
       } catch (const CLI::ParseError& e) {
