@@ -31,7 +31,7 @@ void draw_one_at_a_time(benchmark::State& state) {
   std::uint64_t first = 0;
   for (auto _ : state) {
     for (std::size_t i = 0; i < batch; ++i) {
-      const auto b = weft::counter_rng::draw(42, first + i);
+      const auto b = weft::par::counter_rng::draw(42, first + i);
       for (std::size_t k = 0; k < 4; ++k) out.w[k][i] = b[k];
     }
     first += batch;
@@ -54,11 +54,11 @@ void draw_blocks(benchmark::State& state) {
 }
 
 void avx2(benchmark::State& state) {
-  if (!weft::detail::avx2_available()) {
+  if (!weft::par::detail::avx2_available()) {
     state.SkipWithError("this CPU has no AVX2");
     return;
   }
-  draw_blocks<weft::detail::draw_blocks_avx2>(state);
+  draw_blocks<weft::par::detail::draw_blocks_avx2>(state);
 }
 
 void mt19937_64(benchmark::State& state) {
@@ -74,7 +74,8 @@ void mt19937_64(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(draw_one_at_a_time)->Name("philox/draw one index at a time");
-BENCHMARK(draw_blocks<weft::detail::draw_blocks_portable>)->Name("philox/draw_blocks portable");
+BENCHMARK(draw_blocks<weft::par::detail::draw_blocks_portable>)
+    ->Name("philox/draw_blocks portable");
 BENCHMARK(avx2)->Name("philox/draw_blocks avx2");
 BENCHMARK(mt19937_64)->Name("std::mt19937_64 (128 bits per item)");
 

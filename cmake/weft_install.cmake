@@ -1,7 +1,7 @@
 # install(): the library, its public headers, the weft command and a package config so
 # that a consumer project can `find_package(weft)` and link `weft::weft`.
 include(CMakePackageConfigHelpers)
-install(TARGETS weft weft_warnings weft_sanitizers EXPORT weftTargets
+install(TARGETS weft_base weft weft_warnings weft_sanitizers EXPORT weftTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

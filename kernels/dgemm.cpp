@@ -2,7 +2,7 @@
 // rank grid and multiplied with SUMMA (van de Geijn and Watts, 1997).
 //
 // Rank (r, c) of an R x C grid owns rows block r of R and columns block c of C of each
-// matrix (weft::decomposition, so n need not divide by the grid). For each panel of at
+// matrix (weft::grid::decomposition, so n need not divide by the grid). For each panel of at
 // most `block` columns of A (equally, rows of B) the owning grid column broadcasts its
 // piece of A along every grid row, the owning grid row broadcasts its piece of B along
 // every grid column, and every rank adds the product of the two panels to its block of C
@@ -48,7 +48,7 @@ bool given(const arguments& args, const std::string& name) {
   return args.has(name) && !args.text(name).empty() && args.text(name) != "none";
 }
 
-// The part (0..parts-1) whose block of n rows holds row k (see weft::block_start).
+// The part (0..parts-1) whose block of n rows holds row k (see weft::grid::block_start).
 int owner_part(index_t n, int parts, index_t k) {
   const index_t base = n / parts;
   const index_t rem = n % parts;
@@ -107,7 +107,7 @@ index_t read_operand(const comm_ref& world, const std::string& option, const std
 
 // y = M·x over all ranks: each rank multiplies its block, the partial rows are summed.
 // Collective over world. With `absolute`, |M|·|x| (for rounding bounds).
-std::vector<double> multiply_vector(const comm_ref& world, const decomposition& dec,
+std::vector<double> multiply_vector(const comm_ref& world, const grid::decomposition& dec,
                                     const block_matrix& m, const std::vector<double>& x,
                                     bool absolute) {
   const index_t n = dec.global_shape()[0];
@@ -156,7 +156,7 @@ record run_dgemm(const context& ctx) {
       throw input_error(fmt::format("--a is {0}x{0} but --b is {1}x{1}", n, nb), true);
     }
   }
-  const decomposition dec({n, n}, world.size(), world.rank(), grid);
+  const grid::decomposition dec({n, n}, world.size(), world.rank(), grid);
   const int my_row = dec.coords()[0];
   const int my_col = dec.coords()[1];
   const index_t m = dec.local_shape()[0];
@@ -207,8 +207,10 @@ record run_dgemm(const context& ctx) {
     for (index_t k0 = 0; k0 < n;) {
       const int a_root = owner_part(n, grid[1], k0);  // grid column holding A's columns
       const int b_root = owner_part(n, grid[0], k0);  // grid row holding B's rows
-      const index_t a_end = block_start(n, grid[1], a_root) + block_count(n, grid[1], a_root);
-      const index_t b_end = block_start(n, grid[0], b_root) + block_count(n, grid[0], b_root);
+      const index_t a_end =
+          grid::block_start(n, grid[1], a_root) + grid::block_count(n, grid[1], a_root);
+      const index_t b_end =
+          grid::block_start(n, grid[0], b_root) + grid::block_count(n, grid[0], b_root);
       const index_t w = std::min({step, n - k0, a_end - k0, b_end - k0});
       const double t0 = now();
       // A's panel: used in place when no other rank needs it, packed for the broadcast
@@ -289,7 +291,7 @@ record run_dgemm(const context& ctx) {
     std::vector<double> x(static_cast<std::size_t>(n));
     for (index_t j = 0; j < n; ++j) {
       x[static_cast<std::size_t>(j)] =
-          counter_rng::uniform(0x5eed, static_cast<std::uint64_t>(j)) - 0.5;
+          par::counter_rng::uniform(0x5eed, static_cast<std::uint64_t>(j)) - 0.5;
     }
     const auto cx = multiply_vector(world, dec, c, x, false);
     const auto bx = multiply_vector(world, dec, b, x, false);

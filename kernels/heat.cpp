@@ -48,9 +48,9 @@
 
 #include "rank_grid.hpp"
 #include "registry.hpp"
+#include "weft/base/staged_file.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/log.hpp"
-#include "weft/core/staged_file.hpp"
 #include "weft/core/timer.hpp"
 #include "weft/grid/dist_array.hpp"
 #include "weft/grid/halo.hpp"
@@ -216,17 +216,17 @@ class progress {
 template <std::size_t N>
 class simulation {
  public:
-  using field = dist_array<double, N>;
+  using field = grid::dist_array<double, N>;
   using index = std::array<index_t, N>;
 
-  simulation(const comm_ref& world, settings s, const decomposition& dec)
+  simulation(const comm_ref& world, settings s, const grid::decomposition& dec)
       : world_(world), s_(std::move(s)), u_(dec, 1), v_(dec, 1), halo_(world, u_, options()) {}
 
   record run();
 
  private:
-  halo_options options() const {
-    halo_options o;
+  grid::halo_options options() const {
+    grid::halo_options o;
     for (std::size_t d = 0; d < N; ++d) o.periodic[d] = s_.periodic;
     return o;
   }
@@ -272,7 +272,7 @@ class simulation {
   settings s_;
   field u_;
   field v_;
-  halo_exchange<double, N> halo_;
+  grid::halo_exchange<double, N> halo_;
   double initial_min_ = 0;
   double initial_max_ = 0;
   double initial_sum_ = 0;
@@ -662,7 +662,7 @@ record run_heat(const context& ctx) {
       fmt::format(
           "--dt {:g} is unstable: explicit {}-D diffusion needs dt <= 1/(2*{}*alpha) = {:g}", s.dt,
           axes, axes, limit));
-  const decomposition dec = decompose(world, s.shape, a.text("grid"));
+  const grid::decomposition dec = decompose(world, s.shape, a.text("grid"));
   bool thick = true;
   for (std::size_t d = 0; d < axes; ++d) {
     if ((dec.grid()[d] > 1 || s.periodic) && s.shape[d] / dec.grid()[d] < 1) thick = false;

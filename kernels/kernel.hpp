@@ -14,22 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "weft/base/param.hpp"
+#include "weft/base/record.hpp"
 #include "weft/core/comm.hpp"
-#include "weft/core/record.hpp"
 
 namespace weft::kernels {
-
-enum class param_type { integer, real, text, flag, choice };
-
-struct param {
-  std::string name;  // becomes --name
-  param_type type = param_type::integer;
-  std::string default_value;  // as typed on the command line; "" for none
-  std::string help;
-  std::optional<double> min;  // inclusive bounds for integer and real
-  std::optional<double> max;
-  std::vector<std::string> choices;  // for param_type::choice
-};
 
 // Parsed parameter values, by name, as JSON values of the declared type.
 class arguments {

@@ -77,9 +77,11 @@ WEFT_AVX2_CLONES moments sample_block(F f, std::uint64_t seed, std::uint64_t fir
   words z;
   for (std::uint64_t s = first; s < last; s += batch) {
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(batch, last - s));
-    counter_rng::draw_blocks(seed, s, n, 0, {w[0].data(), w[1].data(), w[2].data(), w[3].data()});
+    par::counter_rng::draw_blocks(seed, s, n, 0,
+                                  {w[0].data(), w[1].data(), w[2].data(), w[3].data()});
     if constexpr (D > 2) {
-      counter_rng::draw_blocks(seed, s, n, 1, {z[0].data(), z[1].data(), z[2].data(), z[3].data()});
+      par::counter_rng::draw_blocks(seed, s, n, 1,
+                                    {z[0].data(), z[1].data(), z[2].data(), z[3].data()});
     }
     std::size_t i = 0;
     for (; i + lanes <= n; i += lanes) {
@@ -145,7 +147,7 @@ record run_montecarlo(const context& ctx) {
   const integrand& in = find_integrand(ctx.args.text("integrand"));
   const std::uint64_t tasks = (samples + block - 1) / block;
 
-  task_pool pool(world);
+  par::task_pool pool(world);
   auto task = [&](std::size_t t) {
     const std::uint64_t first = t * block;
     return in.sample(seed, first, std::min(samples, first + block));

@@ -37,11 +37,11 @@ inline std::vector<int> parse_rank_grid(const std::string& text, std::size_t axe
 // Collective over world (an agreement): the decomposition of `shape` over the ranks of
 // `world` on the rank grid `grid_text`. Every rank computes the same verdict from the
 // same parameters, so a bad grid is a collective usage error (exit 2 on every rank).
-inline decomposition decompose(const comm_ref& world, const extents& shape,
-                               const std::string& grid_text) {
+inline grid::decomposition decompose(const comm_ref& world, const extents& shape,
+                                     const std::string& grid_text) {
   std::string message;
   try {
-    return decomposition::over(world, shape, parse_rank_grid(grid_text, shape.size()));
+    return grid::decomposition::over(world, shape, parse_rank_grid(grid_text, shape.size()));
   } catch (const usage_error& e) {
     message = e.what();
   }

@@ -70,18 +70,18 @@ std::uint64_t bits_of(K k) {
 template <class K>
 K generate_key(const std::string& dist, std::uint64_t seed, std::uint64_t i, std::uint64_t n) {
   if (dist == "uniform") {
-    if constexpr (std::is_same_v<K, double>) return counter_rng::uniform(seed, i);
-    return static_cast<K>(counter_rng::bits(seed, i));
+    if constexpr (std::is_same_v<K, double>) return par::counter_rng::uniform(seed, i);
+    return static_cast<K>(par::counter_rng::bits(seed, i));
   }
   if (dist == "normal") {
-    const double z = counter_rng::normal(seed, i);
+    const double z = par::counter_rng::normal(seed, i);
     if constexpr (std::is_same_v<K, double>) return z;
     if constexpr (std::is_same_v<K, std::int64_t>) return std::llround(z * 0x1.0p40);
     return static_cast<K>(std::llround(z * 0x1.0p40) + (std::int64_t{1} << 62));
   }
   if (dist == "zipf") {
     // Integers 1..2^20 with P(k) close to 1/k (Zipf, exponent 1): k = floor(M^u).
-    const double k = std::floor(std::exp(counter_rng::uniform(seed, i) * 20 * std::log(2.0)));
+    const double k = std::floor(std::exp(par::counter_rng::uniform(seed, i) * 20 * std::log(2.0)));
     return static_cast<K>(k);
   }
   if (dist == "all-equal") return static_cast<K>(42);
@@ -192,9 +192,9 @@ record run_typed(const context& ctx, const std::string& type_name) {
     n = static_cast<std::uint64_t>(in->info.shape[0]);
   }
   const auto first =
-      static_cast<std::uint64_t>(block_start(static_cast<index_t>(n), p, world.rank()));
+      static_cast<std::uint64_t>(grid::block_start(static_cast<index_t>(n), p, world.rank()));
   const auto count =
-      static_cast<std::size_t>(block_count(static_cast<index_t>(n), p, world.rank()));
+      static_cast<std::size_t>(grid::block_count(static_cast<index_t>(n), p, world.rank()));
   std::vector<K> original(count);
   if (in) {
     const auto io_scope = timer.time("io");

@@ -45,7 +45,7 @@ bool given(const arguments& args, const std::string& name) {
   return args.has(name) && !args.text(name).empty() && args.text(name) != "none";
 }
 
-// The block (0..parts-1) of n rows that holds row k (see weft::block_start).
+// The block (0..parts-1) of n rows that holds row k (see weft::grid::block_start).
 int owner_of(index_t n, int parts, index_t k) {
   const index_t base = n / parts;
   const index_t rem = n % parts;
@@ -75,8 +75,8 @@ csr_block generate(const comm_ref& world, int scale, int radius, bool scramble) 
   const int stencil = 4 * radius + 1;
   csr_block m;
   m.order = order;
-  m.first_row = block_start(order, world.size(), world.rank());
-  const index_t rows = block_count(order, world.size(), world.rank());
+  m.first_row = grid::block_start(order, world.size(), world.rank());
+  const index_t rows = grid::block_count(order, world.size(), world.rank());
   m.row_ptr.resize(static_cast<std::size_t>(rows) + 1);
   m.col.resize(static_cast<std::size_t>(rows * stencil));
   m.val.resize(m.col.size());
@@ -126,8 +126,8 @@ csr_block read_matrix(const comm_ref& world, const std::string& text) {
     agree_or_throw<input_error>(world, entries >= 2,
                                 text + "/row_ptr: needs at least 2 entries (order + 1)");
     m.order = entries - 1;
-    m.first_row = block_start(m.order, world.size(), world.rank());
-    const index_t rows = block_count(m.order, world.size(), world.rank());
+    m.first_row = grid::block_start(m.order, world.size(), world.rank());
+    const index_t rows = grid::block_count(m.order, world.size(), world.rank());
     ptr.resize(static_cast<std::size_t>(rows) + 1);
     (void)io::read_box(in.d, box{{m.first_row}, {rows + 1}}, std::span<std::int64_t>(ptr));
   }

@@ -34,7 +34,7 @@ namespace weft::kernels {
 
 namespace {
 
-using field = dist_array<double, 2>;
+using field = grid::dist_array<double, 2>;
 
 // Memory traffic per point per iteration (see the header comment).
 constexpr double bytes_per_point = 40.0;
@@ -71,7 +71,7 @@ template <int R, int U>
 // radius and the rows of a pass unroll and the loop over j vectorises. Cloned for AVX2
 // (4-wide vectors and FMA) with a baseline fallback chosen at load time.
 template <int R>
-WEFT_AVX2_CLONES void star(const field& in, field& out, const local_box<2>& b,
+WEFT_AVX2_CLONES void star(const field& in, field& out, const grid::local_box<2>& b,
                            const std::array<double, 10>& w) {
   if (b.empty()) return;
   const index_t in_row = in.strides()[0];
@@ -99,7 +99,7 @@ WEFT_AVX2_CLONES void star(const field& in, field& out, const local_box<2>& b,
   }
 }
 
-using star_function = void (*)(const field&, field&, const local_box<2>&,
+using star_function = void (*)(const field&, field&, const grid::local_box<2>&,
                                const std::array<double, 10>&);
 
 template <int... R>
@@ -119,7 +119,7 @@ record run_stencil(const context& ctx) {
   agree_or_throw<usage_error>(
       world, n > 2 * radius,
       fmt::format("--n {} leaves no interior for radius {}: need n > 2R", n, radius));
-  const decomposition dec = decompose(world, {n, n}, ctx.args.text("grid"));
+  const grid::decomposition dec = decompose(world, {n, n}, ctx.args.text("grid"));
   bool thick = true;
   for (int d = 0; d < 2; ++d) {
     if (dec.grid()[d] > 1 && n / dec.grid()[d] < radius) thick = false;
@@ -136,12 +136,12 @@ record run_stencil(const context& ctx) {
   field in(dec, radius);
   field out(dec, 0);
   in.fill([](const std::array<index_t, 2>& g) { return static_cast<double>(g[0] + g[1]); });
-  halo_exchange<double, 2> halo(world, in, {.width = radius});
+  grid::halo_exchange<double, 2> halo(world, in, {.width = radius});
 
   // The points whose star lies inside the grid, in local indices.
   const auto& s = dec.local_start();
   const auto& c = in.interior_shape();
-  local_box<2> active;
+  grid::local_box<2> active;
   for (std::size_t d = 0; d < 2; ++d) {
     active.lo[d] = std::clamp<index_t>(radius - s[d], 0, c[d]);
     active.hi[d] = std::clamp<index_t>(n - radius - s[d], 0, c[d]);

@@ -35,7 +35,7 @@ std::vector<double> make_durations(std::uint64_t n, const std::string& distribut
                                    double spread, const std::string& order, std::uint64_t seed) {
   std::vector<double> d(n, mean);
   for (std::uint64_t i = 0; i < n; ++i) {
-    const double u = counter_rng::uniform(seed, i);
+    const double u = par::counter_rng::uniform(seed, i);
     if (distribution == "uniform") {
       d[i] = mean * (1 - spread + 2 * spread * u);
     } else if (distribution == "exponential") {
@@ -68,7 +68,7 @@ std::vector<double> gather_busy(const comm_ref& world, const std::vector<double>
   return world.allgatherv(std::span<const double>(mine));
 }
 
-mode_result run_dynamic(const comm_ref& world, task_pool& pool, const std::vector<double>& d) {
+mode_result run_dynamic(const comm_ref& world, par::task_pool& pool, const std::vector<double>& d) {
   mode_result r;
   const int threads = omp_get_max_threads();
   std::vector<unsigned long long> sums(static_cast<std::size_t>(threads), 0);
@@ -136,7 +136,7 @@ record run_taskfarm(const context& ctx) {
   for (double x : d) work += x;
   const int workers = world.allreduce(omp_get_max_threads(), op::sum);
 
-  task_pool pool(world, pool_options{chunk, 1});
+  par::task_pool pool(world, par::pool_options{chunk, 1});
   // Warm-up: thread start-up and the pool's communicator, untimed.
   pool.run(static_cast<std::size_t>(workers), [](std::size_t, int) {});
 

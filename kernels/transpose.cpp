@@ -112,7 +112,7 @@ record run_transpose(const context& ctx) {
 
   std::vector<columns> cols(static_cast<std::size_t>(p));
   for (int r = 0; r < p; ++r)
-    cols[static_cast<std::size_t>(r)] = {block_start(n, p, r), block_count(n, p, r)};
+    cols[static_cast<std::size_t>(r)] = {grid::block_start(n, p, r), grid::block_count(n, p, r)};
   const columns own = cols[static_cast<std::size_t>(me)];
   const index_t mine = own.count;
   agree_or_throw<usage_error>(

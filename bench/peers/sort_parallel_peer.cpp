@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   double* out = original.data();
 #pragma omp parallel for schedule(static) default(none) shared(out, n, seed)
   for (long long i = 0; i < n; ++i) {
-    out[i] = weft::counter_rng::uniform(seed, static_cast<std::uint64_t>(i));
+    out[i] = weft::par::counter_rng::uniform(seed, static_cast<std::uint64_t>(i));
   }
   double total = 0;
   for (int it = 0; it <= iterations; ++it) {

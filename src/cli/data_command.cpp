@@ -1,7 +1,7 @@
 // `weft data generate` and `weft data info`.
 //
 // generate writes one dataset collectively, slab by slab along the first axis; every
-// value is a function of (seed, global index) only (weft::counter_rng), so the file is
+// value is a function of (seed, global index) only (weft::par::counter_rng), so the file is
 // the same for any rank count. info describes a file on rank 0 with the serial driver.
 #include <omp.h>
 #include <unistd.h>
@@ -88,7 +88,7 @@ T element(const generate_options& o, std::uint64_t i, const index_t* coords, con
       return static_cast<T>(std::is_same_v<T, std::uint8_t> ? v % 256 : v);
     }
   } else if constexpr (P == pattern_kind::gaussian) {
-    const double z = counter_rng::normal(o.seed, i);
+    const double z = par::counter_rng::normal(o.seed, i);
     if constexpr (std::is_floating_point_v<T>) {
       return static_cast<T>(z);
     } else if constexpr (std::is_same_v<T, std::uint8_t>) {
@@ -97,7 +97,7 @@ T element(const generate_options& o, std::uint64_t i, const index_t* coords, con
       return static_cast<T>(std::llround(1000 * z));
     }
   } else {
-    return random_value<T>(counter_rng::bits(o.seed, i));
+    return random_value<T>(par::counter_rng::bits(o.seed, i));
   }
 }
 
@@ -112,9 +112,9 @@ void fill_random(T* out, index_t n, index_t start, const generate_options& o) {
 #pragma omp for schedule(static)
     for (index_t first = 0; first < n; first += batch) {
       const index_t m = n - first < batch ? n - first : batch;
-      counter_rng::draw_blocks(o.seed, static_cast<std::uint64_t>(start + first),
-                               static_cast<std::size_t>(m), 0,
-                               {w[0].data(), w[1].data(), w[2].data(), w[3].data()});
+      par::counter_rng::draw_blocks(o.seed, static_cast<std::uint64_t>(start + first),
+                                    static_cast<std::size_t>(m), 0,
+                                    {w[0].data(), w[1].data(), w[2].data(), w[3].data()});
       for (index_t k = 0; k < m; ++k) {
         const auto j = static_cast<std::size_t>(k);
         out[first + k] = random_value<T>((std::uint64_t{w[1][j]} << 32) | w[0][j]);
@@ -173,8 +173,8 @@ double write_values(const comm_ref& world, const io::dataset& d, const generate_
     box b;
     b.start.assign(shape.size(), 0);
     b.count = shape;
-    b.start[0] = first + block_start(rows, world.size(), world.rank());
-    b.count[0] = block_count(rows, world.size(), world.rank());
+    b.start[0] = first + grid::block_start(rows, world.size(), world.rank());
+    b.count[0] = grid::block_count(rows, world.size(), world.rank());
     const index_t n = b.size();
     buffer.resize(static_cast<std::size_t>(n));
     fill(buffer.data(), n, b.start[0] * row, o, shape);

@@ -71,17 +71,17 @@ int run_info(const comm_ref& world, bool as_json) {
   return 0;
 }
 
-std::string type_name(kernels::param_type t) {
+std::string type_name(param_type t) {
   switch (t) {
-    case kernels::param_type::integer:
+    case param_type::integer:
       return "INT";
-    case kernels::param_type::real:
+    case param_type::real:
       return "REAL";
-    case kernels::param_type::text:
+    case param_type::text:
       return "TEXT";
-    case kernels::param_type::flag:
+    case param_type::flag:
       return "FLAG";
-    case kernels::param_type::choice:
+    case param_type::choice:
       return "CHOICE";
   }
   return "?";

@@ -21,32 +21,7 @@ namespace {
 // What the registry says about the kernels, for checking specs before anything runs.
 launch::kernel_catalogue catalogue() {
   launch::kernel_catalogue out;
-  for (const auto& k : kernels::registry()) {
-    launch::kernel_info info{k.name, {}};
-    for (const auto& p : k.params) {
-      using kind = launch::kernel_param_info::kind;
-      kind type = kind::integer;
-      switch (p.type) {
-        case kernels::param_type::integer:
-          type = kind::integer;
-          break;
-        case kernels::param_type::real:
-          type = kind::real;
-          break;
-        case kernels::param_type::text:
-          type = kind::text;
-          break;
-        case kernels::param_type::flag:
-          type = kind::flag;
-          break;
-        case kernels::param_type::choice:
-          type = kind::choice;
-          break;
-      }
-      info.params.push_back({p.name, type, p.choices});
-    }
-    out.push_back(std::move(info));
-  }
+  for (const auto& k : kernels::registry()) out.push_back({k.name, k.params});
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "kernel.hpp"
+#include "weft/base/staged_file.hpp"
 #include "weft/build_info.hpp"
 #include "weft/core/environment.hpp"
 #include "weft/core/error.hpp"
@@ -74,7 +75,13 @@ int parallel_main(int argc, char** argv) {
         throw weft::usage_error(explain(e, argc, argv), true);
       }
     }
-    return chosen(world);
+    try {
+      return chosen(world);
+    } catch (const weft::output_exists& e) {
+      // The library says what exists; the command line says how to allow replacing it.
+      throw weft::usage_error(std::string(e.what()) + "; pass --force to replace it",
+                              e.collective());
+    }
   });
 }
 

@@ -35,9 +35,9 @@ int report_main(int argc, char** argv) {
               << ", " << result.charts << " chart" << (result.charts == 1 ? "" : "s") << " -> "
               << opts.output << "\n";
     return 0;
-  } catch (const report::input_error& e) {
+  } catch (const error& e) {
     std::cerr << "weft: report: " << e.what() << "\n";
-    return 3;
+    return to_int(e.code());
   } catch (const std::exception& e) {
     std::cerr << "weft: report: " << e.what() << "\n";
     return 1;

@@ -13,12 +13,12 @@
 
 #include "commands.hpp"
 #include "kernel.hpp"
+#include "weft/base/staged_file.hpp"
 #include "weft/core/environment.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/layout.hpp"
 #include "weft/core/log.hpp"
 #include "weft/core/provenance.hpp"
-#include "weft/core/staged_file.hpp"
 
 namespace weft::cli {
 
@@ -26,7 +26,7 @@ namespace {
 
 // Storage for one kernel subcommand's parsed values; addresses stay stable in a list.
 struct holder {
-  const kernels::param* spec = nullptr;
+  const param* spec = nullptr;
   long long integer = 0;
   double real = 0;
   std::string text;
@@ -45,17 +45,17 @@ json to_values(const std::list<holder>& holders) {
   json values = json::object();
   for (const auto& h : holders) {
     switch (h.spec->type) {
-      case kernels::param_type::integer:
+      case param_type::integer:
         values[h.spec->name] = h.integer;
         break;
-      case kernels::param_type::real:
+      case param_type::real:
         values[h.spec->name] = h.real;
         break;
-      case kernels::param_type::text:
-      case kernels::param_type::choice:
+      case param_type::text:
+      case param_type::choice:
         values[h.spec->name] = h.text;
         break;
-      case kernels::param_type::flag:
+      case param_type::flag:
         values[h.spec->name] = h.flag;
         break;
     }
@@ -68,28 +68,28 @@ void add_param(CLI::App& sub, holder& h) {
   CLI::Option* opt = nullptr;
   const std::string flag = "--" + p.name;
   switch (p.type) {
-    case kernels::param_type::integer:
+    case param_type::integer:
       if (!p.default_value.empty()) h.integer = std::stoll(p.default_value);
       opt = sub.add_option(flag, h.integer, p.help);
       break;
-    case kernels::param_type::real:
+    case param_type::real:
       if (!p.default_value.empty()) h.real = std::stod(p.default_value);
       opt = sub.add_option(flag, h.real, p.help);
       break;
-    case kernels::param_type::text:
+    case param_type::text:
       h.text = p.default_value;
       opt = sub.add_option(flag, h.text, p.help);
       break;
-    case kernels::param_type::choice:
+    case param_type::choice:
       h.text = p.default_value;
       opt = sub.add_option(flag, h.text, p.help)->check(CLI::IsMember(p.choices));
       break;
-    case kernels::param_type::flag:
+    case param_type::flag:
       h.flag = p.default_value == "true";
       opt = sub.add_flag(flag, h.flag, p.help);
       break;
   }
-  if (p.type != kernels::param_type::flag) {
+  if (p.type != param_type::flag) {
     opt->capture_default_str();
     if (p.default_value.empty()) opt->required();
   }

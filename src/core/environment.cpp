@@ -79,7 +79,7 @@ void print_line(const std::string& text) {
 
 }  // namespace
 
-int report(const std::exception& e) noexcept {
+int report_exception(const std::exception& e) noexcept {
   int size = 1;
   const int rank = world_rank_or_zero(&size);
   int code = static_cast<int>(exit_code::run_failed);
@@ -105,9 +105,9 @@ int environment::run(const std::function<int()>& body) noexcept {
   try {
     return body();
   } catch (const std::exception& e) {
-    return report(e);
+    return report_exception(e);
   } catch (...) {
-    return report(error("unknown exception"));
+    return report_exception(error("unknown exception"));
   }
 }
 

@@ -21,18 +21,6 @@ std::vector<int> current_cores() {
   return cores;
 }
 
-std::string format_cores(const std::vector<int>& cores) {
-  std::string out;
-  for (std::size_t i = 0; i < cores.size();) {
-    std::size_t j = i;
-    while (j + 1 < cores.size() && cores[j + 1] == cores[j] + 1) ++j;
-    if (!out.empty()) out += ',';
-    out += j == i ? fmt::format("{}", cores[i]) : fmt::format("{}-{}", cores[i], cores[j]);
-    i = j + 1;
-  }
-  return out;
-}
-
 layout gather_layout(const comm_ref& c) {
   const int threads = omp_get_max_threads();
   std::vector<std::vector<int>> per_thread(static_cast<std::size_t>(threads));

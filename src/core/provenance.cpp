@@ -9,9 +9,9 @@
 
 #include <fmt/format.h>
 
+#include "weft/base/utc_time.hpp"
 #include "weft/build_info.hpp"
 #include "weft/core/environment.hpp"
-#include "weft/core/utc_time.hpp"
 
 namespace weft {
 

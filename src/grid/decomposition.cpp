@@ -3,27 +3,11 @@
 #include <mpi.h>
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
 
 #include "weft/core/error.hpp"
 
-namespace weft {
-
-index_t box::size() const noexcept {
-  if (count.empty()) return 0;
-  index_t n = 1;
-  for (const index_t c : count) n *= c;
-  return n;
-}
-
-bool box::contains(const extents& global) const noexcept {
-  if (global.size() != start.size()) return false;
-  for (std::size_t d = 0; d < start.size(); ++d) {
-    if (global[d] < start[d] || global[d] >= start[d] + count[d]) return false;
-  }
-  return true;
-}
+namespace weft::grid {
 
 index_t block_start(index_t n, int parts, int part) noexcept {
   const index_t base = n / parts;
@@ -162,23 +146,4 @@ std::string decomposition::grid_text() const {
   return t;
 }
 
-extents parse_extents(const std::string& text, const std::string& what) {
-  extents out;
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    const std::size_t x = std::min(text.find('x', pos), text.size());
-    index_t v = 0;
-    const char* first = text.data() + pos;
-    const char* last = text.data() + x;
-    const auto [ptr, ec] = std::from_chars(first, last, v);
-    if (first == last || ec != std::errc() || ptr != last || v < 1) {
-      throw usage_error(what + " '" + text + "': expected positive sizes like 512x512");
-    }
-    out.push_back(v);
-    pos = x + 1;
-  }
-  if (out.size() > 3) throw usage_error(what + " '" + text + "': at most 3 axes");
-  return out;
-}
-
-}  // namespace weft
+}  // namespace weft::grid

@@ -64,17 +64,22 @@ file create_file(const comm_ref& c, const fs::path& path) {
 output_file::output_file(const comm_ref& c, fs::path target, bool overwrite, const json& parameters)
     : comm_(c.native_handle()), target_(std::move(target)) {
   bool ok = true;
+  int exists = 0;
   std::string message;
   std::string temporary;
   if (c.rank() == 0) {
     try {
       staged_.emplace(target_, overwrite);
       temporary = staged_->temporary().string();
+    } catch (const output_exists&) {
+      exists = 1;
     } catch (const std::exception& e) {
       ok = false;
       message = e.what();
     }
   }
+  c.bcast(exists, 0);
+  if (exists != 0) throw output_exists(target_, true);
   agree_or_throw<usage_error>(c, ok, message);
   c.bcast(temporary, 0);
   temporary_ = temporary;

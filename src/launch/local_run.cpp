@@ -12,7 +12,7 @@
 #include "launch/process.hpp"
 #include "launch/results.hpp"
 #include "launch/shell.hpp"
-#include "weft/core/utc_time.hpp"
+#include "weft/base/utc_time.hpp"
 
 namespace weft::launch {
 

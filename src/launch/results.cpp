@@ -11,8 +11,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "weft/base/error.hpp"
+#include "weft/base/record.hpp"
+#include "weft/base/staged_file.hpp"
+#include "weft/base/utc_time.hpp"
 #include "weft/build_info.hpp"
-#include "weft/core/utc_time.hpp"
 
 namespace weft::launch {
 
@@ -28,27 +31,13 @@ std::string csv_field(const std::string& text) {
   return out + "\"";
 }
 
-void write_text_atomically(const std::string& path, const std::string& text) {
-  const fs::path target(path);
-  if (target.has_parent_path()) fs::create_directories(target.parent_path());
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error(tmp + ": cannot write");
-  }
-  fs::rename(tmp, target);
-}
-
 namespace {
 
-std::optional<json> read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
+// The run's record, or nullopt when it is missing or not a record.
+std::optional<record> read_run_record(const std::string& path) {
   try {
-    return json::parse(in);
-  } catch (const json::exception&) {
+    return read_record(path);
+  } catch (const input_error&) {
     return std::nullopt;
   }
 }
@@ -94,10 +83,10 @@ json run_annotation(const job_plan& plan, const run_spec& run) {
 
 bool annotate_record(const job_plan& plan, const run_spec& run) {
   if (run.record.empty()) return false;
-  auto rec = read_json(run.record);
-  if (!rec || !rec->is_object()) return false;
-  (*rec)["job"] = run_annotation(plan, run);
-  write_text_atomically(run.record, rec->dump(2) + "\n");
+  auto rec = read_run_record(run.record);
+  if (!rec) return false;
+  rec->job = run_annotation(plan, run);
+  write_file_atomically(run.record, rec->to_json().dump(2) + "\n");
   return true;
 }
 
@@ -114,10 +103,10 @@ collect_summary collect_results(const job_plan& plan,
     const auto& step = plan.spec.steps[run.step];
     const auto found = outcomes.find(run.id);
     const run_outcome* outcome = found == outcomes.end() ? nullptr : &found->second;
-    std::optional<json> rec;
+    std::optional<record> rec;
     if (!run.record.empty()) {
       annotate_record(plan, run);
-      rec = read_json(run.record);
+      rec = read_run_record(run.record);
       if (rec) {
         ++sum.records;
       } else {
@@ -126,15 +115,14 @@ collect_summary collect_results(const job_plan& plan,
     }
     std::string validation, metric, value, unit;
     if (rec) {
-      const bool passed = rec->contains("validation") && (*rec)["validation"].is_object() &&
-                          (*rec)["validation"].value("passed", false);
+      const bool passed = rec->check.passed;
       validation = passed ? "passed" : "failed";
       if (passed) ++sum.passed;
-      if (rec->contains("metrics") && (*rec)["metrics"].is_array() && !(*rec)["metrics"].empty()) {
-        const auto& m = (*rec)["metrics"][0];
-        metric = m.value("name", "");
-        value = m.contains("value") ? fmt::format("{}", m["value"].get<double>()) : "";
-        unit = m.value("unit", "");
+      if (!rec->metrics.empty()) {
+        const auto& m = rec->metrics.front();
+        metric = m.name;
+        value = fmt::format("{}", m.value);
+        unit = m.unit;
       }
     }
     std::string status;
@@ -163,7 +151,7 @@ collect_summary collect_results(const job_plan& plan,
     if (!run.record.empty()) r["record"] = rel.empty() ? json(nullptr) : json(rel);
     runs.push_back(r);
   }
-  write_text_atomically(plan.output + "/summary.csv", csv);
+  write_file_atomically(plan.output + "/summary.csv", csv);
 
   json prov;
   prov["schema"] = "weft.job-provenance/1";
@@ -185,7 +173,7 @@ collect_summary collect_results(const job_plan& plan,
   prov["results"] = plan.output;
   prov["runs"] = runs;
   for (const auto& [k, v] : extra.items()) prov[k] = v;
-  write_text_atomically(plan.output + "/provenance.json", prov.dump(2) + "\n");
+  write_file_atomically(plan.output + "/provenance.json", prov.dump(2) + "\n");
   return sum;
 }
 

@@ -40,7 +40,5 @@ collect_summary collect_results(const job_plan& plan,
 
 // One CSV field, quoted when it needs to be (RFC 4180).
 [[nodiscard]] std::string csv_field(const std::string& text);
-// Writes text to path through a temporary file and a rename.
-void write_text_atomically(const std::string& path, const std::string& text);
 
 }  // namespace weft::launch

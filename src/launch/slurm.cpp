@@ -16,6 +16,7 @@
 #include "launch/process.hpp"
 #include "launch/results.hpp"
 #include "launch/shell.hpp"
+#include "weft/base/staged_file.hpp"
 
 namespace weft::launch {
 
@@ -250,7 +251,7 @@ int submit_to_slurm(const job_plan& plan, bool dry_run, std::ostream& out, std::
   }
   fs::create_directories(plan.output + "/slurm");
   fs::create_directories(plan.output + "/runs");
-  for (const auto& s : scripts) write_text_atomically(s.path, s.text);
+  for (const auto& s : scripts) write_file_atomically(s.path, s.text);
   json jobs = json::array();
   std::string previous;
   int rc = 0;
@@ -278,7 +279,7 @@ int submit_to_slurm(const job_plan& plan, bool dry_run, std::ostream& out, std::
   record["job"] = plan.spec.name;
   record["spec"] = fs::absolute(plan.spec.file).lexically_normal().string();
   record["jobs"] = jobs;
-  write_text_atomically(plan.output + "/slurm/jobs.json", record.dump(2) + "\n");
+  write_file_atomically(plan.output + "/slurm/jobs.json", record.dump(2) + "\n");
   if (rc == 0) {
     std::string ids;
     for (const auto& j : jobs) ids += (ids.empty() ? "" : " ") + j["id"].get<std::string>();

@@ -212,17 +212,15 @@ const kernel_info* find_kernel(const kernel_catalogue& kernels, const std::strin
   return it == kernels.end() ? nullptr : &*it;
 }
 
-const kernel_param_info* find_param(const kernel_info* k, const std::string& name) {
+const param* find_param(const kernel_info* k, const std::string& name) {
   if (!k) return nullptr;
   const auto it = std::find_if(k->params.begin(), k->params.end(),
-                               [&](const kernel_param_info& p) { return p.name == name; });
+                               [&](const param& p) { return p.name == name; });
   return it == k->params.end() ? nullptr : &*it;
 }
 
 // A TOML scalar as JSON, checked against the kernel's declared type when known.
-json param_value(const table_reader& r, std::string_view key, const toml::node& n,
-                 const kernel_param_info* p) {
-  using kind = kernel_param_info::kind;
+json param_value(const table_reader& r, std::string_view key, const toml::node& n, const param* p) {
   json v;
   if (n.is_integer()) {
     v = n.as_integer()->get();
@@ -238,30 +236,7 @@ json param_value(const table_reader& r, std::string_view key, const toml::node& 
     r.fail(key, "expected a number, string or boolean", &n);
   }
   if (!p) return v;
-  switch (p->type) {
-    case kind::integer:
-      if (!n.is_integer()) r.fail(key, "expected an integer", &n);
-      break;
-    case kind::real:
-      if (!n.is_integer() && !n.is_floating_point()) r.fail(key, "expected a number", &n);
-      break;
-    case kind::flag:
-      if (!n.is_boolean()) r.fail(key, "expected true or false", &n);
-      break;
-    case kind::text:
-      if (!n.is_string()) r.fail(key, "expected a string", &n);
-      break;
-    case kind::choice: {
-      if (!n.is_string()) r.fail(key, "expected a string", &n);
-      const std::string s = v.get<std::string>();
-      if (std::find(p->choices.begin(), p->choices.end(), s) == p->choices.end()) {
-        std::string all;
-        for (const auto& c : p->choices) all += (all.empty() ? "" : ", ") + c;
-        r.fail(key, fmt::format("'{}' is not one of: {}", s, all), &n);
-      }
-      break;
-    }
-  }
+  if (const std::string wrong = check_value(*p, v); !wrong.empty()) r.fail(key, wrong, &n);
   return v;
 }
 
@@ -359,7 +334,7 @@ step_spec read_step(const toml::table& t, std::size_t index, const std::string& 
         r.fail("kernel", fmt::format("unknown kernel '{}'; 'weft kernels' lists them", s.kernel));
       }
       if (const auto* restart = find_param(info, "restart");
-          restart && restart->type == kernel_param_info::kind::flag) {
+          restart && restart->type == param_type::flag) {
         s.checkpoints = true;
         s.restart_flag = "restart";
       }

@@ -6,17 +6,16 @@
 // it runs outside mpirun and builds mpirun/srun/sbatch command lines.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace weft::launch {
+#include "weft/base/json.hpp"
+#include "weft/base/param.hpp"
 
-using json = nlohmann::ordered_json;
+namespace weft::launch {
 
 // A bad job spec: `file:line: key: message`.
 class spec_error : public std::runtime_error {
@@ -30,16 +29,11 @@ class spec_error : public std::runtime_error {
   int line_ = 0;
 };
 
-// What the launcher knows about a kernel's parameters, to check a spec before it runs.
-struct kernel_param_info {
-  enum class kind { integer, real, text, flag, choice };
-  std::string name;
-  kind type = kind::integer;
-  std::vector<std::string> choices;
-};
+// What the launcher knows about a kernel's parameters (their declarations, the same the
+// `weft run` command line is built from), to check a spec before it runs.
 struct kernel_info {
   std::string name;
-  std::vector<kernel_param_info> params;
+  std::vector<param> params;
 };
 // Empty: kernel names and parameters are not checked.
 using kernel_catalogue = std::vector<kernel_info>;

@@ -5,7 +5,7 @@
 
 #include "weft/core/error.hpp"
 
-namespace weft::detail {
+namespace weft::par::detail {
 
 namespace {
 // Tags on the channel's private communicator.
@@ -48,7 +48,7 @@ channel_core::~channel_core() {
 
 void channel_core::check_rank(int r, const char* what) const {
   if (r < 0 || r >= size_) {
-    throw error("weft::channel: " + std::string(what) + " rank " + std::to_string(r) +
+    throw error("weft::par::channel: " + std::string(what) + " rank " + std::to_string(r) +
                 " is outside the communicator of " + std::to_string(size_) + " ranks");
   }
 }
@@ -65,7 +65,7 @@ void channel_core::reap() {
 void channel_core::send_bytes(std::vector<std::byte> bytes, int dest) {
   check_rank(dest, "destination");
   if (closed_to_[static_cast<std::size_t>(dest)]) {
-    throw error("weft::channel: send to rank " + std::to_string(dest) +
+    throw error("weft::par::channel: send to rank " + std::to_string(dest) +
                 " after this rank closed the channel towards it");
   }
   reap();
@@ -140,4 +140,4 @@ void channel_core::recv_bytes(void* buffer, std::size_t bytes, int source) {
   comm_.recv(std::span<std::byte>(static_cast<std::byte*>(buffer), bytes), source, data_tag);
 }
 
-}  // namespace weft::detail
+}  // namespace weft::par::detail

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <numbers>
 
-namespace weft {
+namespace weft::par {
 
 double counter_rng::normal(std::uint64_t seed, std::uint64_t index, std::uint64_t stream) noexcept {
   const block b = draw(seed, index, stream);
@@ -138,4 +138,4 @@ void draw_blocks_avx2(std::uint64_t seed, std::uint64_t first, std::size_t count
 
 }  // namespace detail
 
-}  // namespace weft
+}  // namespace weft::par

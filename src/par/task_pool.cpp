@@ -13,7 +13,7 @@
 #include <optional>
 #include <thread>
 
-namespace weft {
+namespace weft::par {
 
 task_error::task_error(std::size_t index, int rank, const std::string& message)
     : error("task " + std::to_string(index) + " failed on rank " + std::to_string(rank) + ": " +
@@ -256,4 +256,4 @@ void task_pool::run(std::size_t n, const task_function& task) {
   throw task_error(static_cast<std::size_t>(global), owner, message);
 }
 
-}  // namespace weft
+}  // namespace weft::par

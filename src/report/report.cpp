@@ -11,7 +11,8 @@
 #include <set>
 #include <sstream>
 
-#include "weft/core/utc_time.hpp"
+#include "weft/base/staged_file.hpp"
+#include "weft/base/utc_time.hpp"
 
 namespace weft::report {
 
@@ -24,10 +25,6 @@ std::string read_text(const fs::path& p) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-bool is_record(const json& j) {
-  return j.is_object() && j.value("schema", "") == "weft.record/1" && j.contains("kernel");
 }
 
 std::string escape(const std::string& s) {
@@ -77,49 +74,36 @@ std::string text_of(const json& v) {
 }
 
 std::string run_label(const loaded_record& r) {
-  if (r.data.contains("job") && r.data["job"].contains("run")) {
-    return text_of(r.data["job"]["run"]);
-  }
+  if (const auto it = r.rec.job.find("run"); it != r.rec.job.end()) return text_of(*it);
   return fs::path(r.source).stem().string();
 }
 
-int ranks_of(const json& rec) {
-  return rec.contains("layout") ? rec["layout"].value("ranks", 1) : 1;
-}
-int threads_of(const json& rec) {
-  return rec.contains("layout") ? rec["layout"].value("threads_per_rank", 1) : 1;
-}
-
-const json* find_metric(const json& rec, const std::function<bool(const json&)>& pred) {
-  if (!rec.contains("metrics") || !rec["metrics"].is_array()) return nullptr;
-  for (const auto& m : rec["metrics"]) {
-    if (m.is_object() && m.contains("value") && m["value"].is_number() && pred(m)) return &m;
+// The first metric with a finite value that satisfies pred, or nullptr.
+const metric* find_metric(const record& rec, const std::function<bool(const metric&)>& pred) {
+  for (const auto& m : rec.metrics) {
+    if (std::isfinite(m.value) && pred(m)) return &m;
   }
   return nullptr;
 }
 
 // GFlop/s of a record, or < 0.
-double gflops_of(const json& rec) {
+double gflops_of(const record& rec) {
   double scale = 0;
-  const json* m = find_metric(rec, [&](const json& x) {
-    const std::string u = x.value("unit", "");
-    scale = u == "GFlop/s" ? 1 : u == "MFlop/s" ? 1e-3 : u == "TFlop/s" ? 1e3 : 0;
+  const metric* m = find_metric(rec, [&](const metric& x) {
+    scale = x.unit == "GFlop/s" ? 1 : x.unit == "MFlop/s" ? 1e-3 : x.unit == "TFlop/s" ? 1e3 : 0;
     return scale > 0;
   });
-  return m ? (*m)["value"].get<double>() * scale : -1;
+  return m ? m->value * scale : -1;
 }
 
-double intensity_of(const json& rec, double gflops) {
-  if (const json* m = find_metric(rec, [](const json& x) {
-        const std::string u = x.value("unit", "");
-        return u == "flop/B" || u == "Flop/B" || u == "flop/byte";
+double intensity_of(const record& rec, double gflops) {
+  if (const metric* m = find_metric(rec, [](const metric& x) {
+        return x.unit == "flop/B" || x.unit == "Flop/B" || x.unit == "flop/byte";
       })) {
-    return (*m)["value"].get<double>();
+    return m->value;
   }
-  if (const json* m =
-          find_metric(rec, [](const json& x) { return x.value("unit", "") == "GB/s"; })) {
-    const double gbs = (*m)["value"].get<double>();
-    if (gbs > 0) return gflops / gbs;
+  if (const metric* m = find_metric(rec, [](const metric& x) { return x.unit == "GB/s"; })) {
+    if (m->value > 0) return gflops / m->value;
   }
   return -1;
 }
@@ -236,32 +220,26 @@ void runs_table(page& p, const std::vector<loaded_record>& records) {
       "<th>ranks × threads</th><th>parameters</th><th>result</th><th>time (s)</th>"
       "<th>validation</th></tr></thead><tbody>\n";
   for (const auto& r : records) {
-    const json& d = r.data;
+    const record& d = r.rec;
     std::string job;
-    if (d.contains("job") && d["job"].is_object()) {
-      job = text_of(d["job"].value("job", json(""))) + " / " +
-            text_of(d["job"].value("step", json("")));
+    if (!d.job.empty()) {
+      job = text_of(d.job.value("job", json(""))) + " / " + text_of(d.job.value("step", json("")));
     }
     std::string params;
-    if (d.contains("parameters") && d["parameters"].is_object()) {
-      for (const auto& [k, v] : d["parameters"].items()) {
-        params += (params.empty() ? "" : ", ") + k + "=" + text_of(v);
-      }
+    for (const auto& [k, v] : d.parameters.items()) {
+      params += (params.empty() ? "" : ", ") + k + "=" + text_of(v);
     }
     std::string result;
-    if (const json* m = find_metric(d, [](const json&) { return true; })) {
-      result = fmt::format("{} {} {}", text_of(m->value("name", json(""))),
-                           format_number((*m)["value"].get<double>()),
-                           text_of(m->value("unit", json(""))));
+    if (const metric* m = find_metric(d, [](const metric&) { return true; })) {
+      result = fmt::format("{} {} {}", m->name, format_number(m->value), m->unit);
     }
     const double t = run_time(d);
-    const bool passed = d.contains("validation") && d["validation"].is_object() &&
-                        d["validation"].value("passed", false);
-    const int nodes = d.contains("layout") ? d["layout"].value("nodes", 1) : 1;
+    const bool passed = d.check.passed;
+    const int nodes = d.placement.nodes;
     p.html += fmt::format(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{} × {}{}</td><td>{}</td>"
         "<td>{}</td><td class=\"num\">{}</td><td class=\"{}\">{}</td></tr>\n",
-        escape(run_label(r)), escape(job), escape(text_of(d["kernel"])), ranks_of(d), threads_of(d),
+        escape(run_label(r)), escape(job), escape(d.kernel), d.placement.ranks, d.placement.threads,
         nodes > 1 ? fmt::format(" on {} nodes", nodes) : "", escape(params), escape(result),
         t >= 0 ? format_number(t) : "", passed ? "ok" : "fail", passed ? "passed" : "FAILED");
   }
@@ -330,13 +308,11 @@ void phases_section(page& p, const std::vector<loaded_record>& records) {
   json labels = json::array();
   std::vector<const loaded_record*> with_phases;
   for (const auto& r : records) {
-    if (!r.data.contains("phases") || !r.data["phases"].is_array() || r.data["phases"].empty()) {
-      continue;
-    }
+    if (r.rec.phases.empty()) continue;
     with_phases.push_back(&r);
     labels.push_back(run_label(r));
-    for (const auto& ph : r.data["phases"]) {
-      const std::string n = text_of(ph.value("phase", json("?")));
+    for (const auto& ph : r.rec.phases) {
+      const std::string& n = ph.phase;
       if (std::find(phase_names.begin(), phase_names.end(), n) == phase_names.end()) {
         phase_names.push_back(n);
       }
@@ -354,11 +330,11 @@ void phases_section(page& p, const std::vector<loaded_record>& records) {
     json range = json::array(), mean = json::array();
     for (const auto* r : with_phases) {
       json lo = nullptr, hi = nullptr, mid = nullptr;
-      for (const auto& ph : r->data["phases"]) {
-        if (text_of(ph.value("phase", json("?"))) != phase_names[i]) continue;
-        lo = ph.value("min_s", 0.0);
-        hi = ph.value("max_s", 0.0);
-        mid = ph.value("mean_s", 0.0);
+      for (const auto& ph : r->rec.phases) {
+        if (ph.phase != phase_names[i]) continue;
+        lo = ph.min;
+        hi = ph.max;
+        mid = ph.mean;
         // A zero-width bar would not show: give it a hairline.
         if (hi.get<double>() <= lo.get<double>()) hi = lo.get<double>() * 1.001 + 1e-9;
       }
@@ -394,24 +370,23 @@ void tables_section(page& p, const std::vector<loaded_record>& records) {
   std::map<std::string, std::pair<double, double>> y_range;
   int colour = 0;
   for (const auto& r : records) {
-    if (!r.data.contains("tables") || !r.data["tables"].is_array()) continue;
-    for (const auto& t : r.data["tables"]) {
-      const auto& cols = t.value("columns", json::array());
-      const auto& rows = t.value("rows", json::array());
+    for (const auto& t : r.rec.tables) {
+      const auto& cols = t.columns;
+      const auto& rows = t.rows;
       if (cols.size() < 2 || rows.empty()) continue;
-      const std::string name =
-          text_of(r.data["kernel"]) + ": " + text_of(t.value("name", json("")));
-      x_names[name] = text_of(cols[0]);
+      const std::string name = r.rec.kernel + ": " + t.name;
+      x_names[name] = cols[0];
       const std::string& color = palette[colour++ % palette.size()];
       for (std::size_t c = 1; c < cols.size(); ++c) {
-        const std::string col = text_of(cols[c]);
+        const std::string& col = cols[c];
         if (col == "iterations") continue;
         json pts = json::array();
         for (const auto& row : rows) {
-          if (!row.is_array() || row.size() <= c) continue;
-          const double x = row[0].get<double>();
-          if (x <= 0) continue;  // sizes go on a logarithmic axis: leave out a zero size
-          const double y = row[c].get<double>();
+          if (row.size() <= c) continue;
+          const double x = row[0];
+          // Sizes go on a logarithmic axis: leave out a zero size (and a value never measured).
+          if (!(x > 0) || !std::isfinite(row[c])) continue;
+          const double y = row[c];
           auto& range = y_range.try_emplace(name + "\n" + col, y, y).first->second;
           range = {std::min(range.first, y), std::max(range.second, y)};
           pts.push_back({{"x", x}, {"y", row[c]}});
@@ -447,12 +422,11 @@ void roofline_section(page& p, const std::vector<loaded_record>& records, const 
   std::string bandwidth_from = "--bandwidth";
   if (bandwidth <= 0) {
     for (const auto& r : records) {
-      if (text_of(r.data["kernel"]) != "nstream") continue;
-      if (const json* m = find_metric(r.data, [](const json& x) {
-            return x.value("name", "") == "bandwidth" && x.value("unit", "") == "GB/s";
-          })) {
-        if ((*m)["value"].get<double>() > bandwidth) {
-          bandwidth = (*m)["value"].get<double>();
+      if (r.rec.kernel != "nstream") continue;
+      if (const metric* m = find_metric(
+              r.rec, [](const metric& x) { return x.name == "bandwidth" && x.unit == "GB/s"; })) {
+        if (m->value > bandwidth) {
+          bandwidth = m->value;
           bandwidth_from = "best nstream run, " + run_label(r);
         }
       }
@@ -465,9 +439,9 @@ void roofline_section(page& p, const std::vector<loaded_record>& records, const 
   std::vector<point> points;
   std::string unplaced;  // rates without an intensity cannot be placed
   for (const auto& r : records) {
-    const double g = gflops_of(r.data);
+    const double g = gflops_of(r.rec);
     if (g <= 0) continue;
-    const double ai = intensity_of(r.data, g);
+    const double ai = intensity_of(r.rec, g);
     if (ai > 0) {
       points.push_back({run_label(r), ai, g});
     } else {
@@ -549,25 +523,15 @@ std::vector<loaded_record> load_records(const std::vector<std::string>& inputs) 
       std::sort(files.begin(), files.end());
       std::size_t found = 0;
       for (const auto& f : files) {
-        try {
-          json j = json::parse(read_text(f));
-          if (!is_record(j)) continue;
-          out.push_back({f.string(), std::move(j)});
-          ++found;
-        } catch (const json::exception&) {
-          continue;  // other JSON in a results folder (provenance, job lists)
-        }
+        // Other JSON in a results folder (provenance, job lists) is not a record: skip it.
+        const json j = json::parse(read_text(f), nullptr, false);
+        if (j.is_discarded() || !record::is_record(j)) continue;
+        out.push_back({f.string(), record::from_json(j, f.string())});
+        ++found;
       }
       if (found == 0) throw input_error(input + ": no weft records (*.json) in this folder");
     } else if (fs::is_regular_file(input, ec)) {
-      json j;
-      try {
-        j = json::parse(read_text(input));
-      } catch (const json::exception& e) {
-        throw input_error(input + ": not JSON: " + e.what());
-      }
-      if (!is_record(j)) throw input_error(input + ": not a weft record (schema weft.record/1)");
-      out.push_back({input, std::move(j)});
+      out.push_back({input, read_record(input)});
     } else {
       throw input_error(input + ": no such file or folder");
     }
@@ -576,16 +540,15 @@ std::vector<loaded_record> load_records(const std::vector<std::string>& inputs) 
   return out;
 }
 
-double run_time(const json& record, std::string* name) {
-  if (const json* m = find_metric(record, [](const json& x) {
-        return x.value("unit", "") == "s" && !x.value("higher_is_better", true);
-      })) {
-    if (name) *name = text_of(m->value("name", json("time")));
-    return (*m)["value"].get<double>();
+double run_time(const record& rec, std::string* name) {
+  if (const metric* m =
+          find_metric(rec, [](const metric& x) { return x.unit == "s" && !x.higher_is_better; })) {
+    if (name) *name = m->name.empty() ? "time" : m->name;
+    return m->value;
   }
-  if (record.contains("phases") && record["phases"].is_array() && !record["phases"].empty()) {
+  if (!rec.phases.empty()) {
     double total = 0;
-    for (const auto& ph : record["phases"]) total += ph.value("max_s", 0.0);
+    for (const auto& ph : rec.phases) total += ph.max;
     if (name) *name = "sum of phase times (slowest rank)";
     return total;
   }
@@ -600,13 +563,13 @@ std::vector<scaling_series> scaling(const std::vector<loaded_record>& records) {
   std::vector<std::string> order;
   std::map<std::string, group> groups;
   for (const auto& r : records) {
-    const json& d = r.data;
+    const record& d = r.rec;
     std::string name;
     const double t = run_time(d, &name);
     if (t <= 0) continue;
     std::string key, title, mode = "strong";
-    if (d.contains("job") && d["job"].is_object()) {
-      const json& job = d["job"];
+    if (!d.job.empty()) {
+      const json& job = d.job;
       title = text_of(job.value("job", json(""))) + " / " + text_of(job.value("step", json("")));
       mode = text_of(job.value("scaling", json("strong")));
       std::string fixed;
@@ -621,8 +584,8 @@ std::vector<scaling_series> scaling(const std::vector<loaded_record>& records) {
       if (!fixed.empty()) title += " (" + fixed + ")";
       key = title;
     } else {
-      json params = d.value("parameters", json::object());
-      title = text_of(d["kernel"]);
+      const json& params = d.parameters;
+      title = d.kernel;
       key = title + " " + params.dump();
       std::string p;
       for (const auto& [k, v] : params.items()) p += (p.empty() ? "" : ", ") + k + "=" + text_of(v);
@@ -633,7 +596,7 @@ std::vector<scaling_series> scaling(const std::vector<loaded_record>& records) {
       groups[key] = group{title, mode, name, {}};
     }
     auto& g = groups[key];
-    const std::pair<int, int> layout{ranks_of(d), threads_of(d)};
+    const std::pair<int, int> layout{d.placement.ranks, d.placement.threads};
     const auto it = g.best.find(layout);
     if (it == g.best.end() || t < it->second) g.best[layout] = t;
   }
@@ -721,20 +684,12 @@ written write_report(const std::vector<std::string>& inputs, const options& opts
   if (records.empty()) throw input_error("no records given");
   std::error_code ec;
   if (!fs::is_regular_file(opts.chartjs, ec)) {
-    throw std::runtime_error(opts.chartjs +
-                             ": Chart.js not found; install libjs-chart.js (scripts/install-deps) "
-                             "or pass --chartjs FILE");
+    throw usage_error(opts.chartjs +
+                      ": Chart.js not found; install libjs-chart.js (scripts/install-deps) "
+                      "or pass --chartjs FILE");
   }
   const auto page = render_html(records, opts, read_text(opts.chartjs));
-  const fs::path out(opts.output);
-  if (out.has_parent_path()) fs::create_directories(out.parent_path());
-  const std::string tmp = opts.output + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << page.html;
-    if (!f) throw std::runtime_error(opts.output + ": cannot write");
-  }
-  fs::rename(tmp, out);
+  write_file_atomically(opts.output, page.html);
   return {static_cast<int>(records.size()), page.charts};
 }
 

@@ -6,21 +6,14 @@
 // the page needs no network. Runs outside MPI.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "weft/base/error.hpp"
+#include "weft/base/json.hpp"
+#include "weft/base/record.hpp"
+
 namespace weft::report {
-
-using json = nlohmann::ordered_json;
-
-// Bad input: a file that is not a weft record, a folder without records (exit 3).
-class input_error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 struct options {
   std::string output;
@@ -32,7 +25,7 @@ struct options {
 
 struct loaded_record {
   std::string source;  // file it came from
-  json data;
+  record rec;
 };
 
 // One point of a scaling series: the best (shortest) time over repeats.
@@ -52,12 +45,14 @@ struct scaling_series {
   std::vector<scaling_point> points;  // by workers, then ranks
 };
 
-// Records from folders (searched recursively) and files. Throws input_error.
+// Records from folders (searched recursively) and files. Throws weft::input_error (exit 3)
+// for a missing input, a file that is not a record, a folder without records, or a file
+// that claims the record schema but breaks it.
 [[nodiscard]] std::vector<loaded_record> load_records(const std::vector<std::string>& inputs);
 
 // The time of one run: the first lower-is-better metric in seconds, else the sum of the
 // phases' max times; < 0 when the record has neither.
-[[nodiscard]] double run_time(const json& record, std::string* name = nullptr);
+[[nodiscard]] double run_time(const record& rec, std::string* name = nullptr);
 
 // Scaling series: records grouped by job, step and the swept values other than ranks and
 // threads; only groups with more than one layout. Strong: speedup = T(base) / T,
@@ -77,7 +72,8 @@ struct written {
   int records = 0;
   int charts = 0;
 };
-// Loads, renders and writes opts.output. Throws input_error or std::runtime_error.
+// Loads, renders and writes opts.output atomically. Throws input_error, usage_error (the
+// output's folder is missing, or Chart.js is not found) or weft::error.
 written write_report(const std::vector<std::string>& inputs, const options& opts);
 
 }  // namespace weft::report

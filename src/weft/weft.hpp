@@ -1,6 +1,8 @@
 // Umbrella header: includes every public weft header.
 #pragma once
 
+#include "weft/base/record.hpp"
+#include "weft/base/staged_file.hpp"
 #include "weft/core/comm.hpp"
 #include "weft/core/datatype.hpp"
 #include "weft/core/environment.hpp"
@@ -8,11 +10,10 @@
 #include "weft/core/layout.hpp"
 #include "weft/core/log.hpp"
 #include "weft/core/provenance.hpp"
-#include "weft/core/record.hpp"
 #include "weft/core/request.hpp"
-#include "weft/core/staged_file.hpp"
 #include "weft/core/timer.hpp"
 
+#include "weft/core/future.hpp"
 #include "weft/grid/decomposition.hpp"
 #include "weft/grid/dist_array.hpp"
 #include "weft/grid/halo.hpp"
@@ -22,6 +23,5 @@
 #include "weft/io/hdf5.hpp"
 #include "weft/io/slab_reader.hpp"
 #include "weft/par/channel.hpp"
-#include "weft/par/future.hpp"
 #include "weft/par/rng.hpp"
 #include "weft/par/task_pool.hpp"

@@ -1,4 +1,4 @@
-#include "weft/core/record.hpp"
+#include "weft/base/record.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

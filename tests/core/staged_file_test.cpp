@@ -1,4 +1,4 @@
-#include "weft/core/staged_file.hpp"
+#include "weft/base/staged_file.hpp"
 
 #include <unistd.h>
 

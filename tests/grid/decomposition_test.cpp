@@ -9,9 +9,9 @@
 
 namespace {
 
-using weft::decomposition;
 using weft::extents;
 using weft::index_t;
+using weft::grid::decomposition;
 
 TEST(decomposition, blocks_cover_the_shape_exactly_once_and_differ_by_at_most_one_row) {
   for (int ranks : {1, 2, 3, 4, 6, 7, 12}) {

@@ -8,9 +8,9 @@
 
 namespace {
 
-using weft::decomposition;
-using weft::dist_array;
 using weft::index_t;
+using weft::grid::decomposition;
+using weft::grid::dist_array;
 
 TEST(dist_array, the_padded_layout_has_a_halo_on_every_side_and_row_major_strides) {
   const dist_array<double, 3> a(decomposition({4, 5, 6}, 1, 0), 2);

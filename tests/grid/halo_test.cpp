@@ -11,11 +11,11 @@
 
 namespace {
 
-using weft::decomposition;
-using weft::dist_array;
-using weft::halo_exchange;
-using weft::halo_options;
 using weft::index_t;
+using weft::grid::decomposition;
+using weft::grid::dist_array;
+using weft::grid::halo_exchange;
+using weft::grid::halo_options;
 
 constexpr double sentinel = -1.0;
 
@@ -158,9 +158,9 @@ TEST(halo_exchange, overlapped_form_fills_the_halo_after_the_interior_was_comput
   a.fill([](const std::array<index_t, 2>& g) { return value_at<2>(g); });
   halo_exchange<double, 2> halo(world, a, {.periodic = {true, true}});
   const auto& n = a.interior_shape();
-  const auto split = weft::split_for_overlap<2>({{0, 0}, {n[0], n[1]}}, 2);
+  const auto split = weft::grid::split_for_overlap<2>({{0, 0}, {n[0], n[1]}}, 2);
   // b = sum of the star of radius 2 around each cell of a.
-  const auto star = [&](const weft::local_box<2>& box) {
+  const auto star = [&](const weft::grid::local_box<2>& box) {
     for (index_t i = box.lo[0]; i < box.hi[0]; ++i) {
       for (index_t j = box.lo[1]; j < box.hi[1]; ++j) {
         double s = a(i, j);
@@ -195,9 +195,9 @@ TEST(halo_exchange, overlapped_form_fills_the_halo_after_the_interior_was_comput
 }
 
 // How often each cell of the box {0,0,0}..{7,5,9} is covered by a split's boxes.
-std::vector<int> hits_7x5x9(const weft::overlap_split<3>& split) {
+std::vector<int> hits_7x5x9(const weft::grid::overlap_split<3>& split) {
   std::vector<int> hits(7 * 5 * 9, 0);
-  auto mark = [&](const weft::local_box<3>& b) {
+  auto mark = [&](const weft::grid::local_box<3>& b) {
     for (index_t i = b.lo[0]; i < b.hi[0]; ++i)
       for (index_t j = b.lo[1]; j < b.hi[1]; ++j)
         for (index_t k = b.lo[2]; k < b.hi[2]; ++k)
@@ -209,9 +209,9 @@ std::vector<int> hits_7x5x9(const weft::overlap_split<3>& split) {
 }
 
 TEST(halo_exchange, split_for_overlap_covers_the_box_exactly_once) {
-  const weft::local_box<3> box{{0, 0, 0}, {7, 5, 9}};
+  const weft::grid::local_box<3> box{{0, 0, 0}, {7, 5, 9}};
   for (index_t depth = 0; depth <= 4; ++depth) {
-    const auto split = weft::split_for_overlap<3>(box, depth);
+    const auto split = weft::grid::split_for_overlap<3>(box, depth);
     for (const auto& b : split.shell) EXPECT_FALSE(b.empty());
     for (const int h : hits_7x5x9(split)) EXPECT_EQ(h, 1) << "depth " << depth;
     if (depth == 2) {
@@ -237,10 +237,10 @@ TEST(halo_exchange, receiving_faces_are_those_with_a_neighbour) {
 }
 
 TEST(halo_exchange, split_for_overlap_peels_only_the_receiving_faces) {
-  const weft::local_box<3> box{{0, 0, 0}, {7, 5, 9}};
+  const weft::grid::local_box<3> box{{0, 0, 0}, {7, 5, 9}};
   // Low face of axis 0 and high face of axis 2 receive; the others are global edges.
   const std::array<std::array<bool, 2>, 3> faces{{{true, false}, {false, false}, {false, true}}};
-  const auto split = weft::split_for_overlap<3>(box, 2, faces);
+  const auto split = weft::grid::split_for_overlap<3>(box, 2, faces);
   EXPECT_EQ(split.inner.lo, (std::array<index_t, 3>{2, 0, 0}));
   EXPECT_EQ(split.inner.hi, (std::array<index_t, 3>{7, 5, 7}));
   EXPECT_EQ(split.shell.size(), 2U);

@@ -11,10 +11,10 @@
 namespace {
 
 using namespace weft::io;
-using weft::decomposition;
-using weft::dist_array;
 using weft::extents;
 using weft::index_t;
+using weft::grid::decomposition;
+using weft::grid::dist_array;
 using weft::testing::world;
 
 template <class T, std::size_t N>

@@ -23,7 +23,7 @@ class dataset_folder {
     const std::string f = file(name);
     io::output_file out(world(), f, true);
     {
-      dist_array<double, 2> a(decomposition::over(world(), shape));
+      grid::dist_array<double, 2> a(grid::decomposition::over(world(), shape));
       const index_t cols = shape[1];
       a.fill([&](const std::array<index_t, 2>& g) { return value(g[0] * cols + g[1]); });
       const auto d =

@@ -67,8 +67,8 @@ TEST(dgemm, random_matrices_read_from_hdf5_give_the_serial_product_in_the_output
   const std::size_t n = 29;
   std::vector<double> a(n * n), b(n * n);
   for (std::size_t k = 0; k < n * n; ++k) {
-    a[k] = weft::counter_rng::uniform(11, k) - 0.5;
-    b[k] = weft::counter_rng::normal(12, k);
+    a[k] = weft::par::counter_rng::uniform(11, k) - 0.5;
+    b[k] = weft::par::counter_rng::normal(12, k);
   }
   const auto in = dir / "ab.h5";
   const auto out = dir / "c.h5";

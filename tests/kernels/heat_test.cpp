@@ -166,7 +166,7 @@ TEST(heat, snapshots_form_one_time_series_with_an_xdmf_sidecar) {
 TEST(heat, a_field_read_from_a_file_obeys_the_maximum_principle_and_periodic_conservation) {
   const scratch dir;
   {
-    weft::dist_array<double, 2> a(weft::decomposition::over(world(), {16, 14}), 0);
+    weft::grid::dist_array<double, 2> a(weft::grid::decomposition::over(world(), {16, 14}), 0);
     a.fill([](const std::array<weft::index_t, 2>& g) {
       return (g[0] - 8) * (g[0] - 8) + (g[1] - 5) * (g[1] - 5) < 12 ? 100.0 : 20.0;
     });

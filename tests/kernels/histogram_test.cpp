@@ -74,7 +74,7 @@ TEST(histogram, random_values_land_in_the_bin_their_stored_edges_give_at_any_bin
     if (i % 97 == 0) return std::numeric_limits<double>::quiet_NaN();
     if (i % 101 == 0) return (i % 2 == 0 ? 1 : -1) * std::numeric_limits<double>::infinity();
     if (i % 13 == 0) return -2.0 + 0.75 * static_cast<double>(i % 9);  // on or near edges
-    return -3.0 + 8.0 * weft::counter_rng::uniform(11, static_cast<std::uint64_t>(i));
+    return -3.0 + 8.0 * weft::par::counter_rng::uniform(11, static_cast<std::uint64_t>(i));
   };
   const weft::testing::dataset_folder folder;
   const index_t rows = 203, cols = 31;

@@ -23,7 +23,7 @@ double serial_estimate(std::uint64_t samples, std::uint64_t block, std::uint64_t
   for (std::uint64_t first = 0; first < samples; first += block) {
     std::array<double, 8> p{};
     for (std::uint64_t s = first; s < std::min(samples, first + block); ++s) {
-      const auto b = weft::counter_rng::draw(seed, s);
+      const auto b = weft::par::counter_rng::draw(seed, s);
       const double x = static_cast<double>(((std::uint64_t{b[1]} << 32) | b[0]) >> 11) * 0x1.0p-53;
       const double y = static_cast<double>(((std::uint64_t{b[3]} << 32) | b[2]) >> 11) * 0x1.0p-53;
       p[(s - first) % 8] += f(x, y);

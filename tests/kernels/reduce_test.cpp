@@ -21,8 +21,8 @@ double mixed(index_t i) {
   if (i == 100) return std::numeric_limits<double>::infinity();
   if (i == 101) return -std::numeric_limits<double>::infinity();
   const auto k = static_cast<std::uint64_t>(i);
-  const double u = weft::counter_rng::uniform(3, k) - 0.5;
-  const int e = static_cast<int>(weft::counter_rng::bits(4, k) % 10) - 3;
+  const double u = weft::par::counter_rng::uniform(3, k) - 0.5;
+  const int e = static_cast<int>(weft::par::counter_rng::bits(4, k) % 10) - 3;
   return u * std::pow(10.0, e);
 }
 

@@ -55,7 +55,7 @@ TEST(sort, keys_with_duplicates_from_hdf5_are_written_back_as_one_sorted_dataset
   const auto out = dir / "sorted.h5";
   std::vector<std::int64_t> keys(1237);
   for (std::size_t k = 0; k < keys.size(); ++k) {
-    keys[k] = static_cast<std::int64_t>(weft::counter_rng::bits(3, k) % 50) - 25;
+    keys[k] = static_cast<std::int64_t>(weft::par::counter_rng::bits(3, k) % 50) - 25;
   }
   if (world().rank() == 0) {
     weft::testing::write_serial(

@@ -54,16 +54,16 @@ csr random_matrix(std::int64_t order) {
   csr m;
   std::uint64_t draw = 0;
   for (std::int64_t r = 0; r < order; ++r) {
-    const auto k = weft::counter_rng::bits(5, draw++) % 6;
+    const auto k = weft::par::counter_rng::bits(5, draw++) % 6;
     std::vector<std::int64_t> cols;
     for (std::uint64_t e = 0; e < k; ++e) {
-      cols.push_back(static_cast<std::int64_t>(weft::counter_rng::bits(6, draw++) % order));
+      cols.push_back(static_cast<std::int64_t>(weft::par::counter_rng::bits(6, draw++) % order));
     }
     std::sort(cols.begin(), cols.end());
     cols.erase(std::unique(cols.begin(), cols.end()), cols.end());
     for (const auto c : cols) {
       m.col.push_back(c);
-      m.val.push_back(weft::counter_rng::uniform(7, draw++) - 0.25);
+      m.val.push_back(weft::par::counter_rng::uniform(7, draw++) - 0.25);
     }
     m.row_ptr.push_back(static_cast<std::int64_t>(m.col.size()));
   }

@@ -10,12 +10,12 @@ namespace {
 
 const kernel_catalogue catalogue = {
     {"nstream",
-     {{"length", kernel_param_info::kind::integer, {}},
-      {"scalar", kernel_param_info::kind::real, {}}}},
+     {{.name = "length", .type = param_type::integer, .min = 1},
+      {.name = "scalar", .type = param_type::real}}},
     {"heat",
-     {{"steps", kernel_param_info::kind::integer, {}},
-      {"boundary", kernel_param_info::kind::choice, {"dirichlet", "periodic"}},
-      {"restart", kernel_param_info::kind::flag, {}}}},
+     {{.name = "steps", .type = param_type::integer, .min = 1},
+      {.name = "boundary", .type = param_type::choice, .choices = {"dirichlet", "periodic"}},
+      {.name = "restart", .type = param_type::flag}}},
 };
 
 // The error a spec raises, or "" when it is accepted.
@@ -132,6 +132,13 @@ TEST(job_spec, parameter_values_are_checked_against_their_declared_types) {
                      "[1, \"two\"]\n")
                 .find("step[1].sweep.params.length: expected an integer"),
             std::string::npos);
+}
+
+TEST(job_spec, parameter_values_outside_their_declared_range_are_refused_before_launch) {
+  const auto e =
+      error_of("name = \"x\"\n[[step]]\nkernel = \"nstream\"\nparams = { length = -3 }\n");
+
+  EXPECT_NE(e.find("4: step[1].params.length: must be at least 1"), std::string::npos) << e;
 }
 
 TEST(job_spec, a_layout_larger_than_the_node_is_refused_unless_oversubscription_is_allowed) {

@@ -31,7 +31,7 @@ int prev_rank(const weft::comm_ref& w) {
 
 TEST(channel, messages_from_one_sender_arrive_in_the_order_sent) {
   const auto w = world();
-  weft::channel<int> ch(w);
+  weft::par::channel<int> ch(w);
   for (int k = 0; k < 200; ++k) ch.send(1000 * w.rank() + k, next_rank(w));
   ch.close(next_rank(w));
 
@@ -45,7 +45,7 @@ TEST(channel, messages_from_one_sender_arrive_in_the_order_sent) {
 
 TEST(channel, many_senders_into_one_receiver_end_when_every_sender_closed) {
   const auto w = world();
-  weft::channel<long> ch(w);
+  weft::par::channel<long> ch(w);
   const int per_sender = 50;
   for (int k = 0; k < per_sender; ++k) ch.send(static_cast<long>(w.rank()) * 100 + k, 0);
   ch.close(0);
@@ -54,7 +54,7 @@ TEST(channel, many_senders_into_one_receiver_end_when_every_sender_closed) {
   if (w.rank() == 0) {
     for (;;) {
       auto r = ch.receive_for(std::chrono::seconds(1));
-      if (r.status == weft::receive_status::closed) break;
+      if (r.status == weft::par::receive_status::closed) break;
       if (r) by_sender[r.source].push_back(*r.value);
     }
   }
@@ -73,7 +73,7 @@ TEST(channel, many_senders_into_one_receiver_end_when_every_sender_closed) {
 
 TEST(channel, end_of_stream_is_seen_after_the_last_message) {
   const auto w = world();
-  weft::channel<double> ch(w, {prev_rank(w)});
+  weft::par::channel<double> ch(w, {prev_rank(w)});
   ch.send(1.5, next_rank(w));
   ch.send(2.5, next_rank(w));
   ch.close(next_rank(w));
@@ -86,58 +86,58 @@ TEST(channel, end_of_stream_is_seen_after_the_last_message) {
   EXPECT_EQ(a, 1.5);
   EXPECT_EQ(b, 2.5);
   EXPECT_EQ(end, std::nullopt);
-  EXPECT_EQ(again.status, weft::receive_status::closed);
+  EXPECT_EQ(again.status, weft::par::receive_status::closed);
 }
 
 TEST(channel, receive_for_times_out_when_nothing_is_sent) {
   const auto w = world();
-  weft::channel<int> ch(w);
+  weft::par::channel<int> ch(w);
 
   const auto start = std::chrono::steady_clock::now();
   const auto r = ch.receive_for(std::chrono::milliseconds(30), prev_rank(w));
   const auto waited = std::chrono::steady_clock::now() - start;
   const auto polled = ch.try_receive();
 
-  EXPECT_EQ(r.status, weft::receive_status::empty);
+  EXPECT_EQ(r.status, weft::par::receive_status::empty);
   EXPECT_FALSE(r.value.has_value());
   EXPECT_GE(waited, std::chrono::milliseconds(30));  // it did wait, not return at once
-  EXPECT_EQ(polled.status, weft::receive_status::empty);
+  EXPECT_EQ(polled.status, weft::par::receive_status::empty);
   w.barrier();  // nobody sends on this channel before every rank has timed out
 }
 
 TEST(channel, receive_for_returns_a_message_that_arrives_in_time) {
   const auto w = world();
-  weft::channel<int> ch(w);
+  weft::par::channel<int> ch(w);
   w.barrier();
   ch.send(77, next_rank(w));
 
   const auto r = ch.receive_for(std::chrono::seconds(20), prev_rank(w));
 
-  ASSERT_EQ(r.status, weft::receive_status::message);
+  ASSERT_EQ(r.status, weft::par::receive_status::message);
   EXPECT_EQ(*r.value, 77);
   EXPECT_EQ(r.source, prev_rank(w));
 }
 
 TEST(channel, receive_for_reports_closed_when_the_sender_closed) {
   const auto w = world();
-  weft::channel<int> ch(w);
+  weft::par::channel<int> ch(w);
   ch.close(next_rank(w));
 
   const auto r = ch.receive_for(std::chrono::seconds(20), prev_rank(w));
 
-  EXPECT_EQ(r.status, weft::receive_status::closed);
+  EXPECT_EQ(r.status, weft::par::receive_status::closed);
 }
 
 TEST(channel, carries_every_supported_type) {
   const auto w = world();
   const int to = next_rank(w), from = prev_rank(w);
-  weft::channel<char> c1(w);
-  weft::channel<unsigned long long> c2(w);
-  weft::channel<float> c3(w);
-  weft::channel<particle> c4(w);
-  weft::channel<std::vector<double>> c5(w);
-  weft::channel<std::vector<particle>> c6(w);
-  weft::channel<std::string> c7(w);
+  weft::par::channel<char> c1(w);
+  weft::par::channel<unsigned long long> c2(w);
+  weft::par::channel<float> c3(w);
+  weft::par::channel<particle> c4(w);
+  weft::par::channel<std::vector<double>> c5(w);
+  weft::par::channel<std::vector<particle>> c6(w);
+  weft::par::channel<std::string> c7(w);
   const particle p{1.0, 2.0, 3.0, w.rank()};
 
   c1.send('x', to);
@@ -164,7 +164,7 @@ TEST(channel, carries_every_supported_type) {
 
 TEST(channel, a_large_message_does_not_block_the_sender) {
   const auto w = world();
-  weft::channel<std::vector<double>> ch(w);
+  weft::par::channel<std::vector<double>> ch(w);
   // 8 MiB is far above the eager limit: a blocking send to a rank that is itself still
   // sending would deadlock in a ring.
   std::vector<double> big(1 << 20, static_cast<double>(w.rank()));
@@ -181,7 +181,7 @@ TEST(channel, a_large_message_does_not_block_the_sender) {
 // a message that does not fit the receiver's type is reported, and skipped.
 template <class T>
 void wrong_size_scenario(const weft::comm_ref& w) {
-  weft::channel<T> ch(w);
+  weft::par::channel<T> ch(w);
   if constexpr (std::is_same_v<T, std::string>) {
     if (w.rank() == 0) {
       ch.send("abc", 1);   // 3 bytes: not one int
@@ -213,7 +213,7 @@ TEST(channel, a_message_of_the_wrong_size_throws_and_the_channel_stays_usable) {
 
 TEST(channel, sending_after_close_throws) {
   const auto w = world();
-  weft::channel<int> ch(w);
+  weft::par::channel<int> ch(w);
   ch.close(next_rank(w));
 
   EXPECT_THROW(ch.send(1, next_rank(w)), weft::error);
@@ -223,7 +223,7 @@ TEST(channel, sending_after_close_throws) {
 
 TEST(channel, a_pipeline_passes_values_through_every_rank) {
   const auto w = world();
-  weft::channel<int> ch(w, {prev_rank(w)});
+  weft::par::channel<int> ch(w, {prev_rank(w)});
   const int items = 20;
   std::vector<int> out;
 

@@ -14,7 +14,7 @@
 
 namespace {
 
-using weft::counter_rng;
+using weft::par::counter_rng;
 
 TEST(counter_rng, philox_matches_the_random123_known_answers) {
   // kat_vectors of Random123 1.09 for philox4x32-10.
@@ -132,10 +132,10 @@ TEST(counter_rng, draw_blocks_has_the_bits_of_draw_in_every_implementation) {
       {0, 1}, {0, 16}, {5, 1000}, {0xFFFFFFF8ULL, 40}, {0x1FFFFFFF0ULL, 33}, {1ULL << 40, 17}};
   for (const auto& [first, count] : ranges) {
     for (const std::uint64_t stream : {0ULL, 1ULL, 0x123456789ULL}) {
-      EXPECT_EQ(mismatches(weft::detail::draw_blocks_portable, 42, first, count, stream), 0);
+      EXPECT_EQ(mismatches(weft::par::detail::draw_blocks_portable, 42, first, count, stream), 0);
       EXPECT_EQ(mismatches(counter_rng::draw_blocks, 0xDEADBEEFCAFEULL, first, count, stream), 0);
-      if (weft::detail::avx2_available()) {
-        EXPECT_EQ(mismatches(weft::detail::draw_blocks_avx2, 7, first, count, stream), 0)
+      if (weft::par::detail::avx2_available()) {
+        EXPECT_EQ(mismatches(weft::par::detail::draw_blocks_avx2, 7, first, count, stream), 0)
             << "first " << first << " count " << count << " stream " << stream;
       }
     }

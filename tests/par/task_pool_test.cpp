@@ -19,7 +19,7 @@ namespace {
 
 TEST(task_pool, map_returns_results_in_input_order_on_rank_0) {
   const auto w = world();
-  weft::task_pool pool(w);
+  weft::par::task_pool pool(w);
   std::vector<double> inputs(1000);
   std::iota(inputs.begin(), inputs.end(), 0.0);
 
@@ -35,10 +35,11 @@ TEST(task_pool, map_returns_results_in_input_order_on_rank_0) {
 
 TEST(task_pool, map_can_deliver_results_on_every_rank) {
   const auto w = world();
-  weft::task_pool pool(w);
+  weft::par::task_pool pool(w);
 
   const auto out = pool.map_index(
-      257, [](std::size_t i) { return static_cast<long>(3 * i + 1); }, weft::results_on::all_ranks);
+      257, [](std::size_t i) { return static_cast<long>(3 * i + 1); },
+      weft::par::results_on::all_ranks);
 
   ASSERT_EQ(out.size(), 257u);
   for (std::size_t i = 0; i < out.size(); ++i) EXPECT_EQ(out[i], static_cast<long>(3 * i + 1));
@@ -46,7 +47,7 @@ TEST(task_pool, map_can_deliver_results_on_every_rank) {
 
 TEST(task_pool, every_task_runs_exactly_once_across_ranks_and_threads) {
   const auto w = world();
-  weft::task_pool pool(w);
+  weft::par::task_pool pool(w);
   const std::size_t n = 5000;
   std::vector<int> hits(n, 0);
 
@@ -65,7 +66,7 @@ TEST(task_pool, every_task_runs_exactly_once_across_ranks_and_threads) {
 
 TEST(task_pool, for_each_over_a_range_passes_the_indices_of_that_range) {
   const auto w = world();
-  weft::task_pool pool(w);
+  weft::par::task_pool pool(w);
   long long local = 0;
 
   pool.for_each(std::size_t{100}, std::size_t{200}, [&](std::size_t i) {
@@ -78,7 +79,7 @@ TEST(task_pool, for_each_over_a_range_passes_the_indices_of_that_range) {
 
 TEST(task_pool, an_empty_input_gives_an_empty_result_without_running_anything) {
   const auto w = world();
-  weft::task_pool pool(w);
+  weft::par::task_pool pool(w);
   std::vector<int> none;
   int ran = 0;
 
@@ -97,12 +98,12 @@ TEST(task_pool, an_empty_input_gives_an_empty_result_without_running_anything) {
 
 TEST(task_pool, fewer_tasks_than_workers_still_completes) {
   const auto w = world();
-  weft::task_pool pool(w);
+  weft::par::task_pool pool(w);
 
   const auto out = pool.map_index(
-      1, [](std::size_t i) { return static_cast<int>(i) + 41; }, weft::results_on::all_ranks);
+      1, [](std::size_t i) { return static_cast<int>(i) + 41; }, weft::par::results_on::all_ranks);
   const auto three = pool.map_index(
-      3, [](std::size_t i) { return static_cast<int>(i); }, weft::results_on::all_ranks);
+      3, [](std::size_t i) { return static_cast<int>(i); }, weft::par::results_on::all_ranks);
 
   EXPECT_EQ(out, std::vector<int>{41});
   EXPECT_EQ(three, (std::vector<int>{0, 1, 2}));
@@ -110,7 +111,7 @@ TEST(task_pool, fewer_tasks_than_workers_still_completes) {
 
 TEST(task_pool, a_throwing_task_is_reported_with_its_index_on_every_rank) {
   const auto w = world();
-  weft::task_pool pool(w);
+  weft::par::task_pool pool(w);
   std::size_t caught_index = 0;
   std::string caught_message;
   bool collective = false;
@@ -119,7 +120,7 @@ TEST(task_pool, a_throwing_task_is_reported_with_its_index_on_every_rank) {
     pool.for_each(300, [](std::size_t i) {
       if (i == 123 || i == 250) throw std::runtime_error("bad input " + std::to_string(i));
     });
-  } catch (const weft::task_error& e) {
+  } catch (const weft::par::task_error& e) {
     caught_index = e.task_index();
     caught_message = e.what();
     collective = e.collective();
@@ -133,12 +134,12 @@ TEST(task_pool, a_throwing_task_is_reported_with_its_index_on_every_rank) {
 
 TEST(task_pool, the_pool_is_usable_after_a_task_failed) {
   const auto w = world();
-  weft::task_pool pool(w);
+  weft::par::task_pool pool(w);
   EXPECT_THROW(pool.for_each(10, [](std::size_t) { throw std::logic_error("always"); }),
-               weft::task_error);
+               weft::par::task_error);
 
   const auto out = pool.map_index(
-      10, [](std::size_t i) { return static_cast<int>(i * i); }, weft::results_on::all_ranks);
+      10, [](std::size_t i) { return static_cast<int>(i * i); }, weft::par::results_on::all_ranks);
 
   ASSERT_EQ(out.size(), 10u);
   EXPECT_EQ(out[9], 81);
@@ -147,7 +148,7 @@ TEST(task_pool, the_pool_is_usable_after_a_task_failed) {
 TEST(task_pool, ranks_passing_different_task_counts_get_a_usage_error) {
   const auto w = world();
   if (w.size() < 2) GTEST_SKIP() << "needs two ranks to disagree";
-  weft::task_pool pool(w);
+  weft::par::task_pool pool(w);
 
   EXPECT_THROW(pool.for_each(static_cast<std::size_t>(10 + w.rank()), [](std::size_t) {}),
                weft::usage_error);
@@ -155,7 +156,7 @@ TEST(task_pool, ranks_passing_different_task_counts_get_a_usage_error) {
 
 TEST(task_pool, uneven_task_times_spread_over_all_workers) {
   const auto w = world();
-  weft::task_pool pool(w);
+  weft::par::task_pool pool(w);
   // The first tasks are slow: with a static split the first worker would get them all.
   const std::size_t n = 64;
 
@@ -165,7 +166,7 @@ TEST(task_pool, uneven_task_times_spread_over_all_workers) {
         if (i < 8) std::this_thread::sleep_for(std::chrono::milliseconds(20));
         return omp_get_thread_num();
       },
-      weft::results_on::all_ranks);
+      weft::par::results_on::all_ranks);
 
   EXPECT_EQ(out.size(), n);
   const auto& s = pool.stats();
@@ -187,7 +188,7 @@ TEST(task_pool, uneven_task_times_spread_over_all_workers) {
 
 TEST(task_pool, reduce_folds_in_index_order_whatever_the_layout) {
   const auto w = world();
-  weft::task_pool pool(w);
+  weft::par::task_pool pool(w);
   // Floating-point addition is not associative: only a fixed order gives these bits.
   auto term = [](std::size_t i) { return 1.0 / static_cast<double>(i + 1) * (i % 2 ? -1.0 : 1.0); };
   double serial = 0.0;
@@ -200,7 +201,7 @@ TEST(task_pool, reduce_folds_in_index_order_whatever_the_layout) {
 
 TEST(task_pool, fixed_chunks_of_one_hand_out_every_task) {
   const auto w = world();
-  weft::task_pool pool(w, weft::pool_options{1, 1});
+  weft::par::task_pool pool(w, weft::par::pool_options{1, 1});
 
   const auto out = pool.map_index(500, [](std::size_t i) { return static_cast<unsigned>(i); });
 

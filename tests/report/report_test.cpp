@@ -75,14 +75,14 @@ TEST(scaling, runs_at_a_single_layout_make_no_series) {
 }
 
 TEST(run_time, falls_back_to_the_sum_of_the_slowest_phase_times) {
-  const json rec =
-      json::parse(R"({"phases": [{"phase": "a", "max_s": 1.5}, {"phase": "b", "max_s": 0.5}],
-                                   "metrics": [{"name": "rate", "value": 3, "unit": "GFlop/s"}]})");
+  record rec;
+  rec.phases = {{.phase = "a", .max = 1.5}, {.phase = "b", .max = 0.5}};
+  rec.metrics = {{.name = "rate", .value = 3, .unit = "GFlop/s"}};
   std::string name;
 
   EXPECT_DOUBLE_EQ(run_time(rec, &name), 2.0);
   EXPECT_EQ(name, "sum of phase times (slowest rank)");
-  EXPECT_LT(run_time(json::object()), 0);
+  EXPECT_LT(run_time(record{}), 0);
 }
 
 TEST(render_html, the_page_inlines_the_library_and_escapes_what_records_contain) {
@@ -101,12 +101,40 @@ TEST(render_html, the_page_inlines_the_library_and_escapes_what_records_contain)
 
 TEST(render_html, without_a_flop_rate_there_is_no_roofline_and_the_page_says_why) {
   auto records = fixture_records();
-  std::erase_if(records, [](const loaded_record& r) { return r.data["kernel"] == "stencil"; });
+  std::erase_if(records, [](const loaded_record& r) { return r.rec.kernel == "stencil"; });
 
   const auto page = render_html(records, options{}, "var Chart;");
 
   EXPECT_NE(page.html.find("No roofline: no record reports a GFlop/s rate"), std::string::npos);
   EXPECT_EQ(page.charts, 9);
+}
+
+TEST(write_report, an_output_in_a_missing_folder_is_a_usage_error_and_nothing_is_created) {
+  options o;
+  const auto missing = fs::temp_directory_path() / "weft-report-no-such-folder";
+  fs::remove_all(missing);
+  o.output = (missing / "x.html").string();
+  o.chartjs = "/dev/null";
+
+  EXPECT_THROW((void)write_report({fixtures}, o), usage_error);
+  EXPECT_FALSE(fs::exists(missing));
+}
+
+TEST(load_records, a_file_that_claims_the_schema_but_breaks_it_names_the_field) {
+  const auto f = fs::temp_directory_path() / "weft-report-broken-record.json";
+  {
+    std::ofstream out(f);
+    out << R"({"schema": "weft.record/1", "kernel": "x", "metrics": [{"name": "a", "value": "fast"}]})";
+  }
+
+  try {
+    (void)load_records({f.string()});
+    FAIL() << "no error";
+  } catch (const input_error& e) {
+    EXPECT_NE(std::string(e.what()).find("'metrics[0].value' is not a number"), std::string::npos)
+        << e.what();
+  }
+  fs::remove(f);
 }
 
 TEST(write_report, a_missing_chart_library_is_reported_with_the_package_to_install) {

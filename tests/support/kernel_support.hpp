@@ -13,13 +13,13 @@ inline json default_arguments(const kernels::kernel& k) {
   for (const auto& p : k.params) {
     if (p.default_value.empty()) continue;
     switch (p.type) {
-      case kernels::param_type::integer:
+      case param_type::integer:
         values[p.name] = std::stoll(p.default_value);
         break;
-      case kernels::param_type::real:
+      case param_type::real:
         values[p.name] = std::stod(p.default_value);
         break;
-      case kernels::param_type::flag:
+      case param_type::flag:
         values[p.name] = p.default_value == "true";
         break;
       default:

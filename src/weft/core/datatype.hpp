@@ -83,4 +83,21 @@ constexpr wire wire_of() {
 int mpi_count(std::size_t count, int scale);
 
 }  // namespace detail
+// An owned, committed MPI datatype (a derived type such as a halo face), freed with
+// MPI_Type_free when destroyed (unless MPI is already finalised). Move-only; local.
+class mpi_datatype {
+ public:
+  mpi_datatype() noexcept = default;
+  explicit mpi_datatype(MPI_Datatype native) noexcept : native_(native) {}
+  mpi_datatype(const mpi_datatype&) = delete;
+  mpi_datatype& operator=(const mpi_datatype&) = delete;
+  mpi_datatype(mpi_datatype&& other) noexcept;
+  mpi_datatype& operator=(mpi_datatype&& other) noexcept;
+  ~mpi_datatype();
+  [[nodiscard]] MPI_Datatype native_handle() const noexcept { return native_; }
+
+ private:
+  MPI_Datatype native_ = MPI_DATATYPE_NULL;
+};
+
 }  // namespace weft

@@ -62,6 +62,6 @@ class environment {
 // Prints an escaped exception once and returns its exit code. A collective error is
 // printed by rank 0 only; any other is printed as "rank R: message" and, with more than
 // one rank, followed by MPI_Abort with the error's exit code. Used by run().
-int report(const std::exception& e) noexcept;
+int report_exception(const std::exception& e) noexcept;
 
 }  // namespace weft

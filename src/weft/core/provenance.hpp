@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "weft/core/record.hpp"
+#include "weft/base/record.hpp"
 
 namespace weft {
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "weft/base/record.hpp"
 #include "weft/core/comm.hpp"
 
 namespace weft {
@@ -41,15 +42,6 @@ class phase_timer {
 
  private:
   std::map<std::string, double> seconds_;
-};
-
-struct phase_stats {
-  std::string phase;
-  double min = 0;
-  double mean = 0;
-  double max = 0;
-  // max / mean; 1 when mean is 0.
-  [[nodiscard]] double imbalance() const noexcept { return mean > 0 ? max / mean : 1.0; }
 };
 
 // Collective over comm: the statistics of every phase any rank timed, sorted by name.

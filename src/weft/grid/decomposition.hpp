@@ -12,27 +12,14 @@
 // decomposition of any rank can be asked from any rank (block_of(r)).
 #pragma once
 
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "weft/core/comm.hpp"
+#include "weft/core/shape.hpp"
 
-namespace weft {
-
-using index_t = std::int64_t;
-using extents = std::vector<index_t>;
-
-// An N-d box of global indices: start[d] <= i[d] < start[d] + count[d].
-struct box {
-  extents start;
-  extents count;
-  [[nodiscard]] index_t size() const noexcept;  // product of counts (0 when any is 0)
-  [[nodiscard]] bool empty() const noexcept { return size() == 0; }
-  [[nodiscard]] bool contains(const extents& global) const noexcept;
-  bool operator==(const box&) const = default;
-};
+namespace weft::grid {
 
 class decomposition {
  public:
@@ -89,7 +76,4 @@ class decomposition {
 [[nodiscard]] index_t block_start(index_t n, int parts, int part) noexcept;
 [[nodiscard]] index_t block_count(index_t n, int parts, int part) noexcept;
 
-// Parses "8192x8192" (or "100", "4x5x6") into extents; throws usage_error naming `what`.
-[[nodiscard]] extents parse_extents(const std::string& text, const std::string& what);
-
-}  // namespace weft
+}  // namespace weft::grid

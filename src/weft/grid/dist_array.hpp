@@ -28,7 +28,7 @@
 #include "weft/core/error.hpp"
 #include "weft/grid/decomposition.hpp"
 
-namespace weft {
+namespace weft::grid {
 
 template <class T, std::size_t N>
 class dist_array {
@@ -40,7 +40,7 @@ class dist_array {
   static constexpr std::size_t rank = N;
 
   // Throws usage_error when the decomposition does not have N axes or halo < 0.
-  explicit dist_array(weft::decomposition decomp, index_t halo = 0)
+  explicit dist_array(weft::grid::decomposition decomp, index_t halo = 0)
       : decomp_(std::move(decomp)), halo_(halo) {
     if (decomp_.ndims() != static_cast<int>(N)) {
       throw usage_error("a " + std::to_string(N) + "-d dist_array needs a " + std::to_string(N) +
@@ -70,7 +70,7 @@ class dist_array {
   dist_array& operator=(dist_array&&) noexcept = default;
   ~dist_array() = default;
 
-  [[nodiscard]] const weft::decomposition& decomposition() const noexcept {
+  [[nodiscard]] const weft::grid::decomposition& decomposition() const noexcept {
     return decomp_;
   }
   [[nodiscard]] index_t halo() const noexcept {
@@ -165,7 +165,7 @@ class dist_array {
     }
   }
 
-  weft::decomposition decomp_;
+  weft::grid::decomposition decomp_;
   index_t halo_;
   index interior_{};
   index padded_{};
@@ -174,4 +174,4 @@ class dist_array {
   std::unique_ptr<T[], aligned_array_delete<T>> data_;
 };
 
-}  // namespace weft
+}  // namespace weft::grid

@@ -46,10 +46,10 @@
 #include <vector>
 
 #include "weft/core/comm.hpp"
+#include "weft/core/future.hpp"
 #include "weft/grid/dist_array.hpp"
-#include "weft/par/future.hpp"
 
-namespace weft {
+namespace weft::grid {
 
 inline constexpr int halo_tag_base = 7300;
 
@@ -57,22 +57,6 @@ struct halo_options {
   std::array<bool, 3> periodic{};  // per axis; only the first N are read
   bool corners = false;            // also fill edge and corner halo cells
   index_t width = -1;              // cells per side to fill; -1: the array's whole halo
-};
-
-// A committed MPI datatype, freed when destroyed. Move-only.
-class mpi_datatype {
- public:
-  mpi_datatype() noexcept = default;
-  explicit mpi_datatype(MPI_Datatype native) noexcept : native_(native) {}
-  mpi_datatype(const mpi_datatype&) = delete;
-  mpi_datatype& operator=(const mpi_datatype&) = delete;
-  mpi_datatype(mpi_datatype&& other) noexcept;
-  mpi_datatype& operator=(mpi_datatype&& other) noexcept;
-  ~mpi_datatype();
-  [[nodiscard]] MPI_Datatype native_handle() const noexcept { return native_; }
-
- private:
-  MPI_Datatype native_ = MPI_DATATYPE_NULL;
 };
 
 namespace detail {
@@ -120,7 +104,8 @@ class halo_exchange {
   halo_exchange(const comm_ref& c, dist_array<T, N>& array, const halo_options& options = {})
       : array_(&array),
         plan_(c, array.decomposition(), std::span<const index_t>(array.interior_shape().data(), N),
-              array.halo(), options, detail::wire_of<T>().type, detail::wire_of<T>().scale) {}
+              array.halo(), options, weft::detail::wire_of<T>().type,
+              weft::detail::wire_of<T>().scale) {}
 
   // Collective over comm (see the header): starts the exchange and returns at once. The
   // future is ready when every halo cell has arrived and every send has left; get() or
@@ -212,4 +197,4 @@ overlap_split<N> split_for_overlap(const local_box<N>& b, index_t depth) {
   return split_for_overlap<N>(b, depth, all);
 }
 
-}  // namespace weft
+}  // namespace weft::grid

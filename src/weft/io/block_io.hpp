@@ -43,7 +43,7 @@ struct selection {
 io_mode transfer(hid_t dataset, hid_t mem_type, void* buffer, const selection& s, bool write);
 
 template <class T, std::size_t N>
-selection block_selection(const dist_array<T, N>& a, const extents& origin) {
+selection block_selection(const grid::dist_array<T, N>& a, const extents& origin) {
   selection s;
   const auto& dec = a.decomposition();
   s.mem_shape.assign(a.padded_shape().begin(), a.padded_shape().end());
@@ -75,13 +75,13 @@ io_mode write_box(const dataset& d, const box& b, std::span<const T> in) {
 // index 0 is element `origin` of the dataset (all zeros when empty), so an array can be
 // one slab of a larger dataset. Halo cells are left as they were.
 template <class T, std::size_t N>
-io_mode read_block(const dataset& d, dist_array<T, N>& a, const extents& origin = {}) {
+io_mode read_block(const dataset& d, grid::dist_array<T, N>& a, const extents& origin = {}) {
   return detail::transfer(d.native_handle(), native_type<T>(), a.storage().data(),
                           detail::block_selection(a, origin), false);
 }
 // Writes the interior of each rank's block of `a` (halos are not written).
 template <class T, std::size_t N>
-io_mode write_block(const dataset& d, const dist_array<T, N>& a, const extents& origin = {}) {
+io_mode write_block(const dataset& d, const grid::dist_array<T, N>& a, const extents& origin = {}) {
   return detail::transfer(d.native_handle(), native_type<T>(), const_cast<T*>(a.storage().data()),
                           detail::block_selection(a, origin), true);
 }

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "weft/core/comm.hpp"
-#include "weft/grid/decomposition.hpp"
+#include "weft/core/shape.hpp"
 #include "weft/io/file.hpp"
 #include "weft/io/hdf5.hpp"
 

@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
+#include "weft/base/json.hpp"
+#include "weft/base/staged_file.hpp"
 #include "weft/core/comm.hpp"
-#include "weft/core/record.hpp"
-#include "weft/core/staged_file.hpp"
 #include "weft/io/hdf5.hpp"
 
 namespace weft::io {

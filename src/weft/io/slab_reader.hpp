@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "weft/core/comm.hpp"
+#include "weft/core/shape.hpp"
 #include "weft/core/timer.hpp"
-#include "weft/grid/decomposition.hpp"
 #include "weft/io/block_io.hpp"
 
 namespace weft::io {
@@ -38,8 +38,8 @@ class slab_reader {
     slab_rows_ = std::min(rows_per_slab_, shape_[0] - next_row_);
     block_.start.assign(shape_.size(), 0);
     block_.count = shape_;
-    block_.start[0] = next_row_ + block_start(slab_rows_, ranks_, rank_);
-    block_.count[0] = block_count(slab_rows_, ranks_, rank_);
+    block_.start[0] = next_row_ + grid::block_start(slab_rows_, ranks_, rank_);
+    block_.count[0] = grid::block_count(slab_rows_, ranks_, rank_);
     buffer.resize(static_cast<std::size_t>(block_.size()));
     const double t0 = now();
     const hid_t id = dataset_;

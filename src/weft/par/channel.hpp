@@ -12,7 +12,7 @@
 // T is an arithmetic type, a trivially copyable struct, a std::vector of those, or a
 // std::string; the channel moves their bytes, the user writes no serialisation.
 //
-//   weft::channel<std::string> ch(world);          // collective over world
+//   weft::par::channel<std::string> ch(world);          // collective over world
 //   ch.send("hello from " + std::to_string(world.rank()), 0);
 //   ch.close(0);                                    // every rank, rank 0 included
 //   if (world.rank() == 0) while (auto m = ch.receive()) use(*m);
@@ -45,7 +45,7 @@
 #include "weft/core/comm.hpp"
 #include "weft/core/request.hpp"
 
-namespace weft {
+namespace weft::par {
 
 namespace detail {
 template <class T>
@@ -222,7 +222,7 @@ class channel {
       // Drain the message so the channel stays usable, then report.
       std::vector<std::byte> sink(found.bytes);
       core_.recv_bytes(sink.data(), found.bytes, found.source);
-      throw error("weft::channel: a message of " + std::to_string(found.bytes) +
+      throw error("weft::par::channel: a message of " + std::to_string(found.bytes) +
                   " bytes from rank " + std::to_string(found.source) + " does not hold " +
                   (exact ? "one element" : "whole elements") + " of " + std::to_string(unit) +
                   " bytes");
@@ -232,4 +232,4 @@ class channel {
   detail::channel_core core_;
 };
 
-}  // namespace weft
+}  // namespace weft::par

@@ -21,7 +21,7 @@
 #include <cstdint>
 #include <limits>
 
-namespace weft {
+namespace weft::par {
 
 class counter_rng {
  public:
@@ -107,4 +107,4 @@ void draw_blocks_avx2(std::uint64_t seed, std::uint64_t first, std::size_t count
 bool avx2_available() noexcept;
 }  // namespace detail
 
-}  // namespace weft
+}  // namespace weft::par

@@ -1,7 +1,7 @@
 // task_pool: N tasks across every rank and every OpenMP thread, scheduled dynamically —
 // the worker pool / executor `map` of weft.
 //
-//   weft::task_pool pool(world);                               // collective over world
+//   weft::par::task_pool pool(world);                               // collective over world
 //   auto squares = pool.map(inputs, [](double x) { return x * x; });   // on rank 0
 //   pool.for_each(n, [&](std::size_t i) { work(i); });
 //   double total = pool.reduce(n, [](std::size_t i) { return f(i); }, 0.0, std::plus<>{});
@@ -35,7 +35,7 @@
 // results and their indices (memory O(N) on the receiving ranks).
 //
 // Errors. A task that throws does not stop the pool: the remaining tasks still run, then
-// every rank throws the same weft::task_error (collective) naming the lowest failing task
+// every rank throws the same weft::par::task_error (collective) naming the lowest failing task
 // index, its rank and its message; the pool remains usable. An MPI failure throws
 // weft::mpi_error on the rank that saw it (not collective: weft::environment::run ends
 // the job). Calls must come from the main thread, outside any parallel region.
@@ -56,7 +56,7 @@
 #include "weft/core/comm.hpp"
 #include "weft/core/error.hpp"
 
-namespace weft {
+namespace weft::par {
 
 enum class results_on { root, all_ranks };
 
@@ -195,4 +195,4 @@ class task_pool {
   pool_stats stats_;
 };
 
-}  // namespace weft
+}  // namespace weft::par

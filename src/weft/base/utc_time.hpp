@@ -1,5 +1,5 @@
-// utc_time: the current time in UTC, formatted by strftime. Header-only and free of MPI,
-// so that the launch layer and the report (which never link MPI) share it with the library.
+// utc_time: the current time in UTC, formatted by strftime. Free of MPI, so that the
+// launch layer and the report (which never link MPI) share it with the library.
 #pragma once
 
 #include <ctime>

@@ -1,4 +1,4 @@
-#include "weft/core/staged_file.hpp"
+#include "weft/base/staged_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,8 +8,7 @@
 #include <fstream>
 #include <utility>
 
-#include "weft/core/error.hpp"
-#include "weft/core/log.hpp"
+#include "weft/base/error.hpp"
 
 namespace weft {
 
@@ -40,8 +39,7 @@ staged_file::staged_file(fs::path target, fs::path temporary, bool overwrite)
     throw usage_error("output folder '" + dir.string() + "' does not exist; create it first");
   }
   if (fs::exists(target_, ec) && !overwrite) {
-    throw usage_error("output '" + target_.string() +
-                      "' already exists; pass --force to replace it");
+    throw output_exists(target_);
   }
 }
 

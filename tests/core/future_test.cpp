@@ -1,4 +1,4 @@
-#include "weft/par/future.hpp"
+#include "weft/core/future.hpp"
 
 #include <gtest/gtest.h>
 

@@ -5,17 +5,34 @@
 // the real name and fsyncs the folder. A staged_file destroyed without commit() removes
 // its temporary. Refuses to replace an existing file unless `overwrite` is true.
 // Local to the calling process (no communication); with parallel writers, one rank
-// decides the temporary name and broadcasts it.
+// decides the temporary name and broadcasts it. Free of MPI: the launch layer and the
+// report write their files through it too.
 #pragma once
 
 #include <filesystem>
 #include <string>
 
+#include "weft/base/error.hpp"
+
 namespace weft {
+
+// The output exists and replacing it was not allowed (exit 2). A command line adds how
+// to allow it (weft's commands: --force).
+class output_exists : public usage_error {
+ public:
+  explicit output_exists(const std::filesystem::path& target, bool collective = false)
+      : usage_error("output '" + target.string() + "' already exists", collective),
+        target_(target) {}
+  [[nodiscard]] const std::filesystem::path& target() const noexcept { return target_; }
+
+ private:
+  std::filesystem::path target_;
+};
 
 class staged_file {
  public:
-  // Throws usage_error when `target` exists and !overwrite, or its folder is missing.
+  // Throws output_exists when `target` exists and !overwrite, usage_error when its folder
+  // is missing.
   staged_file(const std::filesystem::path& target, bool overwrite);
   // Stages under an agreed temporary name (all writers of one file must use the same).
   staged_file(std::filesystem::path target, std::filesystem::path temporary, bool overwrite);
