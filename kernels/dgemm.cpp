@@ -318,8 +318,7 @@ record run_dgemm(const context& ctx) {
     const auto ref = io::parse_dataset_ref(args.text("c"), "--c");
     io::output_file out(world, ref.file, args.flag("overwrite"), args.values());
     {
-      const auto ds =
-          io::create_dataset(out.native_handle(), ref.path, io::element_type::f64, {n, n});
+      const auto ds = out.create_dataset(ref.path, io::element_type::f64, {n, n});
       (void)io::write_box(ds, dec.block(), std::span<const double>(c.data));
     }
     out.commit();

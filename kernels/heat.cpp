@@ -51,6 +51,8 @@
 #include "weft/base/staged_file.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/log.hpp"
+#include "weft/core/progress.hpp"
+#include "weft/core/stop.hpp"
 #include "weft/core/timer.hpp"
 #include "weft/grid/dist_array.hpp"
 #include "weft/grid/halo.hpp"
@@ -63,38 +65,6 @@ namespace weft::kernels {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Set by the signal handler, read once per step. Only async-signal-safe work there.
-volatile std::sig_atomic_t stop_signal = 0;
-
-void on_stop_signal(int signo) {
-  stop_signal = signo;
-}
-
-// Installs the stop handlers for the run and puts the previous ones back afterwards.
-class stop_handlers {
- public:
-  stop_handlers() {
-    stop_signal = 0;
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, &old_term_);
-    sigaction(SIGUSR1, &sa, &old_usr1_);
-  }
-  stop_handlers(const stop_handlers&) = delete;
-  stop_handlers& operator=(const stop_handlers&) = delete;
-  stop_handlers(stop_handlers&&) = delete;
-  stop_handlers& operator=(stop_handlers&&) = delete;
-  ~stop_handlers() {
-    sigaction(SIGTERM, &old_term_, nullptr);
-    sigaction(SIGUSR1, &old_usr1_, nullptr);
-  }
-
- private:
-  struct sigaction old_term_ {};
-  struct sigaction old_usr1_ {};
-};
 
 std::uint64_t mix64(std::uint64_t x) {
   x += 0x9e3779b97f4a7c15ULL;
@@ -157,61 +127,6 @@ std::vector<std::pair<long long, fs::path>> list_checkpoints(const settings& s) 
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   return out;
 }
-
-// Rank 0's progress report: a bar on a terminal, else a line every 10 %.
-class progress {
- public:
-  progress(bool speak, long long first, long long total)
-      : speak_(speak), tty_(on_terminal()), first_(first), total_(total), start_(now()) {}
-  void update(long long step) {
-    if (!speak_ || total_ <= 0) return;
-    const double t = now();
-    const double rate = static_cast<double>(step - first_) / std::max(t - start_, 1e-9);
-    const double eta = rate > 0 ? static_cast<double>(total_ - step) / rate : 0.0;
-    const long long tenth = step * 10 / total_;
-    if (tty_) {
-      if (t - last_ < 0.2 && step != total_) return;
-      last_ = t;
-      const int filled = static_cast<int>(30 * step / total_);
-      say(fmt::format("\rheat [{:<30}] step {}/{}  {:.0f} steps/s  ETA {:.1f} s{}",
-                      std::string(static_cast<std::size_t>(filled), '#'), step, total_, rate, eta,
-                      step == total_ ? "\n" : ""));
-    } else if (tenth > reported_) {
-      reported_ = tenth;
-      say(fmt::format("heat: step {}/{} ({} %), {:.0f} steps/s, ETA {:.1f} s\n", step, total_,
-                      tenth * 10, rate, eta));
-    }
-  }
-  // mpirun hands rank 0 a pseudo-terminal for stdout even when its own output goes to a
-  // file (stderr stays a pipe), so a terminal is believed only when both are terminals,
-  // TERM is usable and no Slurm batch script runs us. WEFT_PROGRESS=bar or lines decides
-  // outright (bar: for mpirun in a terminal).
-  static bool on_terminal() {
-    const char* choice = std::getenv("WEFT_PROGRESS");
-    if (choice != nullptr && std::string(choice) == "bar") return true;
-    if (choice != nullptr && std::string(choice) == "lines") return false;
-    const char* term = std::getenv("TERM");
-    const bool batch =
-        std::getenv("SLURM_JOB_ID") != nullptr && std::getenv("SLURM_PTY_PORT") == nullptr;
-    return ::isatty(STDOUT_FILENO) == 1 && ::isatty(STDERR_FILENO) == 1 && term != nullptr &&
-           std::string(term) != "dumb" && !batch;
-  }
-  void interrupted() {
-    if (speak_ && tty_) say("\n");
-  }
-
- private:
-  static void say(const std::string& text) {
-    [[maybe_unused]] const auto n = ::write(STDOUT_FILENO, text.data(), text.size());
-  }
-  bool speak_;
-  bool tty_;
-  long long first_;
-  long long total_;
-  double start_;
-  double last_ = 0;
-  long long reported_ = 0;
-};
 
 template <std::size_t N>
 class simulation {
@@ -348,7 +263,7 @@ long long simulation<N>::initialise() {
       for (const auto& [st, path] : list_checkpoints(s_)) {
         try {
           const io::file f = io::open_file_serial(path);
-          const auto meta = io::read_string_attribute(f.native_handle(), "weft_checkpoint");
+          const auto meta = f.read_string_attribute("weft_checkpoint");
           if (!meta) continue;
           const json m = json::parse(*meta);
           if (m.at("fingerprint").get<std::string>() != s_.fingerprint()) {
@@ -373,8 +288,7 @@ long long simulation<N>::initialise() {
   }
   if (!found.empty()) {
     const io::file f = io::open_file(world_, found);
-    const io::dataset d(WEFT_H5_CHECK(H5Dopen2(f.native_handle(), "/field", H5P_DEFAULT)));
-    io::read_block(d, u_);
+    io::read_block(f.open_dataset("/field"), u_);
     log::info("heat: resuming from {} at step {}", found, first_step);
   } else if (s_.restart) {
     log::info("heat: no checkpoint under {} yet; starting at step 0", s_.prefix.string());
@@ -410,16 +324,12 @@ template <std::size_t N>
 void simulation<N>::write_checkpoint(long long step) {
   {
     io::output_file out(world_, s_.checkpoint(step), true, s_.parameters);
-    {
-      const auto d =
-          io::create_dataset(out.native_handle(), "/field", io::element_type::f64, s_.shape);
-      io::write_block(d, u_);
-    }
+    { io::write_block(out.create_dataset("/field", io::element_type::f64, s_.shape), u_); }
     json meta = json::object();
     meta["step"] = step;
     meta["time"] = static_cast<double>(step) * s_.dt;
     meta["fingerprint"] = s_.fingerprint();
-    io::write_attribute(out.native_handle(), "weft_checkpoint", meta.dump());
+    out.write_attribute("weft_checkpoint", meta.dump());
     out.commit();
   }
   if (world_.rank() == 0) {
@@ -450,13 +360,11 @@ void simulation<N>::write_snapshot(long long step) {
   }
   const io::file f = io::open_file(world_, series, true);
   const std::string name = fmt::format("/snapshots/step_{:08d}", step);
-  const bool exists = H5Lexists(f.native_handle(), "/snapshots", H5P_DEFAULT) > 0 &&
-                      H5Lexists(f.native_handle(), name.c_str(), H5P_DEFAULT) > 0;
+  const bool exists = f.contains(name);
   const io::dataset d =
-      exists ? io::dataset(WEFT_H5_CHECK(H5Dopen2(f.native_handle(), name.c_str(), H5P_DEFAULT)))
-             : io::create_dataset(f.native_handle(), name, io::element_type::f64, s_.shape);
+      exists ? f.open_dataset(name) : f.create_dataset(name, io::element_type::f64, s_.shape);
   io::write_block(d, u_);
-  if (!exists) io::write_attribute(d.native_handle(), "time", static_cast<double>(step) * s_.dt);
+  if (!exists) d.write_attribute("time", static_cast<double>(step) * s_.dt);
   if (world_.rank() == 0) write_xdmf(step);
 }
 
@@ -492,11 +400,7 @@ void simulation<N>::write_xdmf(long long last_step) const {
 template <std::size_t N>
 void simulation<N>::write_final() {
   io::output_file out(world_, s_.with_suffix(".final.h5"), true, s_.parameters);
-  {
-    const auto d =
-        io::create_dataset(out.native_handle(), "/field", io::element_type::f64, s_.shape);
-    io::write_block(d, u_);
-  }
+  io::write_block(out.create_dataset("/field", io::element_type::f64, s_.shape), u_);
   out.commit();
 }
 
@@ -520,10 +424,10 @@ std::string simulation<N>::field_hash() const {
 
 template <std::size_t N>
 record simulation<N>::run() {
-  const stop_handlers handlers;
+  stop_request stop(world_);
   const long long first = initialise();
   phase_timer timer;
-  progress bar(world_.rank() == 0, first, s_.steps);
+  progress bar(world_, first, s_.steps, {.label = "heat", .unit = "steps"});
   if (first == 0 && s_.snapshot_every > 0) {
     auto t = timer.time("io");
     write_snapshot(0);
@@ -536,19 +440,18 @@ record simulation<N>::run() {
       step();
     }
     ++stepped;
-    const int stop = world_.allreduce(stop_signal != 0 ? 1 : 0, op::max);
+    const bool stopping = stop.agreed() != 0 && stepped < s_.steps;
     {
       auto t = timer.time("io");
       if (s_.snapshot_every > 0 && stepped % s_.snapshot_every == 0) write_snapshot(stepped);
       const bool due = s_.checkpoint_every > 0 && stepped % s_.checkpoint_every == 0;
-      if (due || (stop != 0 && stepped < s_.steps)) write_checkpoint(stepped);
+      if (due || stopping) write_checkpoint(stepped);
     }
-    if (stop != 0 && stepped < s_.steps) {
+    if (stopping) {
       bar.interrupted();
-      throw error(fmt::format("heat: stopped by a signal after step {} of {}; checkpoint {} "
-                              "written; rerun with --restart to resume",
-                              stepped, s_.steps, s_.checkpoint(stepped).string()),
-                  exit_code::interrupted, true);
+      stop.stopped(stepped, s_.steps, "heat",
+                   fmt::format("checkpoint {} written; rerun with --restart to resume",
+                               s_.checkpoint(stepped).string()));
     }
     bar.update(stepped);
     if (s_.pace_ms > 0) {

@@ -237,17 +237,17 @@ record run_histogram(const context& ctx) {
     json params = ctx.args.values();
     io::output_file out(world, output, force, params);
     {
-      const auto dc = io::create_dataset(out.native_handle(), "/counts", io::element_type::i64,
-                                         {static_cast<index_t>(bins)});
+      const auto dc =
+          out.create_dataset("/counts", io::element_type::i64, {static_cast<index_t>(bins)});
       std::vector<std::int64_t> c(counts.begin(), counts.end());
       (void)io::write_replicated(world, dc, std::span<const std::int64_t>(c));
-      io::write_attribute(dc.native_handle(), "underflow", underflow);
-      io::write_attribute(dc.native_handle(), "overflow", overflow);
-      io::write_attribute(dc.native_handle(), "nan", nans);
-      const auto de = io::create_dataset(out.native_handle(), "/edges", io::element_type::f64,
-                                         {static_cast<index_t>(bins + 1)});
+      dc.write_attribute("underflow", underflow);
+      dc.write_attribute("overflow", overflow);
+      dc.write_attribute("nan", nans);
+      const auto de =
+          out.create_dataset("/edges", io::element_type::f64, {static_cast<index_t>(bins + 1)});
       (void)io::write_replicated(world, de, std::span<const double>(edges));
-      io::write_attribute(out.native_handle(), "input", ref.text());
+      out.write_attribute("input", ref.text());
     }
     out.commit();
   }

@@ -271,11 +271,8 @@ record run_typed(const context& ctx, const std::string& type_name) {
     std::uint64_t before = 0;
     for (int r = 0; r < world.rank(); ++r) before += edges[r].count;
     {
-      const hid_t file_type = std::is_same_v<K, double>         ? H5T_IEEE_F64LE
-                              : std::is_same_v<K, std::int64_t> ? H5T_STD_I64LE
-                                                                : H5T_STD_U64LE;
       const auto ds =
-          io::create_dataset(out.native_handle(), ref.path, file_type, {static_cast<index_t>(n)});
+          out.create_dataset(ref.path, io::element_type_of<K>(), {static_cast<index_t>(n)});
       (void)io::write_box(ds,
                           box{{static_cast<index_t>(before)}, {static_cast<index_t>(keys.size())}},
                           std::span<const K>(keys));
@@ -316,7 +313,7 @@ record run_sort(const context& ctx) {
     // The file's element type decides: floats sort as f64, integers as i64 or u64.
     const auto ref = io::parse_dataset_ref(ctx.args.text("input"), "--input");
     auto in = io::open_input(ctx.world, ref, 1);
-    type = in.info.type_class == H5T_FLOAT ? "f64" : in.info.is_signed ? "i64" : "u64";
+    type = in.info.floating() ? "f64" : in.info.is_signed ? "i64" : "u64";
   }
   if (type == "f64") return run_typed<double>(ctx, type);
   if (type == "i64") return run_typed<std::int64_t>(ctx, type);

@@ -210,10 +210,9 @@ int run_generate(const comm_ref& world, const generate_options& o) {
   io::output_file out(world, ref.file, o.force, params);
   double io_seconds = 0;
   {
-    const auto d =
-        io::create_dataset(out.native_handle(), ref.path, type, shape, {chunk, o.compress});
-    io::write_attribute(d.native_handle(), "pattern", o.pattern);
-    io::write_attribute(d.native_handle(), "seed", static_cast<long long>(o.seed));
+    const auto d = out.create_dataset(ref.path, type, shape, {chunk, o.compress});
+    d.write_attribute("pattern", o.pattern);
+    d.write_attribute("seed", static_cast<long long>(o.seed));
     switch (type) {
       case io::element_type::f32:
         io_seconds = write_values<float>(world, d, o, shape);
@@ -230,16 +229,17 @@ int run_generate(const comm_ref& world, const generate_options& o) {
       case io::element_type::u8:
         io_seconds = write_values<std::uint8_t>(world, d, o, shape);
         break;
+      case io::element_type::u64:
+        io_seconds = write_values<std::uint64_t>(world, d, o, shape);
+        break;
     }
   }
   out.commit();
   const double seconds = now() - start;
   const double slowest_io = world.allreduce(io_seconds, op::max);
   if (world.rank() == 0) {
-    index_t n = 1;
-    for (const index_t e : shape) n *= e;
     const double bytes =
-        static_cast<double>(n) * static_cast<double>(H5Tget_size(io::file_type(type)));
+        static_cast<double>(element_count(shape)) * static_cast<double>(io::size_of(type));
     print(
         fmt::format("wrote {}: {} {} ({} pattern, seed {}), {:.1f} MiB in {:.3f} s ({:.2f} GB/s; "
                     "writing {:.3f} s)\n",
@@ -249,17 +249,10 @@ int run_generate(const comm_ref& world, const generate_options& o) {
   return 0;
 }
 
-std::string describe_dataset(hid_t d, const std::string& path) {
-  const auto info = io::describe(d, path);
+std::string describe_dataset(const io::dataset& d, const std::string& path) {
+  const auto info = d.info(path);
   std::string line = fmt::format("{}  dataset {} {}", path, info.shape_text(), info.type_text);
-  if (!info.chunk.empty()) {
-    std::string c;
-    for (std::size_t k = 0; k < info.chunk.size(); ++k)
-      c += (k ? "x" : "") + std::to_string(info.chunk[k]);
-    line += ", chunks " + c;
-  } else {
-    line += ", contiguous";
-  }
+  line += info.chunk.empty() ? ", contiguous" : ", chunks " + to_string(info.chunk);
   if (!info.filters.empty()) {
     line += ", filters";
     for (const auto& f : info.filters) line += " " + f;
@@ -267,9 +260,10 @@ std::string describe_dataset(hid_t d, const std::string& path) {
   return line + "\n";
 }
 
-std::string attribute_lines(hid_t object) {
+template <class Object>
+std::string attribute_lines(const Object& object) {
   std::string out;
-  for (const auto& [name, value] : io::list_attributes(object)) {
+  for (const auto& [name, value] : object.attributes()) {
     std::string v = value;
     if (v.size() > 200) v = v.substr(0, 197) + "...";
     out += fmt::format("    @{} = {}\n", name, v);
@@ -277,26 +271,28 @@ std::string attribute_lines(hid_t object) {
   return out;
 }
 
-herr_t visit(hid_t root, const char* name, const H5O_info_t* info, void* data) {
-  auto* out = static_cast<std::string*>(data);
-  if (std::string(name) == ".") return 0;
-  const std::string path = "/" + std::string(name);
-  try {
-    if (info->type == H5O_TYPE_DATASET) {
-      const io::dataset d(WEFT_H5_CHECK(H5Dopen2(root, path.c_str(), H5P_DEFAULT)));
-      *out += describe_dataset(d.native_handle(), path);
-      *out += attribute_lines(d.native_handle());
-    } else if (info->type == H5O_TYPE_GROUP) {
-      *out += path + "  group\n";
-      const io::group g(WEFT_H5_CHECK(H5Gopen2(root, path.c_str(), H5P_DEFAULT)));
-      *out += attribute_lines(g.native_handle());
-    } else {
-      *out += path + "  (other object)\n";
+// Describes every object below `where` (a file or a group whose own path is `base`).
+template <class Location>
+void describe_below(const Location& where, const std::string& base, std::string& out) {
+  where.visit([&](const std::string& relative, io::object_kind kind) {
+    const std::string path = (base == "/" ? "/" : base + "/") + relative;
+    try {
+      switch (kind) {
+        case io::object_kind::dataset: {
+          const auto d = where.open_dataset(relative);
+          out += describe_dataset(d, path) + attribute_lines(d);
+          break;
+        }
+        case io::object_kind::group:
+          out += path + "  group\n" + attribute_lines(where.open_group(relative));
+          break;
+        default:
+          out += path + "  (other object)\n";
+      }
+    } catch (const std::exception& e) {
+      out += path + "  (unreadable: " + e.what() + ")\n";
     }
-  } catch (const std::exception& e) {
-    *out += path + "  (unreadable: " + e.what() + ")\n";
-  }
-  return 0;
+  });
 }
 
 int run_data_info(const comm_ref& world, const std::string& target) {
@@ -322,33 +318,31 @@ int run_data_info(const comm_ref& world, const std::string& target) {
             throw;
           }
         }();
-        const htri_t exists = H5Lexists(f.native_handle(), ref.path.c_str(), H5P_DEFAULT);
-        H5Eclear2(H5E_DEFAULT);
-        if (exists <= 0) throw input_error(ref.text() + ": no such dataset or group");
-        const hid_t oid = H5Oopen(f.native_handle(), ref.path.c_str(), H5P_DEFAULT);
-        if (oid < 0) throw input_error(ref.text() + ": cannot open the object");
-        H5O_info_t oi{};
-        H5Oget_info2(oid, &oi, H5O_INFO_BASIC);
-        H5Oclose(oid);
-        if (oi.type == H5O_TYPE_DATASET) {
-          const io::dataset d(
-              WEFT_H5_CHECK(H5Dopen2(f.native_handle(), ref.path.c_str(), H5P_DEFAULT)));
-          out += describe_dataset(d.native_handle(), ref.path);
-          out += attribute_lines(d.native_handle());
-        } else {
-          const io::group g(
-              WEFT_H5_CHECK(H5Gopen2(f.native_handle(), ref.path.c_str(), H5P_DEFAULT)));
-          out += ref.path + "  group\n" + attribute_lines(g.native_handle());
-          WEFT_H5_CHECK(H5Ovisit2(g.native_handle(), H5_INDEX_NAME, H5_ITER_INC, visit, &out,
-                                  H5O_INFO_BASIC));
+        switch (f.kind_of(ref.path)) {
+          case io::object_kind::missing:
+            throw input_error(ref.text() + ": no such dataset or group");
+          case io::object_kind::dataset: {
+            const auto d = f.open_dataset(ref.path);
+            out += describe_dataset(d, ref.path) + attribute_lines(d);
+            break;
+          }
+          case io::object_kind::group: {
+            const auto g = f.open_group(ref.path);
+            out += ref.path + "  group\n" + attribute_lines(g);
+            describe_below(g, ref.path, out);
+            break;
+          }
+          case io::object_kind::other:
+            out += ref.path + "  (other object)\n";
+            break;
         }
       } else {
         std::error_code ec;
         if (!std::filesystem::exists(ref.file, ec)) throw input_error(ref.file + ": no such file");
-        if (H5Fis_hdf5(ref.file.c_str()) <= 0) {
-          H5Eclear2(H5E_DEFAULT);
-          throw input_error(ref.file + ": not an HDF5 file");
+        if (std::filesystem::is_directory(ref.file, ec)) {
+          throw input_error(ref.file + ": is a folder; give an HDF5 file");
         }
+        if (!io::is_hdf5(ref.file)) throw input_error(ref.file + ": not an HDF5 file");
         io::file f;
         try {
           f = io::open_file_serial(ref.file);
@@ -356,9 +350,8 @@ int run_data_info(const comm_ref& world, const std::string& target) {
           throw input_error(ref.file + ": cannot open as HDF5 (truncated or damaged file?)");
         }
         out += fmt::format("{} ({} bytes)\n", ref.file, std::filesystem::file_size(ref.file, ec));
-        out += "/  group\n" + attribute_lines(f.native_handle());
-        WEFT_H5_CHECK(
-            H5Ovisit2(f.native_handle(), H5_INDEX_NAME, H5_ITER_INC, visit, &out, H5O_INFO_BASIC));
+        out += "/  group\n" + attribute_lines(f);
+        describe_below(f, "/", out);
       }
     } catch (const std::exception& e) {
       ok = false;
@@ -383,7 +376,7 @@ void add_data(CLI::App& app, action& chosen) {
   gen->add_option("-o,--output", o->output, "FILE:/path of the dataset to write")->required();
   gen->add_option("--shape", o->shape, "global shape, e.g. 8192x8192 (1 to 3 axes)")->required();
   gen->add_option("--dtype", o->dtype, "element type")
-      ->check(CLI::IsMember({"f32", "f64", "i32", "i64", "u8"}))
+      ->check(CLI::IsMember({"f32", "f64", "i32", "i64", "u8", "u64"}))
       ->capture_default_str();
   gen->add_option("--pattern", o->pattern, "values")
       ->check(CLI::IsMember({"random", "gradient", "gaussian", "constant"}))

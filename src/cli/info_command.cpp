@@ -1,6 +1,4 @@
 // `weft info` and `weft kernels`.
-#include <H5pubconf.h>
-#include <hdf5.h>
 #include <omp.h>
 #include <unistd.h>
 
@@ -11,6 +9,7 @@
 #include "weft/build_info.hpp"
 #include "weft/core/environment.hpp"
 #include "weft/core/layout.hpp"
+#include "weft/io/hdf5.hpp"
 
 namespace weft::cli {
 
@@ -25,20 +24,14 @@ int run_info(const comm_ref& world, bool as_json) {
   MPI_Query_thread(&provided);
   const layout lay = gather_layout(world);
   if (world.rank() != 0) return 0;
-  unsigned major = 0, minor = 0, release = 0;
-  H5get_libversion(&major, &minor, &release);
-#ifdef H5_HAVE_PARALLEL
-  const bool parallel = true;
-#else
-  const bool parallel = false;
-#endif
+  const std::string hdf5_version = io::library_version();
+  const bool parallel = io::library_is_parallel();
   const std::string level = to_string(static_cast<thread_level>(provided));
   if (as_json) {
     json j;
     j["weft"] = {{"version", build_info::version}, {"git_revision", build_info::git_revision}};
     j["mpi"] = {{"library", environment::library_version()}, {"thread_level", level}};
-    j["hdf5"] = {{"version", fmt::format("{}.{}.{}", major, minor, release)},
-                 {"parallel", parallel}};
+    j["hdf5"] = {{"version", hdf5_version}, {"parallel", parallel}};
     j["ranks"] = lay.ranks;
     j["nodes"] = lay.nodes;
     j["threads_per_rank"] = lay.threads;
@@ -54,8 +47,7 @@ int run_info(const comm_ref& world, bool as_json) {
   out += fmt::format("weft {} ({}), {} {}\n", build_info::version, build_info::git_revision,
                      build_info::compiler, build_info::build_type);
   out += fmt::format("MPI:      {} ({})\n", environment::library_version(), level);
-  out += fmt::format("HDF5:     {}.{}.{} ({})\n", major, minor, release,
-                     parallel ? "parallel" : "serial");
+  out += fmt::format("HDF5:     {} ({})\n", hdf5_version, parallel ? "parallel" : "serial");
   out += fmt::format("layout:   {} rank{} on {} node{}, {} OpenMP thread{} per rank\n", lay.ranks,
                      lay.ranks == 1 ? "" : "s", lay.nodes, lay.nodes == 1 ? "" : "s", lay.threads,
                      lay.threads == 1 ? "" : "s");

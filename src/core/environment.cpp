@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 
+#include "weft/base/program.hpp"
 #include "weft/core/log.hpp"
 
 namespace weft {
@@ -73,7 +74,7 @@ int world_rank_or_zero(int* size = nullptr) {
 }
 
 void print_line(const std::string& text) {
-  std::string line = "weft: " + text + "\n";
+  std::string line = program().name + ": " + text + "\n";
   [[maybe_unused]] const auto n = ::write(STDERR_FILENO, line.data(), line.size());
 }
 

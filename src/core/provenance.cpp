@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "weft/base/program.hpp"
 #include "weft/base/utc_time.hpp"
 #include "weft/build_info.hpp"
 #include "weft/core/environment.hpp"
@@ -45,9 +46,13 @@ json provenance() {
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   json p;
-  p["software"] = "weft";
-  p["version"] = build_info::version;
-  p["git_revision"] = build_info::git_revision;
+  const program_info& prog = program();
+  p["software"] = prog.name;
+  p["version"] = prog.version;
+  p["git_revision"] = prog.revision;
+  if (prog.name != "weft") {
+    p["weft"] = {{"version", build_info::version}, {"git_revision", build_info::git_revision}};
+  }
   p["compiler"] = build_info::compiler;
   p["cxx_flags"] = build_info::cxx_flags;
   p["build_type"] = build_info::build_type;

@@ -20,7 +20,8 @@ element_type parse_element_type(const std::string& text, const std::string& opti
   if (text == "i32") return element_type::i32;
   if (text == "i64") return element_type::i64;
   if (text == "u8") return element_type::u8;
-  throw usage_error(option + " '" + text + "': expected one of f32, f64, i32, i64, u8");
+  if (text == "u64") return element_type::u64;
+  throw usage_error(option + " '" + text + "': expected one of f32, f64, i32, i64, u8, u64");
 }
 
 std::string to_string(element_type t) {
@@ -35,8 +36,25 @@ std::string to_string(element_type t) {
       return "i64";
     case element_type::u8:
       return "u8";
+    case element_type::u64:
+      return "u64";
   }
   return "?";
+}
+
+std::size_t size_of(element_type t) {
+  switch (t) {
+    case element_type::u8:
+      return 1;
+    case element_type::f32:
+    case element_type::i32:
+      return 4;
+    case element_type::f64:
+    case element_type::i64:
+    case element_type::u64:
+      return 8;
+  }
+  return 0;
 }
 
 hid_t file_type(element_type t) {
@@ -51,6 +69,8 @@ hid_t file_type(element_type t) {
       return H5T_STD_I64LE;
     case element_type::u8:
       return H5T_STD_U8LE;
+    case element_type::u64:
+      return H5T_STD_U64LE;
   }
   return H5I_INVALID_HID;
 }
@@ -67,6 +87,8 @@ hid_t memory_type(element_type t) {
       return H5T_NATIVE_INT64;
     case element_type::u8:
       return H5T_NATIVE_UINT8;
+    case element_type::u64:
+      return H5T_NATIVE_UINT64;
   }
   return H5I_INVALID_HID;
 }

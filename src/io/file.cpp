@@ -55,6 +55,13 @@ file open_file_serial(const fs::path& path) {
   return file(WEFT_H5_CHECK(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT)));
 }
 
+bool is_hdf5(const fs::path& path) {
+  quiet_hdf5();
+  const htri_t rc = H5Fis_hdf5(path.c_str());
+  if (rc < 0) (void)take_error_stack();
+  return rc > 0;
+}
+
 file create_file(const comm_ref& c, const fs::path& path) {
   const auto fapl = parallel_access(c);
   return file(

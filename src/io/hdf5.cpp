@@ -8,6 +8,20 @@
 
 namespace weft::io {
 
+std::string library_version() {
+  unsigned major = 0, minor = 0, release = 0;
+  WEFT_H5_CHECK(H5get_libversion(&major, &minor, &release));
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release);
+}
+
+bool library_is_parallel() noexcept {
+#ifdef H5_HAVE_PARALLEL
+  return true;
+#else
+  return false;
+#endif
+}
+
 void quiet_hdf5() noexcept {
   static std::once_flag once;
   std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });

@@ -5,7 +5,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -14,38 +13,11 @@
 #include <map>
 #include <stdexcept>
 
+#include "weft/base/stop_signals.hpp"
+
 namespace weft::launch {
 
 namespace {
-
-std::atomic<int> stop_signal{0};
-
-// Internal linkage: a C-linkage name here could clash with another handler in the program.
-void launcher_stop_handler(int sig) {
-  stop_signal.store(sig);
-}
-
-// Installs SIGINT/SIGTERM handlers for the duration of one child, restoring the old ones.
-class stop_handlers {
- public:
-  stop_handlers() {
-    struct sigaction sa {};
-    sa.sa_handler = launcher_stop_handler;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  stop_handlers(const stop_handlers&) = delete;
-  stop_handlers& operator=(const stop_handlers&) = delete;
-  ~stop_handlers() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
 
 std::vector<std::string> child_environment(
     const std::vector<std::pair<std::string, std::string>>& overrides) {
@@ -98,8 +70,8 @@ process_result run_process(const std::vector<std::string>& argv, const process_o
     if (log_fd >= 0) ::close(log_fd);
     throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   }
-  stop_handlers handlers;
-  stop_signal.store(0);
+  // SIGINT/SIGTERM to the launcher stop the child's process group instead of orphaning it.
+  const stop_signals stop({SIGINT, SIGTERM});
   const auto start = std::chrono::steady_clock::now();
   const pid_t pid = ::fork();
   if (pid < 0) {
@@ -154,7 +126,7 @@ process_result run_process(const std::vector<std::string>& argv, const process_o
     const auto now = clock::now();
     if (!exited && !term_sent) {
       const bool over = now >= deadline;
-      const int sig = stop_signal.load();
+      const int sig = stop_signals::received();
       if (over || sig != 0) {
         result.timed_out = over;
         result.interrupted = sig != 0;

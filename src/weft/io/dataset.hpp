@@ -15,11 +15,32 @@
 namespace weft::io {
 
 // The element types weft writes (read: any HDF5 integer or float type, converted).
-enum class element_type { f32, f64, i32, i64, u8 };
+enum class element_type { f32, f64, i32, i64, u8, u64 };
 
-// "f32", "f64", "i32", "i64", "u8"; throws usage_error naming `option` otherwise.
+// "f32", "f64", "i32", "i64", "u8", "u64"; throws usage_error naming `option` otherwise.
 [[nodiscard]] element_type parse_element_type(const std::string& text, const std::string& option);
 [[nodiscard]] std::string to_string(element_type t);
+// Bytes per element.
+[[nodiscard]] std::size_t size_of(element_type t);
+// The element type of an arithmetic C++ type weft writes.
+template <class T>
+constexpr element_type element_type_of() {
+  using U = std::remove_cv_t<T>;
+  if constexpr (std::is_same_v<U, float>)
+    return element_type::f32;
+  else if constexpr (std::is_same_v<U, double>)
+    return element_type::f64;
+  else if constexpr (std::is_same_v<U, std::int32_t>)
+    return element_type::i32;
+  else if constexpr (std::is_same_v<U, std::int64_t>)
+    return element_type::i64;
+  else if constexpr (std::is_same_v<U, std::uint8_t>)
+    return element_type::u8;
+  else if constexpr (std::is_same_v<U, std::uint64_t>)
+    return element_type::u64;
+  else
+    static_assert(sizeof(U) == 0, "weft writes f32, f64, i32, i64, u8 and u64 elements");
+}
 // The little-endian file type, and the native memory type, of an element type.
 [[nodiscard]] hid_t file_type(element_type t);
 [[nodiscard]] hid_t memory_type(element_type t);
@@ -63,6 +84,7 @@ struct dataset_info {
   std::string type_text;             // "float64", "int16 big-endian", "string", "compound", ...
   extents chunk;                     // empty when not chunked
   std::vector<std::string> filters;  // "deflate(4)", "shuffle", ...
+  [[nodiscard]] bool floating() const noexcept { return type_class == H5T_FLOAT; }
   [[nodiscard]] bool numeric() const noexcept {
     return type_class == H5T_INTEGER || type_class == H5T_FLOAT;
   }

@@ -37,6 +37,8 @@ struct dataset_ref {
 // `writable`). Throws hdf5_error.
 [[nodiscard]] file open_file(const comm_ref& c, const std::filesystem::path& path,
                              bool writable = false);
+// Local: true when `path` is a readable HDF5 file (checks its signature only).
+[[nodiscard]] bool is_hdf5(const std::filesystem::path& path);
 // Local: opens an existing file read-only with the default (POSIX) driver.
 [[nodiscard]] file open_file_serial(const std::filesystem::path& path);
 // Collective over c: creates (truncates) a file with the MPI-IO driver.
@@ -50,7 +52,7 @@ struct dataset_ref {
 // Destroying an uncommitted output_file closes it and removes the temporary, so a failed
 // run leaves nothing under either name; a killed run leaves at most a hidden temporary
 // (".NAME.tmp.PID", matched by .gitignore) and never a half-written target.
-class output_file {
+class output_file : public attribute_access<output_file>, public location_access<output_file> {
  public:
   output_file(const comm_ref& c, std::filesystem::path target, bool overwrite,
               const json& parameters = json::object());

@@ -14,10 +14,14 @@
 
 #include <hdf5.h>
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "weft/core/error.hpp"
+#include "weft/core/shape.hpp"
 
 namespace weft::io {
 
@@ -26,6 +30,10 @@ class hdf5_error : public error {
  public:
   explicit hdf5_error(const std::string& message) : error(message) {}
 };
+
+// The HDF5 library's version, e.g. "1.10.8", and whether it was built for MPI-IO.
+[[nodiscard]] std::string library_version();
+[[nodiscard]] bool library_is_parallel() noexcept;
 
 // Turns off HDF5's automatic error printing for this process (idempotent, cheap).
 void quiet_hdf5() noexcept;
@@ -102,13 +110,88 @@ namespace detail {
 herr_t close_file(hid_t id) noexcept;
 }  // namespace detail
 
-using file = handle<detail::close_file>;
-using group = handle<H5Gclose>;
-using dataset = handle<H5Dclose>;
 using dataspace = handle<H5Sclose>;
 using datatype = handle<H5Tclose>;  // never wrap a predefined type (H5T_NATIVE_*)
 using property_list = handle<H5Pclose>;
 using attribute = handle<H5Aclose>;
+
+struct dataset_info;
+struct dataset_options;
+enum class element_type;
+class dataset;
+class group;
+
+// What a path inside a file names.
+enum class object_kind { missing, group, dataset, other };
+
+// Attributes of a file, group or dataset (members of each; defined in src/io/object.cpp).
+// Writing one is collective when the file is open in parallel; it replaces an attribute
+// of the same name. Reading is local.
+template <class Self>
+class attribute_access {
+ public:
+  void write_attribute(const std::string& name, const std::string& value) const;
+  void write_attribute(const std::string& name, const char* value) const {
+    write_attribute(name, std::string(value));
+  }
+  void write_attribute(const std::string& name, double value) const;
+  void write_attribute(const std::string& name, long long value) const;
+  // The value of one string attribute, or std::nullopt when absent or not a string.
+  [[nodiscard]] std::optional<std::string> read_string_attribute(const std::string& name) const;
+  // Every attribute as (name, value as text): numbers in full precision, small arrays as
+  // "[a, b, ...]", other types by their class name.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> attributes() const;
+};
+
+// Look-ups below a file or group (members of both). Paths are relative to the object, or
+// absolute from the file's root ("/a/b"). Every look-up checks each link on the way, so a
+// missing path is object_kind::missing and never an HDF5 error; soft and external links
+// resolve as h5py resolves them. Creating is collective when the file is open in parallel.
+template <class Self>
+class location_access {
+ public:
+  [[nodiscard]] object_kind kind_of(const std::string& path) const;
+  [[nodiscard]] bool contains(const std::string& path) const {
+    return kind_of(path) != object_kind::missing;
+  }
+  // Throws input_error naming the path when it is missing or not a dataset / group.
+  [[nodiscard]] dataset open_dataset(const std::string& path) const;
+  [[nodiscard]] group open_group(const std::string& path) const;
+  // Creates a dataset (and its missing parent groups); see io::create_dataset.
+  [[nodiscard]] dataset create_dataset(const std::string& path, element_type type,
+                                       const extents& shape) const;
+  [[nodiscard]] dataset create_dataset(const std::string& path, element_type type,
+                                       const extents& shape, const dataset_options& options) const;
+  // Calls fn(path, kind) for every object below this one, depth first in name order;
+  // paths are relative to this object. Local (metadata reads only).
+  void visit(const std::function<void(const std::string&, object_kind)>& fn) const;
+};
+
+// An open HDF5 file. Move-only; closed when destroyed (collectively for a parallel file).
+class file : public handle<detail::close_file>,
+             public attribute_access<file>,
+             public location_access<file> {
+ public:
+  using handle<detail::close_file>::handle;
+};
+
+// An open group.
+class group : public handle<H5Gclose>,
+              public attribute_access<group>,
+              public location_access<group> {
+ public:
+  using handle<H5Gclose>::handle;
+};
+
+// An open dataset. Read and write it with io::read_box / write_box / read_block /
+// write_block (weft/io/block_io.hpp).
+class dataset : public handle<H5Dclose>, public attribute_access<dataset> {
+ public:
+  using handle<H5Dclose>::handle;
+  // Shape, element type, chunks and filters (metadata reads only; local). `path` is used
+  // in descriptions and messages.
+  [[nodiscard]] dataset_info info(const std::string& path = "") const;
+};
 
 }  // namespace weft::io
 
