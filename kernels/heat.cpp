@@ -57,6 +57,7 @@
 #include "weft/grid/dist_array.hpp"
 #include "weft/grid/halo.hpp"
 #include "weft/io/block_io.hpp"
+#include "weft/io/checkpoint.hpp"
 #include "weft/io/dataset.hpp"
 #include "weft/io/file.hpp"
 
@@ -65,13 +66,6 @@ namespace weft::kernels {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::uint64_t mix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 struct settings {
   extents shape;
@@ -108,26 +102,6 @@ struct settings {
   }
 };
 
-// The checkpoints under the prefix, newest first, as (step, path).
-std::vector<std::pair<long long, fs::path>> list_checkpoints(const settings& s) {
-  std::vector<std::pair<long long, fs::path>> out;
-  const fs::path dir = s.prefix.parent_path().empty() ? fs::path(".") : s.prefix.parent_path();
-  const std::string head = s.prefix.filename().string() + ".ckpt.";
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.size() != head.size() + 11 || name.rfind(head, 0) != 0 ||
-        name.substr(name.size() - 3) != ".h5") {
-      continue;
-    }
-    const std::string digits = name.substr(head.size(), 8);
-    if (digits.find_first_not_of("0123456789") != std::string::npos) continue;
-    out.emplace_back(std::stoll(digits), s.with_suffix(".ckpt." + digits + ".h5"));
-  }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  return out;
-}
-
 template <std::size_t N>
 class simulation {
  public:
@@ -135,7 +109,17 @@ class simulation {
   using index = std::array<index_t, N>;
 
   simulation(const comm_ref& world, settings s, const grid::decomposition& dec)
-      : world_(world), s_(std::move(s)), u_(dec, 1), v_(dec, 1), halo_(world, u_, options()) {}
+      : world_(world),
+        s_(std::move(s)),
+        u_(dec, 1),
+        v_(dec, 1),
+        halo_(world, u_, options()),
+        checkpoint_(world, {.prefix = s_.prefix,
+                            .keep = static_cast<int>(s_.keep),
+                            .fingerprint = s_.fingerprint(),
+                            .parameters = s_.parameters}) {
+    checkpoint_.add("field", u_);  // u_ always holds the current field (step swaps buffers)
+  }
 
   record run();
 
@@ -170,7 +154,6 @@ class simulation {
 
   void step();
   long long initialise();
-  void write_checkpoint(long long step);
   void write_snapshot(long long step);
   void write_xdmf(long long last_step) const;
   void write_final();
@@ -188,6 +171,7 @@ class simulation {
   field u_;
   field v_;
   grid::halo_exchange<double, N> halo_;
+  io::checkpoint checkpoint_;
   double initial_min_ = 0;
   double initial_max_ = 0;
   double initial_sum_ = 0;
@@ -254,42 +238,10 @@ long long simulation<N>::initialise() {
   for (double& x : v_.storage()) x = outside;
 
   long long first_step = 0;
-  std::string found;
-  if (s_.restart) {
-    // Rank 0 picks the newest checkpoint that opens and was written with these parameters.
-    std::string message;
-    bool ok = true;
-    if (world_.rank() == 0) {
-      for (const auto& [st, path] : list_checkpoints(s_)) {
-        try {
-          const io::file f = io::open_file_serial(path);
-          const auto meta = f.read_string_attribute("weft_checkpoint");
-          if (!meta) continue;
-          const json m = json::parse(*meta);
-          if (m.at("fingerprint").get<std::string>() != s_.fingerprint()) {
-            ok = false;
-            message = fmt::format(
-                "--restart: checkpoint {} was written with other parameters ({}); this run has "
-                "{}",
-                path.string(), m.at("fingerprint").get<std::string>(), s_.fingerprint());
-            break;
-          }
-          found = path.string();
-          first_step = m.at("step").get<long long>();
-          break;
-        } catch (const std::exception& e) {
-          log::warn("heat: skipping unreadable checkpoint {}: {}", path.string(), e.what());
-        }
-      }
-    }
-    agree_or_throw<usage_error>(world_, ok, message);
-    world_.bcast(found, 0);
-    world_.bcast(first_step, 0);
-  }
-  if (!found.empty()) {
-    const io::file f = io::open_file(world_, found);
-    io::read_block(f.open_dataset("/field"), u_);
-    log::info("heat: resuming from {} at step {}", found, first_step);
+  const std::optional<long long> restored = s_.restart ? checkpoint_.restore() : std::nullopt;
+  if (restored) {
+    first_step = *restored;
+    log::info("heat: resuming from {} at step {}", s_.checkpoint(first_step).string(), first_step);
   } else if (s_.restart) {
     log::info("heat: no checkpoint under {} yet; starting at step 0", s_.prefix.string());
   } else if (!s_.input.empty()) {
@@ -318,27 +270,6 @@ typename simulation<N>::field_range simulation<N>::global_range() const {
   });
   return {world_.allreduce(lo, op::min), world_.allreduce(hi, op::max),
           world_.allreduce(sum, op::sum)};
-}
-
-template <std::size_t N>
-void simulation<N>::write_checkpoint(long long step) {
-  {
-    io::output_file out(world_, s_.checkpoint(step), true, s_.parameters);
-    { io::write_block(out.create_dataset("/field", io::element_type::f64, s_.shape), u_); }
-    json meta = json::object();
-    meta["step"] = step;
-    meta["time"] = static_cast<double>(step) * s_.dt;
-    meta["fingerprint"] = s_.fingerprint();
-    out.write_attribute("weft_checkpoint", meta.dump());
-    out.commit();
-  }
-  if (world_.rank() == 0) {
-    const auto all = list_checkpoints(s_);
-    for (std::size_t k = static_cast<std::size_t>(s_.keep); k < all.size(); ++k) {
-      std::error_code ec;
-      fs::remove(all[k].second, ec);
-    }
-  }
 }
 
 template <std::size_t N>
@@ -406,20 +337,8 @@ void simulation<N>::write_final() {
 
 template <std::size_t N>
 std::string simulation<N>::field_hash() const {
-  // Order-independent: a sum (mod 2^64) over cells of a hash of (global index, bits), so
-  // any decomposition of the same field gives the same value.
-  const auto& start = u_.decomposition().local_start();
-  std::uint64_t h = 0;
-  for_interior(u_, [&](const index& i) {
-    std::uint64_t linear = 0;
-    for (std::size_t d = 0; d < N; ++d) {
-      linear = linear * static_cast<std::uint64_t>(s_.shape[d]) +
-               static_cast<std::uint64_t>(start[d] + i[d]);
-    }
-    h += mix64(linear ^ mix64(std::bit_cast<std::uint64_t>(u_.local(i))));
-  });
-  const auto total = world_.allreduce(static_cast<unsigned long long>(h), op::sum);
-  return fmt::format("{:016x}", total);
+  // Order-independent, so any decomposition of the same field gives the same value.
+  return fmt::format("{:016x}", grid::content_hash(world_, u_));
 }
 
 template <std::size_t N>
@@ -445,7 +364,7 @@ record simulation<N>::run() {
       auto t = timer.time("io");
       if (s_.snapshot_every > 0 && stepped % s_.snapshot_every == 0) write_snapshot(stepped);
       const bool due = s_.checkpoint_every > 0 && stepped % s_.checkpoint_every == 0;
-      if (due || stopping) write_checkpoint(stepped);
+      if (due || stopping) (void)checkpoint_.write(stepped);
     }
     if (stopping) {
       bar.interrupted();
