@@ -43,11 +43,6 @@ namespace weft::kernels {
 
 namespace {
 
-// An optional FILE:/path parameter: "none" (the default) means not given.
-bool given(const arguments& args, const std::string& name) {
-  return args.has(name) && !args.text(name).empty() && args.text(name) != "none";
-}
-
 // The part (0..parts-1) whose block of n rows holds row k (see weft::grid::block_start).
 int owner_part(index_t n, int parts, index_t k) {
   const index_t base = n / parts;
@@ -138,8 +133,8 @@ record run_dgemm(const context& ctx) {
   const auto& args = ctx.args;
   const long long iterations = args.integer("iterations");
   const index_t block = args.integer("block");
-  const bool from_files = given(args, "a") || given(args, "b");
-  if (from_files && !(given(args, "a") && given(args, "b"))) {
+  const bool from_files = args.given("a") || args.given("b");
+  if (from_files && !(args.given("a") && args.given("b"))) {
     throw usage_error("--a and --b go together", true);
   }
   const std::vector<int> grid = choose_grid(args, world.size());
@@ -313,7 +308,7 @@ record run_dgemm(const context& ctx) {
     rec.check.detail = fmt::format("worst row error / its bound {:.3g} (limit 1)", worst);
   }
 
-  if (given(args, "c")) {
+  if (args.given("c")) {
     const auto io_scope = timer.time("io");
     const auto ref = io::parse_dataset_ref(args.text("c"), "--c");
     io::output_file out(world, ref.file, args.flag("overwrite"), args.values());

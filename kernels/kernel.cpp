@@ -31,6 +31,12 @@ bool arguments::has(const std::string& name) const {
   return it != values_.end() && !it->is_null();
 }
 
+bool arguments::given(const std::string& name) const {
+  if (!has(name)) return false;
+  const std::string t = text(name);
+  return !t.empty() && t != "none";
+}
+
 const kernel* find(const std::string& name) {
   for (const auto& k : registry()) {
     if (k.name == name) return &k;

@@ -31,6 +31,9 @@ class arguments {
   [[nodiscard]] std::string text(const std::string& name) const;
   [[nodiscard]] bool flag(const std::string& name) const;
   [[nodiscard]] bool has(const std::string& name) const;
+  // An optional text parameter such as FILE:/path: false when absent, empty or "none"
+  // (the default those parameters declare).
+  [[nodiscard]] bool given(const std::string& name) const;
   [[nodiscard]] const json& values() const noexcept { return values_; }
 
  private:

@@ -43,11 +43,6 @@ namespace weft::kernels {
 
 namespace {
 
-// An optional FILE:/path parameter: "none" (the default) means not given.
-bool given(const arguments& args, const std::string& name) {
-  return args.has(name) && !args.text(name).empty() && args.text(name) != "none";
-}
-
 const std::vector<std::string> distributions = {"uniform",   "normal", "zipf",
                                                 "all-equal", "sorted", "reverse"};
 
@@ -187,7 +182,7 @@ record run_typed(const context& ctx, const std::string& type_name) {
   // --- input --------------------------------------------------------------------------
   std::optional<io::input> in;
   std::uint64_t n = static_cast<std::uint64_t>(args.integer("keys"));
-  if (given(args, "input")) {
+  if (args.given("input")) {
     in.emplace(io::open_input(world, io::parse_dataset_ref(args.text("input"), "--input"), 1));
     n = static_cast<std::uint64_t>(in->info.shape[0]);
   }
@@ -264,7 +259,7 @@ record run_typed(const context& ctx, const std::string& type_name) {
   const bool same = total_count == n && hash_after == hash_before;
 
   // --- output -------------------------------------------------------------------------
-  if (given(args, "output")) {
+  if (args.given("output")) {
     const auto io_scope = timer.time("io");
     const auto ref = io::parse_dataset_ref(args.text("output"), "--output");
     io::output_file out(world, ref.file, args.flag("overwrite"), args.values());
@@ -303,13 +298,13 @@ record run_typed(const context& ctx, const std::string& type_name) {
                          "most keys on one rank after the exchange / (keys / ranks)"});
   rec.extra["keys"] = n;
   rec.extra["type"] = type_name;
-  rec.extra["distribution"] = given(args, "input") ? std::string("input") : dist;
+  rec.extra["distribution"] = args.given("input") ? std::string("input") : dist;
   return rec;
 }
 
 record run_sort(const context& ctx) {
   std::string type = ctx.args.text("type");
-  if (given(ctx.args, "input")) {
+  if (ctx.args.given("input")) {
     // The file's element type decides: floats sort as f64, integers as i64 or u64.
     const auto ref = io::parse_dataset_ref(ctx.args.text("input"), "--input");
     auto in = io::open_input(ctx.world, ref, 1);

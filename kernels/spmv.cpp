@@ -40,11 +40,6 @@ namespace weft::kernels {
 
 namespace {
 
-// An optional FILE:/path parameter: "none" (the default) means not given.
-bool given(const arguments& args, const std::string& name) {
-  return args.has(name) && !args.text(name).empty() && args.text(name) != "none";
-}
-
 // The block (0..parts-1) of n rows that holds row k (see weft::grid::block_start).
 int owner_of(index_t n, int parts, index_t k) {
   const index_t base = n / parts;
@@ -233,7 +228,7 @@ record run_spmv(const context& ctx) {
   const auto& world = ctx.world;
   const auto& args = ctx.args;
   const long long iterations = args.integer("iterations");
-  const bool from_file = given(args, "matrix");
+  const bool from_file = args.given("matrix");
   const int scale = static_cast<int>(args.integer("scale"));
   const int radius = static_cast<int>(args.integer("radius"));
   if (!from_file && (std::int64_t{1} << scale) < 2 * radius + 1) {

@@ -142,3 +142,31 @@ TEST(block_io, other_integer_and_float_types_are_converted_on_read) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(read_array, reads_what_write_array_wrote_on_another_rank_grid) {
+  const weft::testing::scratch_dir dir("weft-array");
+  const auto ref = parse_dataset_ref(dir / "a.h5:/g/field", "--output");
+  dist_array<float, 2> a(decomposition::over(world(), {17, 9}, {world().size(), 1}), 1);
+  a.fill(value_at<float, 2>);
+  write_array(world(), ref, a, false);
+
+  const auto b = read_array<float, 2>(world(), ref, 2, {1, world().size()});
+
+  EXPECT_EQ(b.halo(), 2);
+  EXPECT_EQ(b.decomposition().global_shape(), (extents{17, 9}));
+  EXPECT_EQ(weft::grid::content_hash(world(), b), weft::grid::content_hash(world(), a));
+  EXPECT_THROW(write_array(world(), ref, a, false), weft::output_exists);
+}
+
+TEST(read_array, a_dataset_with_other_axes_is_bad_input_on_every_rank) {
+  const weft::testing::scratch_dir dir("weft-array");
+  const auto ref = parse_dataset_ref(dir / "a.h5:/v", "--output");
+  dist_array<double, 2> a(decomposition::over(world(), {4, 4}), 0);
+  write_array(world(), ref, a, false);
+
+  EXPECT_THROW((read_array<double, 3>(world(), ref)), weft::input_error);
+}
+
+}  // namespace

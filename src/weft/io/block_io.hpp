@@ -94,4 +94,35 @@ io_mode write_replicated(const comm_ref& c, const dataset& d, std::span<const T>
   return write_box(d, box{{0}, {n}}, data.first(static_cast<std::size_t>(n)));
 }
 
+// Collective over c: the dataset `ref` in one call — checked as open_input checks it
+// (every bad-input case one input_error on every rank), then read into a dist_array of
+// the dataset's shape, decomposed over c (on `rank_grid`, or MPI_Dims_create's choice)
+// with a halo of width `halo`. The dataset must have N axes; its element type is
+// converted to T.
+template <class T, std::size_t N>
+grid::dist_array<T, N> read_array(const comm_ref& c, const dataset_ref& ref, index_t halo = 0,
+                                  std::vector<int> rank_grid = {}) {
+  const input in = open_input(c, ref, static_cast<int>(N));
+  if (in.info.shape.size() != N) {
+    throw input_error(ref.text() + ": " + std::to_string(in.info.shape.size()) +
+                          " axes; this reads " + std::to_string(N) + "-axis datasets",
+                      true);
+  }
+  grid::dist_array<T, N> a(grid::decomposition::over(c, in.info.shape, std::move(rank_grid)), halo);
+  (void)read_block(in.d, a);
+  return a;
+}
+
+// Collective over c: writes `a` as dataset ref.path of a new file ref.file, published
+// atomically (an output_file with provenance); an existing file is replaced only when
+// `overwrite` (else output_exists on every rank).
+template <class T, std::size_t N>
+void write_array(const comm_ref& c, const dataset_ref& ref, const grid::dist_array<T, N>& a,
+                 bool overwrite, const json& parameters = json::object()) {
+  output_file out(c, ref.file, overwrite, parameters);
+  (void)write_block(
+      out.create_dataset(ref.path, element_type_of<T>(), a.decomposition().global_shape()), a);
+  out.commit();
+}
+
 }  // namespace weft::io
