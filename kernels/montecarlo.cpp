@@ -4,6 +4,14 @@
 // pool folds the per-task sums in task order: the estimate is bitwise identical for any
 // rank × thread layout. Reports samples/s, the estimate, its error against the exact
 // value and the standard error; validates |error| <= 5 standard errors.
+//
+// Long runs checkpoint through the library (weft::io::checkpoint): with --checkpoint
+// PREFIX the tasks run in rounds of --checkpoint-every tasks, and after each round the
+// running sums and the number of tasks done are written. SIGTERM/SIGUSR1 stop the run
+// after the current round with a checkpoint and exit code 75; --restart resumes from
+// the newest good checkpoint, on any rank count. Rounds continue the same fold in task
+// order (each starts from the sums so far), so a run cut into rounds, interrupted and
+// resumed anywhere gives the bits of an uninterrupted one.
 #include <omp.h>
 
 #include <algorithm>
@@ -12,6 +20,7 @@
 #include <cmath>
 #include <cstdint>
 #include <numbers>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -19,7 +28,9 @@
 #include "clones.hpp"
 #include "registry.hpp"
 #include "weft/core/error.hpp"
+#include "weft/core/stop.hpp"
 #include "weft/core/timer.hpp"
+#include "weft/io/checkpoint.hpp"
 #include "weft/par/rng.hpp"
 #include "weft/par/task_pool.hpp"
 
@@ -139,6 +150,18 @@ const integrand& find_integrand(const std::string& name) {
   throw usage_error("--integrand: unknown integrand '" + name + "'", true);
 }
 
+// The pool's figures summed over the rounds of one run.
+struct pool_totals {
+  double wall = 0, busy = 0, idle = 0;
+  std::uint64_t tasks = 0;
+  void add(const par::pool_stats& st) {
+    wall += st.wall;
+    busy += st.busy;
+    idle += st.idle;
+    tasks += st.tasks;
+  }
+};
+
 record run_montecarlo(const context& ctx) {
   const auto& world = ctx.world;
   const auto samples = static_cast<std::uint64_t>(ctx.args.integer("samples"));
@@ -146,22 +169,70 @@ record run_montecarlo(const context& ctx) {
   const auto seed = static_cast<std::uint64_t>(ctx.args.integer("seed"));
   const integrand& in = find_integrand(ctx.args.text("integrand"));
   const std::uint64_t tasks = (samples + block - 1) / block;
+  const bool checkpointing = ctx.args.given("checkpoint");
+  if (!checkpointing && ctx.args.flag("restart")) {
+    throw usage_error("--restart needs --checkpoint PREFIX (where the checkpoints are)", true);
+  }
 
   par::task_pool pool(world);
-  auto task = [&](std::size_t t) {
-    const std::uint64_t first = t * block;
-    return in.sample(seed, first, std::min(samples, first + block));
-  };
   auto add = [](moments a, moments b) { return moments{a.sum + b.sum, a.sum_sq + b.sum_sq}; };
 
   // Warm-up (pages, caches, thread start-up): one task per worker, untimed.
   const auto warm = static_cast<std::size_t>(std::min<std::uint64_t>(
       tasks, static_cast<std::uint64_t>(world.size() * omp_get_max_threads())));
-  (void)pool.reduce(warm, task, moments{}, add);
+  (void)pool.reduce(
+      warm,
+      [&](std::size_t t) { return in.sample(seed, t * block, std::min(samples, (t + 1) * block)); },
+      moments{}, add);
 
+  // The state a checkpoint holds: tasks done and the running sums.
+  std::uint64_t done_tasks = 0;
+  moments total;
+  std::optional<io::checkpoint> ckpt;
+  if (checkpointing) {
+    ckpt.emplace(world, io::checkpoint_options{
+                            .prefix = ctx.args.text("checkpoint"),
+                            .keep = 2,
+                            .fingerprint = fmt::format("samples={} block={} seed={} integrand={}",
+                                                       samples, block, seed, in.name),
+                            .parameters = ctx.args.values()});
+    ckpt->add("done_tasks", done_tasks);
+    ckpt->add("sum", total.sum);
+    ckpt->add("sum_sq", total.sum_sq);
+    if (ctx.args.flag("restart")) (void)ckpt->restore();
+  }
+  const std::uint64_t resumed_from = done_tasks;
+  const auto every = static_cast<std::uint64_t>(ctx.args.integer("checkpoint-every"));
+  // Without checkpoints one round does everything; with them, rounds of `every` tasks
+  // (or twentieths when only a stop should write one).
+  const std::uint64_t round = !checkpointing
+                                  ? std::max<std::uint64_t>(tasks, 1)
+                                  : (every > 0 ? every : std::max<std::uint64_t>(1, tasks / 20));
+
+  stop_request stop(world);
+  pool_totals figures;
   world.barrier();
   const double start = now();
-  const moments total = pool.reduce(static_cast<std::size_t>(tasks), task, moments{}, add);
+  while (done_tasks < tasks) {
+    const std::uint64_t first_task = done_tasks;
+    const std::uint64_t count = std::min(round, tasks - first_task);
+    total = pool.reduce(
+        static_cast<std::size_t>(count),
+        [&](std::size_t t) {
+          const std::uint64_t first = (first_task + t) * block;
+          return in.sample(seed, first, std::min(samples, first + block));
+        },
+        total, add);
+    figures.add(pool.stats());
+    done_tasks += count;
+    if (!checkpointing) continue;
+    const bool stopping = stop.agreed() != 0 && done_tasks < tasks;
+    if (every > 0 || stopping) (void)ckpt->write(static_cast<long long>(done_tasks));
+    if (stopping) {
+      stop.stopped(static_cast<long long>(done_tasks), static_cast<long long>(tasks), "montecarlo",
+                   "checkpoint written; rerun with --restart to resume");
+    }
+  }
   const double elapsed = world.allreduce(now() - start, op::max);
 
   const double n = static_cast<double>(samples);
@@ -173,14 +244,17 @@ record run_montecarlo(const context& ctx) {
   const double limit = 5 * std_error + 1e-12 * std::abs(in.exact);
 
   phase_timer timer;
-  timer.add("compute", pool.stats().wall);
-  const auto done = world.allreduce(static_cast<unsigned long long>(pool.stats().tasks), op::sum);
+  timer.add("compute", figures.wall);
+  const auto done = world.allreduce(static_cast<unsigned long long>(figures.tasks), op::sum);
+  const std::uint64_t ran = tasks - resumed_from;
+  const double n_run = static_cast<double>(std::min(samples, tasks * block) -
+                                           std::min(samples, resumed_from * block));
 
   record rec;
   rec.kernel = "montecarlo";
   rec.phases = summarize(world, timer);
-  rec.metrics.push_back(
-      {"samples_per_second", n / elapsed, "samples/s", true, "samples / (slowest rank's time)"});
+  rec.metrics.push_back({"samples_per_second", n_run / std::max(elapsed, 1e-9), "samples/s", true,
+                         "samples drawn in this run / (slowest rank's time)"});
   rec.metrics.push_back({"estimate", mean, "", true, "mean of f over the samples"});
   rec.metrics.push_back({"exact", in.exact, "", true, in.description});
   rec.metrics.push_back({"error", error, "", false, "estimate - exact"});
@@ -189,18 +263,19 @@ record run_montecarlo(const context& ctx) {
   rec.metrics.push_back({"time", elapsed, "s", false, "slowest rank"});
   rec.extra["estimate_bits"] = fmt::format("{:016x}", std::bit_cast<std::uint64_t>(mean));
   rec.extra["tasks"] = tasks;
+  rec.extra["resumed_from_task"] = resumed_from;
 
-  const auto busy = summarize(world, "busy", pool.stats().busy);
-  const auto idle = summarize(world, "idle", pool.stats().idle);
+  const auto busy = summarize(world, "busy", figures.busy);
+  const auto idle = summarize(world, "idle", figures.idle);
   rec.extra["busy_seconds_per_rank"] = {{"min", busy.min}, {"mean", busy.mean}, {"max", busy.max}};
   rec.extra["idle_seconds_per_rank"] = {{"min", idle.min}, {"mean", idle.mean}, {"max", idle.max}};
 
-  rec.check.passed = std::abs(error) <= limit && done == tasks;
+  rec.check.passed = std::abs(error) <= limit && done == ran;
   rec.check.method = "estimate within 5 standard errors of the exact value; every task ran once";
   rec.check.detail = fmt::format(
       "{}: estimate {:.15g}, exact {:.15g}, error {:.3g}, standard error {:.3g} (limit {:.3g}); "
       "{} of {} tasks ran; estimate bits {:016x}",
-      in.name, mean, in.exact, error, std_error, limit, done, tasks,
+      in.name, mean, in.exact, error, std_error, limit, done, ran,
       std::bit_cast<std::uint64_t>(mean));
   return rec;
 }
@@ -225,6 +300,27 @@ kernel make_montecarlo() {
            {},
            {},
            names},
+          {"checkpoint",
+           param_type::text,
+           "none",
+           "checkpoint under this prefix (PREFIX.ckpt.N.h5); none: no checkpoints",
+           {},
+           {},
+           {}},
+          {"checkpoint-every",
+           param_type::integer,
+           "0",
+           "with --checkpoint: a checkpoint every K tasks (0: only when stopped by a signal)",
+           0,
+           {},
+           {}},
+          {"restart",
+           param_type::flag,
+           "false",
+           "with --checkpoint: resume from the newest good checkpoint",
+           {},
+           {},
+           {}},
       },
       run_montecarlo,
   };

@@ -19,8 +19,9 @@ void add_info(CLI::App& app, action& chosen);
 // `weft kernels`: every kernel with its summary and parameters.
 void add_kernels(CLI::App& app, action& chosen);
 // `weft run KERNEL ...`: one subcommand per registered kernel. Parsing sets `threads` to
-// the run's --threads (left alone when not given), known before MPI starts.
-void add_run(CLI::App& app, action& chosen, int& threads);
+// the run's --threads (left alone when not given) and `hang_timeout` to its
+// --hang-timeout, both known before MPI starts (a watchdog needs MPI_THREAD_MULTIPLE).
+void add_run(CLI::App& app, action& chosen, int& threads, double& hang_timeout);
 // `weft data generate|info`: write and describe HDF5 datasets.
 void add_data(CLI::App& app, action& chosen);
 

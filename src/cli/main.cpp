@@ -52,7 +52,8 @@ int parallel_main(int argc, char** argv) {
   int threads = omp_get_max_threads();  // OMP_NUM_THREADS, or the cores the rank is bound to
   weft::cli::add_info(app, chosen);
   weft::cli::add_kernels(app, chosen);
-  weft::cli::add_run(app, chosen, threads);
+  double hang_timeout = 0;
+  weft::cli::add_run(app, chosen, threads, hang_timeout);
   weft::cli::add_data(app, chosen);
   std::exception_ptr parsed;
   try {
@@ -62,7 +63,10 @@ int parallel_main(int argc, char** argv) {
   }
   // One thread per rank needs no more than MPI_THREAD_SINGLE, which keeps OpenMPI's
   // small-message path as short as a plain MPI program's.
-  weft::environment env(argc, argv, weft::environment::level_for_threads(threads));
+  // The hang watchdog's thread talks MPI beside the main thread.
+  weft::environment env(argc, argv,
+                        hang_timeout > 0 ? weft::thread_level::multiple
+                                         : weft::environment::level_for_threads(threads));
   return weft::environment::run([&]() -> int {
     const auto world = weft::environment::world();
     if (parsed) {

@@ -2,12 +2,15 @@
 #include <omp.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <list>
 #include <memory>
+#include <optional>
 #include <stdexcept>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -19,6 +22,7 @@
 #include "weft/core/layout.hpp"
 #include "weft/core/log.hpp"
 #include "weft/core/provenance.hpp"
+#include "weft/core/watchdog.hpp"
 
 namespace weft::cli {
 
@@ -39,6 +43,7 @@ struct common_options {
   int threads = 0;
   std::string fault;
   int fault_rank = 0;
+  double hang_timeout = 0;  // seconds; 0: no hang watchdog
 };
 
 json to_values(const std::list<holder>& holders) {
@@ -107,6 +112,10 @@ void inject_fault(const comm_ref& world, const std::string& kind, int rank) {
     if (kind == "throw") throw std::runtime_error("injected fault: exception on this rank");
     if (kind == "segv") std::raise(SIGSEGV);
     if (kind == "exit") std::_Exit(1);
+    if (kind == "hang") {
+      // Stuck in its own work, outside MPI, for good: only a hang watchdog ends the job.
+      for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
   }
   // The other ranks now wait in a collective that the faulty rank never joins.
   world.barrier();
@@ -143,6 +152,8 @@ int run_kernel(const comm_ref& world, const kernels::kernel& k, const std::list<
   agree_or_throw<usage_error>(world, mine == root,
                               "parameters differ from rank 0's: " + mine + " vs " + root);
   check_json_path(world, opts.json_path);
+  std::optional<hang_watchdog> watchdog;
+  if (opts.hang_timeout > 0) watchdog.emplace(world, opts.hang_timeout);
   if (!opts.fault.empty()) inject_fault(world, opts.fault, opts.fault_rank);
 
   const kernels::arguments args(values);
@@ -208,7 +219,7 @@ int run_kernel(const comm_ref& world, const kernels::kernel& k, const std::list<
 
 }  // namespace
 
-void add_run(CLI::App& app, action& chosen, int& threads) {
+void add_run(CLI::App& app, action& chosen, int& threads, double& hang_timeout) {
   auto* run = app.add_subcommand("run", "run a kernel (inside mpirun/srun, or as one process)");
   run->require_subcommand(1);
   // Kernel subcommands outlive parsing: keep their storage alive with the app.
@@ -229,14 +240,19 @@ void add_run(CLI::App& app, action& chosen, int& threads) {
                     "OpenMP threads per rank (default: OMP_NUM_THREADS)")
         ->check(CLI::Range(1, 1024));
     sub->add_option("--inject-fault", opts->fault,
-                    "test the error path: throw, segv or exit on one rank")
-        ->check(CLI::IsMember({"throw", "segv", "exit"}))
+                    "test the error path: throw, segv, exit or hang on one rank")
+        ->check(CLI::IsMember({"throw", "segv", "exit", "hang"}))
         ->group("");
     sub->add_option("--fault-rank", opts->fault_rank, "rank that fails with --inject-fault")
         ->group("");
+    sub->add_option("--hang-timeout", opts->hang_timeout,
+                    "seconds a rank may wait in one MPI call before every rank says where it is "
+                    "and the job ends (default: no limit)")
+        ->check(CLI::PositiveNumber);
     const kernels::kernel* kp = &k;
-    sub->callback([&chosen, &threads, kp, holders, opts] {
+    sub->callback([&chosen, &threads, &hang_timeout, kp, holders, opts] {
       if (opts->threads > 0) threads = opts->threads;
+      hang_timeout = opts->hang_timeout;
       chosen = [kp, holders, opts](const comm_ref& world) {
         return run_kernel(world, *kp, *holders, *opts);
       };

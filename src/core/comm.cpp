@@ -81,7 +81,7 @@ std::vector<int> comm_ref::displacements(std::span<const int> counts) {
 
 status comm_ref::probe(int source, int tag) const {
   MPI_Status st;
-  WEFT_MPI_CHECK(MPI_Probe(source, tag, native_, &st));
+  WEFT_MPI_BLOCKING(MPI_Probe(source, tag, native_, &st));
   return to_status(st);
 }
 
@@ -94,7 +94,7 @@ bool comm_ref::iprobe(status& out, int source, int tag) const {
 }
 
 void comm_ref::barrier() const {
-  WEFT_MPI_CHECK(MPI_Barrier(native_));
+  WEFT_MPI_BLOCKING(MPI_Barrier(native_));
 }
 
 void comm_ref::bcast(std::string& text, int root) const {
@@ -106,19 +106,20 @@ void comm_ref::bcast(std::string& text, int root) const {
 
 comm comm_ref::dup() const {
   MPI_Comm out = MPI_COMM_NULL;
-  WEFT_MPI_CHECK(MPI_Comm_dup(native_, &out));
+  WEFT_MPI_BLOCKING(MPI_Comm_dup(native_, &out));
   return comm(out);
 }
 
 comm comm_ref::split(int color, int key) const {
   MPI_Comm out = MPI_COMM_NULL;
-  WEFT_MPI_CHECK(MPI_Comm_split(native_, color < 0 ? MPI_UNDEFINED : color, key, &out));
+  WEFT_MPI_BLOCKING(MPI_Comm_split(native_, color < 0 ? MPI_UNDEFINED : color, key, &out));
   return comm(out);
 }
 
 comm comm_ref::split_shared() const {
   MPI_Comm out = MPI_COMM_NULL;
-  WEFT_MPI_CHECK(MPI_Comm_split_type(native_, MPI_COMM_TYPE_SHARED, rank(), MPI_INFO_NULL, &out));
+  WEFT_MPI_BLOCKING(
+      MPI_Comm_split_type(native_, MPI_COMM_TYPE_SHARED, rank(), MPI_INFO_NULL, &out));
   return comm(out);
 }
 

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "weft/core/blocking.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/log.hpp"
 
@@ -54,7 +55,7 @@ void request::finish_quietly() noexcept {
 
 status request::wait() {
   MPI_Status st;
-  WEFT_MPI_CHECK(MPI_Wait(&native_, &st));
+  WEFT_MPI_BLOCKING(MPI_Wait(&native_, &st));
   return detail::convert_status(st, true);
 }
 
@@ -80,7 +81,7 @@ std::optional<std::size_t> wait_any(std::span<request> requests) {
   for (auto& r : requests) natives.push_back(r.native_handle());
   int index = MPI_UNDEFINED;
   MPI_Status st;
-  WEFT_MPI_CHECK(MPI_Waitany(static_cast<int>(natives.size()), natives.data(), &index, &st));
+  WEFT_MPI_BLOCKING(MPI_Waitany(static_cast<int>(natives.size()), natives.data(), &index, &st));
   if (index == MPI_UNDEFINED) return std::nullopt;
   // MPI completed and freed that request: forget the handle without waiting again.
   requests[static_cast<std::size_t>(index)].native_ = MPI_REQUEST_NULL;

@@ -1,5 +1,7 @@
 #include "weft/core/timer.hpp"
 
+#include "weft/core/blocking.hpp"
+
 #include <mpi.h>
 
 #include <set>
@@ -11,10 +13,13 @@ double now() noexcept {
 }
 
 phase_timer::scope::scope(phase_timer& t, std::string phase)
-    : timer_(t), phase_(std::move(phase)), start_(now()) {}
+    : timer_(t), phase_(std::move(phase)), start_(now()) {
+  detail::set_phase(phase_);  // for the hang watchdog's report
+}
 
 phase_timer::scope::~scope() {
   timer_.add(phase_, now() - start_);
+  detail::set_phase("");
 }
 
 double phase_timer::seconds(const std::string& phase) const {

@@ -1,5 +1,7 @@
 #include "weft/io/block_io.hpp"
 
+#include "weft/core/blocking.hpp"
+
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -72,6 +74,8 @@ io_mode transfer(hid_t dset, hid_t mem_type, void* buffer, const selection& s, b
   }
   const property_list dxpl(WEFT_H5_CHECK(H5Pcreate(H5P_DATASET_XFER)));
   WEFT_H5_CHECK(H5Pset_dxpl_mpio(dxpl.native_handle(), H5FD_MPIO_COLLECTIVE));
+  const weft::detail::blocking_call mark(write ? "H5Dwrite (collective)" : "H5Dread (collective)",
+                                         __FILE__, __LINE__);
   if (write) {
     WEFT_H5_CHECK(H5Dwrite(dset, mem_type, mspace.native_handle(), fspace.native_handle(),
                            dxpl.native_handle(), buffer));

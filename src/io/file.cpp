@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "weft/core/blocking.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/provenance.hpp"
 
@@ -46,6 +47,7 @@ property_list parallel_access(const comm_ref& c) {
 
 file open_file(const comm_ref& c, const fs::path& path, bool writable) {
   const auto fapl = parallel_access(c);
+  const weft::detail::blocking_call mark("H5Fopen (collective)", __FILE__, __LINE__);
   return file(WEFT_H5_CHECK(
       H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl.native_handle())));
 }
@@ -64,6 +66,7 @@ bool is_hdf5(const fs::path& path) {
 
 file create_file(const comm_ref& c, const fs::path& path) {
   const auto fapl = parallel_access(c);
+  const weft::detail::blocking_call mark("H5Fcreate (collective)", __FILE__, __LINE__);
   return file(
       WEFT_H5_CHECK(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.native_handle())));
 }

@@ -193,6 +193,10 @@ job_plan make_plan(const job_spec& spec, const plan_options& options) {
               run.args.push_back("--" + name);
               run.args.push_back(option_value(v));
             }
+            if (spec.hang_timeout_s > 0) {
+              run.args.push_back("--hang-timeout");
+              run.args.push_back(std::to_string(spec.hang_timeout_s));
+            }
             run.args.push_back("--json");
             run.args.push_back(run.record);
             break;

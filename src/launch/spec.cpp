@@ -444,6 +444,18 @@ job_spec parse_spec(const std::string& text, const std::string& file,
       r.fail("time_limit", "expected seconds or a duration such as \"10m\" or \"01:30:00\"");
     spec.run_time_limit_s = *seconds;
   }
+  if (const toml::node* n = r.get("hang_timeout")) {
+    std::optional<int> seconds;
+    if (n->is_integer() && n->as_integer()->get() > 0 && n->as_integer()->get() < 366 * 86400) {
+      seconds = static_cast<int>(n->as_integer()->get());
+    } else if (n->is_string()) {
+      seconds = parse_duration(n->as_string()->get());
+    }
+    if (!seconds || *seconds < 1) {
+      r.fail("hang_timeout", "expected seconds or a duration such as \"90s\" or \"5m\"");
+    }
+    spec.hang_timeout_s = *seconds;
+  }
 
   if (const auto* t = r.table("resources")) {
     table_reader rr(*t, "resources", file);

@@ -100,6 +100,7 @@ struct job_spec {
   std::string description;
   int repeats = 1;
   int run_time_limit_s = 0;  // per run; 0: none
+  int hang_timeout_s = 0;    // kernel runs: `weft run --hang-timeout`; 0: no watchdog
   resources_spec resources;
   binding_spec binding;
   slurm_spec slurm;

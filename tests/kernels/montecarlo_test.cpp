@@ -1,11 +1,15 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <array>
 #include <bit>
 #include <cmath>
+#include <csignal>
 #include <cstdint>
+#include <filesystem>
 #include <numbers>
 #include <string>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -36,6 +40,77 @@ double serial_estimate(std::uint64_t samples, std::uint64_t block, std::uint64_t
 double serial_pi(std::uint64_t samples, std::uint64_t block, std::uint64_t seed) {
   return serial_estimate(samples, block, seed,
                          [](double x, double y) { return x * x + y * y < 1.0 ? 4.0 : 0.0; });
+}
+
+using weft::testing::world;
+
+std::string bits_of(const weft::record& rec) {
+  return rec.extra.at("estimate_bits").get<std::string>();
+}
+
+TEST(montecarlo, rounds_with_checkpoints_give_the_bits_of_one_uninterrupted_run) {
+  const weft::testing::scratch_dir dir("weft-mc");
+  const weft::json base = {{"samples", 300000}, {"block", 7000}, {"integrand", "gaussian"}};
+  const auto reference = weft::testing::run_kernel("montecarlo", base);
+  weft::json rounds = base;
+  rounds["checkpoint"] = dir / "mc";
+  rounds["checkpoint-every"] = 4;
+
+  const auto rec = weft::testing::run_kernel("montecarlo", rounds);
+
+  EXPECT_TRUE(rec.check.passed) << rec.check.detail;
+  EXPECT_EQ(bits_of(rec), bits_of(reference));
+  EXPECT_TRUE(std::filesystem::exists(dir / "mc.ckpt.00000043.h5"));  // the last round's
+}
+
+TEST(montecarlo, a_stopped_run_resumes_on_fewer_ranks_to_the_same_bits) {
+  const weft::testing::scratch_dir dir("weft-mc");
+  const weft::json base = {{"samples", 4000000}, {"block", 20000}};
+  const auto reference = weft::testing::run_kernel("montecarlo", base);
+  weft::json params = base;
+  params["checkpoint"] = dir / "mc";
+  params["checkpoint-every"] = 1;
+  // Rank 0 signals itself once the first checkpoint exists.
+  std::jthread signaller;
+  if (world().rank() == 0) {
+    signaller = std::jthread([&dir](std::stop_token stop) {
+      while (!stop.stop_requested()) {
+        for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+          if (e.path().filename().string().starts_with("mc.ckpt.")) {
+            ::kill(::getpid(), SIGUSR1);
+            return;
+          }
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+    });
+  }
+  int code = 0;
+  try {
+    (void)weft::testing::run_kernel("montecarlo", params);
+  } catch (const weft::error& e) {
+    code = static_cast<int>(e.code());
+  }
+  signaller = {};
+  ASSERT_EQ(code, 75);
+
+  // The first half of the ranks (at least one) resume without the others.
+  const bool in_half = world().rank() < std::max(1, world().size() / 2);
+  const weft::comm half = world().split(in_half ? 0 : 1, world().rank());
+  if (in_half) {
+    params["restart"] = true;
+    const auto resumed = weft::testing::run_kernel_on(half, "montecarlo", params);
+
+    EXPECT_GT(resumed.extra.at("resumed_from_task").get<long long>(), 0);
+    EXPECT_TRUE(resumed.check.passed) << resumed.check.detail;
+    EXPECT_EQ(bits_of(resumed), bits_of(reference));
+  }
+  world().barrier();
+}
+
+TEST(montecarlo, restart_without_a_checkpoint_prefix_is_a_usage_error) {
+  EXPECT_THROW(weft::testing::run_kernel("montecarlo", {{"samples", 1000}, {"restart", true}}),
+               weft::usage_error);
 }
 
 TEST(montecarlo, estimates_pi_within_five_standard_errors) {

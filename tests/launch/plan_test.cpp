@@ -134,5 +134,26 @@ TEST(job_plan, a_command_step_runs_once_with_weft_replaced_by_this_weft) {
   EXPECT_TRUE(plan.runs[0].record.empty());
 }
 
+TEST(job_plan, a_hang_timeout_reaches_every_kernel_run_as_an_option) {
+  const auto plan = plan_of(R"(name = "h"
+hang_timeout = "2m"
+[[step]]
+kernel = "nstream"
+[[step]]
+name = "listing"
+command = ["ls"]
+)");
+
+  ASSERT_EQ(plan.runs.size(), 2U);
+  EXPECT_TRUE(has_sequence(plan.runs[0].args, {"--hang-timeout", "120"}));
+  EXPECT_FALSE(has_sequence(plan.runs[1].args, {"--hang-timeout"}));
+}
+
+TEST(job_plan, a_hang_timeout_that_is_not_a_duration_is_refused) {
+  EXPECT_THROW(
+      (void)plan_of("name = \"h\"\nhang_timeout = \"soon\"\n[[step]]\nkernel = \"nstream\"\n"),
+      spec_error);
+}
+
 }  // namespace
 }  // namespace weft::launch

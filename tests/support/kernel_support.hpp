@@ -30,14 +30,20 @@ inline json default_arguments(const kernels::kernel& k) {
   return values;
 }
 
-inline record run_kernel(const std::string& name, const json& overrides) {
+// Runs the kernel over communicator c (for example a part of the world, to restart a
+// checkpointed run on fewer ranks).
+inline record run_kernel_on(const comm_ref& c, const std::string& name, const json& overrides) {
   const auto* k = kernels::find(name);
   if (!k) throw std::runtime_error("no kernel " + name);
   json values = default_arguments(*k);
   for (const auto& [key, v] : overrides.items()) values[key] = v;
   const kernels::arguments args(values);
+  return k->run(kernels::context{c, args});
+}
+
+inline record run_kernel(const std::string& name, const json& overrides) {
   const auto w = world();
-  return k->run(kernels::context{w, args});
+  return run_kernel_on(w, name, overrides);
 }
 
 }  // namespace weft::testing

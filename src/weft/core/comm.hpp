@@ -17,6 +17,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "weft/core/blocking.hpp"
 #include "weft/core/datatype.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/request.hpp"
@@ -54,7 +55,7 @@ class comm_ref {
   template <transferable T>
   void send(std::span<const T> data, int dest, int tag = 0) const {
     const auto w = detail::wire_of<T>();
-    WEFT_MPI_CHECK(
+    WEFT_MPI_BLOCKING(
         MPI_Send(data.data(), detail::mpi_count(data.size(), w.scale), w.type, dest, tag, native_));
   }
   template <transferable T>
@@ -66,8 +67,8 @@ class comm_ref {
   status recv(std::span<T> data, int source = any_source, int tag = any_tag) const {
     const auto w = detail::wire_of<T>();
     MPI_Status st;
-    WEFT_MPI_CHECK(MPI_Recv(data.data(), detail::mpi_count(data.size(), w.scale), w.type, source,
-                            tag, native_, &st));
+    WEFT_MPI_BLOCKING(MPI_Recv(data.data(), detail::mpi_count(data.size(), w.scale), w.type, source,
+                               tag, native_, &st));
     return to_status(st);
   }
   template <transferable T>
@@ -108,9 +109,9 @@ class comm_ref {
     const auto wo = detail::wire_of<T>();
     const auto wi = detail::wire_of<U>();
     MPI_Status st;
-    WEFT_MPI_CHECK(MPI_Sendrecv(out.data(), detail::mpi_count(out.size(), wo.scale), wo.type, dest,
-                                send_tag, in.data(), detail::mpi_count(in.size(), wi.scale),
-                                wi.type, source, recv_tag, native_, &st));
+    WEFT_MPI_BLOCKING(MPI_Sendrecv(
+        out.data(), detail::mpi_count(out.size(), wo.scale), wo.type, dest, send_tag, in.data(),
+        detail::mpi_count(in.size(), wi.scale), wi.type, source, recv_tag, native_, &st));
     return to_status(st);
   }
   // Blocks until a matching message is pending; says its source, tag and size.
@@ -124,7 +125,7 @@ class comm_ref {
   template <transferable T>
   void bcast(std::span<T> data, int root = 0) const {
     const auto w = detail::wire_of<T>();
-    WEFT_MPI_CHECK(
+    WEFT_MPI_BLOCKING(
         MPI_Bcast(data.data(), detail::mpi_count(data.size(), w.scale), w.type, root, native_));
   }
   template <transferable T>
@@ -144,9 +145,9 @@ class comm_ref {
   // Element-wise reduction of `in` into `out` on `root` (out is ignored elsewhere).
   template <reducible T>
   void reduce(std::span<const T> in, std::span<T> out, op o, int root = 0) const {
-    WEFT_MPI_CHECK(MPI_Reduce(in.data(), rank() == root ? out.data() : nullptr,
-                              detail::mpi_count(in.size(), 1), detail::arithmetic_type<T>(),
-                              detail::native_op(o), root, native_));
+    WEFT_MPI_BLOCKING(MPI_Reduce(in.data(), rank() == root ? out.data() : nullptr,
+                                 detail::mpi_count(in.size(), 1), detail::arithmetic_type<T>(),
+                                 detail::native_op(o), root, native_));
   }
   template <reducible T>
   T reduce(T value, op o, int root = 0) const {
@@ -156,14 +157,14 @@ class comm_ref {
   }
   template <reducible T>
   void allreduce(std::span<const T> in, std::span<T> out, op o) const {
-    WEFT_MPI_CHECK(MPI_Allreduce(in.data(), out.data(), detail::mpi_count(in.size(), 1),
-                                 detail::arithmetic_type<T>(), detail::native_op(o), native_));
+    WEFT_MPI_BLOCKING(MPI_Allreduce(in.data(), out.data(), detail::mpi_count(in.size(), 1),
+                                    detail::arithmetic_type<T>(), detail::native_op(o), native_));
   }
   // In-place element-wise reduction over all ranks.
   template <reducible T>
   void allreduce(std::span<T> inout, op o) const {
-    WEFT_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, inout.data(), detail::mpi_count(inout.size(), 1),
-                                 detail::arithmetic_type<T>(), detail::native_op(o), native_));
+    WEFT_MPI_BLOCKING(MPI_Allreduce(MPI_IN_PLACE, inout.data(), detail::mpi_count(inout.size(), 1),
+                                    detail::arithmetic_type<T>(), detail::native_op(o), native_));
   }
   template <reducible T>
   T allreduce(T value, op o) const {
@@ -176,14 +177,15 @@ class comm_ref {
   std::vector<T> gather(const T& value, int root = 0) const {
     std::vector<T> out(rank() == root ? size() : 0);
     const auto w = detail::wire_of<T>();
-    WEFT_MPI_CHECK(MPI_Gather(&value, w.scale, w.type, out.data(), w.scale, w.type, root, native_));
+    WEFT_MPI_BLOCKING(
+        MPI_Gather(&value, w.scale, w.type, out.data(), w.scale, w.type, root, native_));
     return out;
   }
   template <transferable T>
   std::vector<T> allgather(const T& value) const {
     std::vector<T> out(size());
     const auto w = detail::wire_of<T>();
-    WEFT_MPI_CHECK(MPI_Allgather(&value, w.scale, w.type, out.data(), w.scale, w.type, native_));
+    WEFT_MPI_BLOCKING(MPI_Allgather(&value, w.scale, w.type, out.data(), w.scale, w.type, native_));
     return out;
   }
   // Gathers spans of different lengths in rank order onto root (empty elsewhere).
@@ -203,7 +205,7 @@ class comm_ref {
     std::vector<T> out(chunk);
     const auto w = detail::wire_of<T>();
     const int n = detail::mpi_count(chunk, w.scale);
-    WEFT_MPI_CHECK(MPI_Scatter(data.data(), n, w.type, out.data(), n, w.type, root, native_));
+    WEFT_MPI_BLOCKING(MPI_Scatter(data.data(), n, w.type, out.data(), n, w.type, root, native_));
     return out;
   }
   // Root sends counts[r] elements to rank r (counts and data ignored elsewhere).
@@ -217,10 +219,10 @@ class comm_ref {
       c = detail::scaled(counts, w.scale);
       d = displacements(c);
     }
-    WEFT_MPI_CHECK(MPI_Scatter(c.data(), 1, MPI_INT, &mine, 1, MPI_INT, root, native_));
+    WEFT_MPI_BLOCKING(MPI_Scatter(c.data(), 1, MPI_INT, &mine, 1, MPI_INT, root, native_));
     std::vector<T> out(static_cast<std::size_t>(mine / w.scale));
-    WEFT_MPI_CHECK(MPI_Scatterv(data.data(), c.data(), d.data(), w.type, out.data(), mine, w.type,
-                                root, native_));
+    WEFT_MPI_BLOCKING(MPI_Scatterv(data.data(), c.data(), d.data(), w.type, out.data(), mine,
+                                   w.type, root, native_));
     return out;
   }
   // Sends `chunk` elements to every rank: data holds size()·chunk elements.
@@ -229,7 +231,7 @@ class comm_ref {
     std::vector<T> out(chunk * static_cast<std::size_t>(size()));
     const auto w = detail::wire_of<T>();
     const int n = detail::mpi_count(chunk, w.scale);
-    WEFT_MPI_CHECK(MPI_Alltoall(data.data(), n, w.type, out.data(), n, w.type, native_));
+    WEFT_MPI_BLOCKING(MPI_Alltoall(data.data(), n, w.type, out.data(), n, w.type, native_));
     return out;
   }
   // Sends send_counts[r] consecutive elements to rank r; returns what arrived, in rank
@@ -239,15 +241,15 @@ class comm_ref {
                            std::vector<int>* recv_counts = nullptr) const {
     const auto w = detail::wire_of<T>();
     std::vector<int> rc(size());
-    WEFT_MPI_CHECK(MPI_Alltoall(send_counts.data(), 1, MPI_INT, rc.data(), 1, MPI_INT, native_));
+    WEFT_MPI_BLOCKING(MPI_Alltoall(send_counts.data(), 1, MPI_INT, rc.data(), 1, MPI_INT, native_));
     const auto sc = detail::scaled(send_counts, w.scale);
     const auto rcs = detail::scaled(rc, w.scale);
     const auto sd = displacements(sc);
     const auto rd = displacements(rcs);
     const long long total = rd.empty() ? 0 : static_cast<long long>(rd.back()) + rcs.back();
     std::vector<T> out(static_cast<std::size_t>(total / w.scale));
-    WEFT_MPI_CHECK(MPI_Alltoallv(data.data(), sc.data(), sd.data(), w.type, out.data(), rcs.data(),
-                                 rd.data(), w.type, native_));
+    WEFT_MPI_BLOCKING(MPI_Alltoallv(data.data(), sc.data(), sd.data(), w.type, out.data(),
+                                    rcs.data(), rd.data(), w.type, native_));
     if (recv_counts) *recv_counts = std::move(rc);
     return out;
   }
