@@ -45,7 +45,7 @@ std::string call_name(const char* text) {
 // The path from the project's top folder on ("src/weft/core/comm.hpp").
 std::string short_path(const char* file) {
   if (file == nullptr) return "?";
-  const std::string f(file);
+  std::string f(file);
   for (const char* top : {"/src/", "/kernels/", "/examples/", "/tests/"}) {
     if (const auto at = f.rfind(top); at != std::string::npos) return f.substr(at + 1);
   }

@@ -106,7 +106,7 @@ fs::path checkpoint::write(long long step) {
   json hashes = json::object();
   for (const auto& a : arrays_) hashes[a.name] = fmt::format("{:016x}", a.hash());
   meta["hashes"] = hashes;
-  const fs::path target = path_of(step);
+  fs::path target = path_of(step);
   {
     output_file out(c, target, true, options_.parameters);
     for (const auto& a : arrays_) a.write(out);
