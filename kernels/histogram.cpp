@@ -19,7 +19,7 @@
 #include <fmt/format.h>
 #include <omp.h>
 
-#include "clones.hpp"
+#include "weft/core/clones.hpp"
 #include "registry.hpp"
 #include "slab_team.hpp"
 #include "weft/core/aligned.hpp"

@@ -25,7 +25,7 @@
 
 #include <fmt/format.h>
 
-#include "clones.hpp"
+#include "weft/core/clones.hpp"
 #include "registry.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/stop.hpp"

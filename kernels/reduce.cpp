@@ -40,15 +40,16 @@
 
 #include <fmt/format.h>
 
-#include "clones.hpp"
 #include "registry.hpp"
 #include "slab_team.hpp"
 #include "weft/core/aligned.hpp"
+#include "weft/core/clones.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/timer.hpp"
 #include "weft/io/dataset.hpp"
 #include "weft/io/file.hpp"
 #include "weft/io/slab_reader.hpp"
+#include "weft/par/extraction.hpp"
 
 namespace weft::kernels {
 
@@ -113,19 +114,8 @@ constexpr index_t scan_block = 1024;
 // Accumulators per extracted part: independent vector lanes.
 constexpr int lanes = 8;
 
-// v with its lowest significand bit set: rounding it to a coarser grid never meets a tie.
-[[gnu::always_inline]] inline double tie_free(double v) {
-  return std::bit_cast<double>(std::bit_cast<std::uint64_t>(v) | 1U);
-}
-
-// Adds v to accumulator a, which rounds it onto a's grid (the change of a, exact), and
-// returns what is left of v (exact too).
-[[gnu::always_inline]] inline double deposit(double& a, double v) {
-  const double b = a + tie_free(v);
-  const double rest = v - (b - a);
-  a = b;
-  return rest;
-}
+using par::detail::deposit;
+using par::detail::tie_free;
 
 // Pass 1 over a block: min, max, and the plain and absolute sums (validation only) of
 // its finite values. Checked, it returns how many values were NaN or Inf. Unchecked, it

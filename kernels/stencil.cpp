@@ -22,7 +22,7 @@
 
 #include <fmt/format.h>
 
-#include "clones.hpp"
+#include "weft/core/clones.hpp"
 #include "rank_grid.hpp"
 #include "registry.hpp"
 #include "weft/core/error.hpp"

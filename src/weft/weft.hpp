@@ -34,5 +34,6 @@
 #include "weft/io/hdf5.hpp"
 #include "weft/io/slab_reader.hpp"
 #include "weft/par/channel.hpp"
+#include "weft/par/exact_sum.hpp"
 #include "weft/par/rng.hpp"
 #include "weft/par/task_pool.hpp"
