@@ -1,56 +1,38 @@
 // heat: explicit heat diffusion on a 2-D or 3-D field, the long-running simulation.
 //
-// u' = u + alpha dt (sum of the 2N neighbours - 2N u) per step (grid spacing 1), on a field
-// read from an HDF5 dataset (--input FILE:/path) or generated, with Dirichlet (fixed
-// --boundary-value outside the field) or periodic boundaries; dt must satisfy the
-// stability limit dt <= 1 / (2 N alpha). The field is decomposed over a Cartesian rank
-// grid; a halo of width 1 is exchanged every step.
+// u' = u + alpha dt (sum of the 2N neighbours - 2N u) per step (grid spacing 1), from an
+// HDF5 dataset (--input FILE:/path) or a generated field, with Dirichlet (--boundary-value
+// outside the field) or periodic boundaries; dt <= 1 / (2 N alpha) for stability. The
+// field is decomposed over a Cartesian rank grid with a halo of width 1. Every cell is
+// updated by the same expression in the same order on any rank grid, so the final field
+// (field_hash) has the same bits on any layout and after any stop and --restart.
 //
-// Results are reproducible bit for bit: every cell is updated by the same expression in
-// the same order whatever the rank grid, so the final field (and its hash, reported as
-// field_hash) is identical for every rank count and grid, and after any interruption and
-// --restart.
+// Everything but the physics is a library facility, under the --output prefix P: P.h5 and
+// P.xdmf (io::snapshot_series, every --snapshot-every steps); P.ckpt.NNNNNNNN.h5
+// (io::checkpoint, every --checkpoint-every steps, the newest --keep-checkpoints kept;
+// --restart resumes from the newest intact one with the same physical parameters);
+// P.final.h5. SIGTERM or SIGUSR1 (Slurm's warning before a time limit): stop_request
+// agrees on it after a step, every rank checkpoints that step and exits with code 75.
 //
-// Outputs under the --output prefix P: P.h5 (snapshots every --snapshot-every steps as
-// /snapshots/step_NNNNNNNN) with P.xdmf beside it for ParaView/VisIt; P.ckpt.NNNNNNNN.h5
-// checkpoints every --checkpoint-every steps, each published atomically (the newest
-// --keep-checkpoints are kept); P.final.h5 with the final field. --restart resumes from the
-// newest complete checkpoint written with the same physical parameters.
-//
-// SIGTERM or SIGUSR1 (what Slurm sends before a time limit): the handler only sets a flag;
-// ranks agree on it after every step (one small allreduce), so all stop after the same
-// step, write a checkpoint and exit with code 75.
-//
-// Validation: a generated field is an eigenmode of the discrete Laplacian, so the exact
-// answer after s steps is g^s times the initial field (g = 1 - alpha dt lambda); a field
-// read from a file is checked against the maximum principle (and, periodic, conservation
-// of the total).
-#include <omp.h>
-#include <unistd.h>
-
+// Validation: a generated field is an eigenmode of the discrete Laplacian, so after s
+// steps it is exactly g^s times the initial field (g = 1 - alpha dt lambda); a field read
+// from a file must keep the maximum principle (and, periodic, its total).
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <chrono>
 #include <cmath>
-#include <csignal>
-#include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <numbers>
 #include <optional>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include <fmt/format.h>
 
 #include "rank_grid.hpp"
 #include "registry.hpp"
-#include "weft/base/staged_file.hpp"
 #include "weft/core/error.hpp"
-#include "weft/core/log.hpp"
 #include "weft/core/progress.hpp"
 #include "weft/core/stop.hpp"
 #include "weft/core/timer.hpp"
@@ -58,8 +40,8 @@
 #include "weft/grid/halo.hpp"
 #include "weft/io/block_io.hpp"
 #include "weft/io/checkpoint.hpp"
-#include "weft/io/dataset.hpp"
 #include "weft/io/file.hpp"
+#include "weft/io/snapshots.hpp"
 
 namespace weft::kernels {
 
@@ -96,9 +78,6 @@ struct settings {
   }
   [[nodiscard]] fs::path with_suffix(const std::string& suffix) const {
     return prefix.parent_path() / (prefix.filename().string() + suffix);
-  }
-  [[nodiscard]] fs::path checkpoint(long long step) const {
-    return with_suffix(fmt::format(".ckpt.{:08d}.h5", step));
   }
 };
 
@@ -154,12 +133,10 @@ class simulation {
 
   void step();
   long long initialise();
-  void write_snapshot(long long step);
-  void write_xdmf(long long last_step) const;
+  void snapshot(long long step) {
+    if (series_) series_->write(step, static_cast<double>(step) * s_.dt, u_);
+  }
   void write_final();
-  [[nodiscard]] std::string field_hash() const;
-  template <class F>
-  void for_interior(const field& a, F f) const;
   // Collective: the smallest and largest value and the sum of u over every rank's cells.
   struct field_range {
     double lo, hi, sum;
@@ -172,25 +149,11 @@ class simulation {
   field v_;
   grid::halo_exchange<double, N> halo_;
   io::checkpoint checkpoint_;
+  std::optional<io::snapshot_series> series_;
   double initial_min_ = 0;
   double initial_max_ = 0;
   double initial_sum_ = 0;
 };
-
-template <std::size_t N>
-template <class F>
-void simulation<N>::for_interior(const field& a, F f) const {
-  const auto& c = a.interior_shape();
-  index i{};
-  if constexpr (N == 2) {
-    for (i[0] = 0; i[0] < c[0]; ++i[0])
-      for (i[1] = 0; i[1] < c[1]; ++i[1]) f(i);
-  } else {
-    for (i[0] = 0; i[0] < c[0]; ++i[0])
-      for (i[1] = 0; i[1] < c[1]; ++i[1])
-        for (i[2] = 0; i[2] < c[2]; ++i[2]) f(i);
-  }
-}
 
 template <std::size_t N>
 void simulation<N>::step() {
@@ -237,13 +200,9 @@ long long simulation<N>::initialise() {
   for (double& x : u_.storage()) x = outside;
   for (double& x : v_.storage()) x = outside;
 
-  long long first_step = 0;
   const std::optional<long long> restored = s_.restart ? checkpoint_.restore() : std::nullopt;
   if (restored) {
-    first_step = *restored;
-    log::info("heat: resuming from {} at step {}", s_.checkpoint(first_step).string(), first_step);
-  } else if (s_.restart) {
-    log::info("heat: no checkpoint under {} yet; starting at step 0", s_.prefix.string());
+    // The field is the checkpoint's.
   } else if (!s_.input.empty()) {
     const auto in = io::open_input(world_, io::parse_dataset_ref(s_.input, "--input"), 3);
     io::read_block(in.d, u_);
@@ -255,7 +214,7 @@ long long simulation<N>::initialise() {
   initial_min_ = s_.periodic ? r.lo : std::min(r.lo, s_.boundary_value);
   initial_max_ = s_.periodic ? r.hi : std::max(r.hi, s_.boundary_value);
   initial_sum_ = r.sum;
-  return first_step;
+  return restored.value_or(0);
 }
 
 template <std::size_t N>
@@ -263,69 +222,13 @@ typename simulation<N>::field_range simulation<N>::global_range() const {
   double lo = std::numeric_limits<double>::max();
   double hi = std::numeric_limits<double>::lowest();
   double sum = 0;
-  for_interior(u_, [&](const index& i) {
-    lo = std::min(lo, u_.local(i));
-    hi = std::max(hi, u_.local(i));
-    sum += u_.local(i);
+  u_.for_each([&](const index&, double x) {
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+    sum += x;
   });
   return {world_.allreduce(lo, op::min), world_.allreduce(hi, op::max),
           world_.allreduce(sum, op::sum)};
-}
-
-template <std::size_t N>
-void simulation<N>::write_snapshot(long long step) {
-  const fs::path series = s_.with_suffix(".h5");
-  // A missing or damaged series (a run killed while writing it) starts afresh.
-  int usable = 0;
-  if (world_.rank() == 0) {
-    try {
-      usable = fs::exists(series) && io::open_file_serial(series).valid() ? 1 : 0;
-    } catch (const std::exception&) {
-      log::warn("heat: {} is damaged; starting a new snapshot series", series.string());
-    }
-  }
-  world_.bcast(usable, 0);
-  if (usable == 0 || (step == 0 && !s_.restart)) {
-    io::output_file out(world_, series, true, s_.parameters);
-    out.commit();
-  }
-  const io::file f = io::open_file(world_, series, true);
-  const std::string name = fmt::format("/snapshots/step_{:08d}", step);
-  const bool exists = f.contains(name);
-  const io::dataset d =
-      exists ? f.open_dataset(name) : f.create_dataset(name, io::element_type::f64, s_.shape);
-  io::write_block(d, u_);
-  if (!exists) d.write_attribute("time", static_cast<double>(step) * s_.dt);
-  if (world_.rank() == 0) write_xdmf(step);
-}
-
-template <std::size_t N>
-void simulation<N>::write_xdmf(long long last_step) const {
-  std::string dims;
-  for (std::size_t d = 0; d < N; ++d) dims += (d ? " " : "") + std::to_string(s_.shape[d]);
-  const std::string ones = N == 2 ? "1 1" : "1 1 1";
-  const std::string zeros = N == 2 ? "0 0" : "0 0 0";
-  const std::string h5 = s_.prefix.filename().string() + ".h5";
-  std::string x =
-      "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"3.0\">\n <Domain>\n"
-      "  <Grid Name=\"heat\" GridType=\"Collection\" CollectionType=\"Temporal\">\n";
-  for (long long st = 0; st <= last_step; st += s_.snapshot_every) {
-    x += fmt::format(
-        "   <Grid Name=\"step {0}\" GridType=\"Uniform\">\n"
-        "    <Time Value=\"{1:.17g}\"/>\n"
-        "    <Topology TopologyType=\"{2}DCoRectMesh\" Dimensions=\"{3}\"/>\n"
-        "    <Geometry GeometryType=\"ORIGIN_{4}\">\n"
-        "     <DataItem Dimensions=\"{2}\" Format=\"XML\">{5}</DataItem>\n"
-        "     <DataItem Dimensions=\"{2}\" Format=\"XML\">{6}</DataItem>\n"
-        "    </Geometry>\n"
-        "    <Attribute Name=\"temperature\" AttributeType=\"Scalar\" Center=\"Node\">\n"
-        "     <DataItem Dimensions=\"{3}\" NumberType=\"Float\" Precision=\"8\" "
-        "Format=\"HDF\">{7}:/snapshots/step_{0:08d}</DataItem>\n"
-        "    </Attribute>\n   </Grid>\n",
-        st, static_cast<double>(st) * s_.dt, N, dims, N == 2 ? "DXDY" : "DXDYDZ", zeros, ones, h5);
-  }
-  x += "  </Grid>\n </Domain>\n</Xdmf>\n";
-  write_file_atomically(s_.with_suffix(".xdmf"), x);
 }
 
 template <std::size_t N>
@@ -336,20 +239,18 @@ void simulation<N>::write_final() {
 }
 
 template <std::size_t N>
-std::string simulation<N>::field_hash() const {
-  // Order-independent, so any decomposition of the same field gives the same value.
-  return fmt::format("{:016x}", grid::content_hash(world_, u_));
-}
-
-template <std::size_t N>
 record simulation<N>::run() {
   stop_request stop(world_);
   const long long first = initialise();
   phase_timer timer;
   progress bar(world_, first, s_.steps, {.label = "heat", .unit = "steps"});
-  if (first == 0 && s_.snapshot_every > 0) {
+  if (s_.snapshot_every > 0) {
     auto t = timer.time("io");
-    write_snapshot(0);
+    series_.emplace(
+        world_, s_.with_suffix(".h5"), s_.shape,
+        io::snapshot_options{
+            .attribute = "temperature", .resume = s_.restart, .parameters = s_.parameters});
+    if (first == 0) snapshot(0);
   }
   long long stepped = first;
   const double start = now();
@@ -362,7 +263,7 @@ record simulation<N>::run() {
     const bool stopping = stop.agreed() != 0 && stepped < s_.steps;
     {
       auto t = timer.time("io");
-      if (s_.snapshot_every > 0 && stepped % s_.snapshot_every == 0) write_snapshot(stepped);
+      if (s_.snapshot_every > 0 && stepped % s_.snapshot_every == 0) snapshot(stepped);
       const bool due = s_.checkpoint_every > 0 && stepped % s_.checkpoint_every == 0;
       if (due || stopping) (void)checkpoint_.write(stepped);
     }
@@ -370,7 +271,7 @@ record simulation<N>::run() {
       bar.interrupted();
       stop.stopped(stepped, s_.steps, "heat",
                    fmt::format("checkpoint {} written; rerun with --restart to resume",
-                               s_.checkpoint(stepped).string()));
+                               checkpoint_.path_of(stepped).string()));
     }
     bar.update(stepped);
     if (s_.pace_ms > 0) {
@@ -391,11 +292,8 @@ record simulation<N>::run() {
     const double g = 1.0 - s_.alpha * s_.dt * eigenvalue();
     const double factor = std::pow(g, static_cast<double>(s_.steps));
     double err = 0;
-    for_interior(u_, [&](const index& i) {
-      index gl;
-      for (std::size_t d = 0; d < N; ++d) gl[d] = u_.decomposition().local_start()[d] + i[d];
-      err = std::max(err, std::abs(u_.local(i) - factor * mode(gl)));
-    });
+    u_.for_each(
+        [&](const index& at, double x) { err = std::max(err, std::abs(x - factor * mode(at))); });
     err = world_.allreduce(err, op::max);
     const double limit = 1e-12 * static_cast<double>(s_.steps + 1);
     rec.check.passed = err <= limit;
@@ -432,7 +330,8 @@ record simulation<N>::run() {
                            "checkpoints included"});
   }
   rec.metrics.push_back({"steps", static_cast<double>(s_.steps), "", true, "total steps"});
-  rec.extra["field_hash"] = field_hash();
+  // Order-independent, so any decomposition of the same field gives the same value.
+  rec.extra["field_hash"] = fmt::format("{:016x}", grid::content_hash(world_, u_));
   rec.extra["resumed_from_step"] = first;
   rec.extra["dt"] = s_.dt;
   rec.extra["rank_grid"] = u_.decomposition().grid_text();
@@ -464,7 +363,6 @@ record run_heat(const context& ctx) {
     } else {
       (void)io::parse_dataset_ref(s.input, "--input");
     }
-    if (s.prefix.filename().empty()) throw usage_error("--output needs a file name prefix");
   } catch (const usage_error& e) {
     problem = e.what();
   }
@@ -484,21 +382,8 @@ record run_heat(const context& ctx) {
       fmt::format(
           "--dt {:g} is unstable: explicit {}-D diffusion needs dt <= 1/(2*{}*alpha) = {:g}", s.dt,
           axes, axes, limit));
-  const grid::decomposition dec = decompose(world, s.shape, a.text("grid"));
-  bool thick = true;
-  for (std::size_t d = 0; d < axes; ++d) {
-    if ((dec.grid()[d] > 1 || s.periodic) && s.shape[d] / dec.grid()[d] < 1) thick = false;
-  }
-  agree_or_throw<usage_error>(world, thick,
-                              "rank grid " + dec.grid_text() + " leaves some ranks without cells");
-  bool dir_ok = true;
-  if (world.rank() == 0) {
-    const fs::path dir = s.prefix.parent_path().empty() ? fs::path(".") : s.prefix.parent_path();
-    std::error_code ec;
-    dir_ok = fs::is_directory(dir, ec);
-  }
-  agree_or_throw<usage_error>(world, dir_ok,
-                              "--output " + s.prefix.string() + ": the folder does not exist");
+  const grid::decomposition dec = decompose(world, s.shape, a.text("grid"), true);
+  check_output_prefix(world, s.prefix, "--output");
   if (axes == 2) return simulation<2>(world, std::move(s), dec).run();
   return simulation<3>(world, std::move(s), dec).run();
 }
@@ -510,80 +395,70 @@ kernel make_heat() {
       "heat",
       "explicit 2-D/3-D heat diffusion with snapshots, checkpoints, restart and signals",
       {
-          {"shape",
-           param_type::text,
-           "256x256",
-           "field size, e.g. 256x256 or 64x64x64",
-           {},
-           {},
-           {}},
-          {"input",
-           param_type::text,
-           "none",
-           "start from an HDF5 dataset FILE:/path (none: a generated field)",
-           {},
-           {},
-           {}},
-          {"boundary",
-           param_type::choice,
-           "dirichlet",
-           "boundary condition",
-           {},
-           {},
-           {"dirichlet", "periodic"}},
-          {"boundary-value",
-           param_type::real,
-           "0",
-           "Dirichlet value outside the field",
-           {},
-           {},
-           {}},
-          {"alpha", param_type::real, "1", "diffusivity", 1e-12, {}, {}},
-          {"dt",
-           param_type::real,
-           "0",
-           "time step (0: half the stability limit 1/(2*N*alpha))",
-           0,
-           {},
-           {}},
-          {"steps", param_type::integer, "1000", "time steps in all", 0, {}, {}},
-          {"snapshot-every",
-           param_type::integer,
-           "0",
-           "write a snapshot every K steps (0: none)",
-           0,
-           {},
-           {}},
-          {"checkpoint-every",
-           param_type::integer,
-           "100",
-           "write a checkpoint every K steps (0: only when stopped)",
-           0,
-           {},
-           {}},
-          {"keep-checkpoints", param_type::integer, "2", "checkpoints kept (newest)", 1, {}, {}},
-          {"output",
-           param_type::text,
-           "heat",
-           "prefix of the output files (folder must exist)",
-           {},
-           {},
-           {}},
-          {"restart",
-           param_type::flag,
-           "false",
-           "resume from the newest complete checkpoint under the prefix",
-           {},
-           {},
-           {}},
-          {"grid", param_type::text, "auto", "rank grid, e.g. 2x1 (or auto)", {}, {}, {}},
-          {"pace-ms",
-           param_type::real,
-           "0",
-           "pause after each step (demonstrations and tests)",
-           0,
-           {},
-           {}},
+          {.name = "shape",
+           .type = param_type::text,
+           .default_value = "256x256",
+           .help = "field size, e.g. 256x256 or 64x64x64"},
+          {.name = "input",
+           .type = param_type::text,
+           .default_value = "none",
+           .help = "start from an HDF5 dataset FILE:/path (none: a generated field)"},
+          {.name = "boundary",
+           .type = param_type::choice,
+           .default_value = "dirichlet",
+           .help = "boundary condition",
+           .choices = {"dirichlet", "periodic"}},
+          {.name = "boundary-value",
+           .type = param_type::real,
+           .default_value = "0",
+           .help = "Dirichlet value outside the field"},
+          {.name = "alpha",
+           .type = param_type::real,
+           .default_value = "1",
+           .help = "diffusivity",
+           .min = 1e-12},
+          {.name = "dt",
+           .type = param_type::real,
+           .default_value = "0",
+           .help = "time step (0: half the stability limit 1/(2*N*alpha))",
+           .min = 0},
+          {.name = "steps",
+           .type = param_type::integer,
+           .default_value = "1000",
+           .help = "time steps in all",
+           .min = 0},
+          {.name = "snapshot-every",
+           .type = param_type::integer,
+           .default_value = "0",
+           .help = "write a snapshot every K steps (0: none)",
+           .min = 0},
+          {.name = "checkpoint-every",
+           .type = param_type::integer,
+           .default_value = "100",
+           .help = "write a checkpoint every K steps (0: only when stopped)",
+           .min = 0},
+          {.name = "keep-checkpoints",
+           .type = param_type::integer,
+           .default_value = "2",
+           .help = "checkpoints kept (newest)",
+           .min = 1},
+          {.name = "output",
+           .type = param_type::text,
+           .default_value = "heat",
+           .help = "prefix of the output files (folder must exist)"},
+          {.name = "restart",
+           .type = param_type::flag,
+           .default_value = "false",
+           .help = "resume from the newest complete checkpoint under the prefix"},
+          {.name = "grid",
+           .type = param_type::text,
+           .default_value = "auto",
+           .help = "rank grid, e.g. 2x1 (or auto)"},
+          {.name = "pace-ms",
+           .type = param_type::real,
+           .default_value = "0",
+           .help = "pause after each step (demonstrations and tests)",
+           .min = 0},
       },
       run_heat,
   };

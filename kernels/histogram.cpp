@@ -19,10 +19,10 @@
 #include <fmt/format.h>
 #include <omp.h>
 
-#include "weft/core/clones.hpp"
 #include "registry.hpp"
 #include "slab_team.hpp"
 #include "weft/core/aligned.hpp"
+#include "weft/core/clones.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/timer.hpp"
 #include "weft/io/block_io.hpp"
@@ -296,22 +296,24 @@ kernel make_histogram() {
       "counts of an HDF5 dataset's values in equal-width bins, optionally saved as HDF5",
       {
           input_param(),
-          {"bins", param_type::integer, "64", "number of bins", 1, 1e7, {}},
-          {"range",
-           param_type::text,
-           "auto",
-           "lo:hi, or auto: the data's finite min:max",
-           {},
-           {},
-           {}},
-          {"output",
-           param_type::text,
-           "none",
-           "HDF5 file for counts and edges (none: do not write one)",
-           {},
-           {},
-           {}},
-          {"force", param_type::flag, "false", "replace an existing --output", {}, {}, {}},
+          {.name = "bins",
+           .type = param_type::integer,
+           .default_value = "64",
+           .help = "number of bins",
+           .min = 1,
+           .max = 1e7},
+          {.name = "range",
+           .type = param_type::text,
+           .default_value = "auto",
+           .help = "lo:hi, or auto: the data's finite min:max"},
+          {.name = "output",
+           .type = param_type::text,
+           .default_value = "none",
+           .help = "HDF5 file for counts and edges (none: do not write one)"},
+          {.name = "force",
+           .type = param_type::flag,
+           .default_value = "false",
+           .help = "replace an existing --output"},
           slab_param(),
       },
       run_histogram,

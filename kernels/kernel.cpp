@@ -45,16 +45,18 @@ const kernel* find(const std::string& name) {
 }
 
 param input_param() {
-  return {"input", param_type::text, "", "dataset to read, as FILE:/path", {}, {}, {}};
+  return {.name = "input", .type = param_type::text, .help = "dataset to read, as FILE:/path"};
 }
 
 // 4 MiB: a slab and the one read ahead stay in a 32 MiB L3 with room to spare, so the
 // threads that scan a slab find it there (docs/benchmarks.md: 16 MiB was 5-15 % slower).
 param slab_param() {
-  return {"slab-mib", param_type::real,
-          "4",        "MiB read per collective step (over all ranks)",
-          0.001,      1e6,
-          {}};
+  return {.name = "slab-mib",
+          .type = param_type::real,
+          .default_value = "4",
+          .help = "MiB read per collective step (over all ranks)",
+          .min = 0.001,
+          .max = 1e6};
 }
 
 void check_closed_form(record& rec, const std::string& what, double got, double expected,
@@ -64,6 +66,22 @@ void check_closed_form(record& rec, const std::string& what, double got, double 
   rec.check.method = std::move(method);
   rec.check.detail = fmt::format("{} {:.17g}, expected {:.17g}, relative error {:.3g} (limit {:g})",
                                  what, got, expected, rel, limit);
+}
+
+void check_output_prefix(const comm_ref& world, const std::filesystem::path& prefix,
+                         const std::string& option) {
+  std::string problem;
+  if (world.rank() == 0) {
+    const std::filesystem::path dir = prefix.parent_path().empty() ? "." : prefix.parent_path();
+    std::error_code ec;
+    if (prefix.filename().empty()) {
+      problem = option + " needs a file name prefix, not a folder";
+    } else if (!std::filesystem::is_directory(dir, ec)) {
+      problem = option + " " + prefix.string() + ": the folder does not exist; create it first";
+    }
+  }
+  world.bcast(problem, 0);
+  agree_or_throw<usage_error>(world, problem.empty(), problem);
 }
 
 }  // namespace weft::kernels

@@ -9,6 +9,7 @@
 // Kernels use only weft's public headers. They are listed explicitly in registry.cpp.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -56,6 +57,10 @@ struct kernel {
 // Parameters of the kernels that read one dataset slab by slab (reduce, histogram):
 // --input FILE:/path and --slab-mib.
 param input_param();
+// Collective (an agreement): a usage error on every rank unless `prefix` names files in a
+// folder that exists (PREFIX.h5 and the like), naming `option`.
+void check_output_prefix(const comm_ref& world, const std::filesystem::path& prefix,
+                         const std::string& option);
 param slab_param();
 
 // Fills rec.check for a figure compared with its closed form: passed when the relative

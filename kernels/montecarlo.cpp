@@ -25,8 +25,8 @@
 
 #include <fmt/format.h>
 
-#include "weft/core/clones.hpp"
 #include "registry.hpp"
+#include "weft/core/clones.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/stop.hpp"
 #include "weft/core/timer.hpp"
@@ -289,38 +289,41 @@ kernel make_montecarlo() {
       "montecarlo",
       "Monte Carlo integration (pi and others) through the task pool: samples/s, error",
       {
-          {"samples", param_type::integer, "50000000", "number of samples", 1, {}, {}},
-          {"block", param_type::integer, "65536", "samples per task", 1, {}, {}},
-          {"seed", param_type::integer, "20240601", "random seed", 0, {}, {}},
-          {"integrand",
-           param_type::choice,
-           "pi",
-           "pi (quarter disc), sine (over [0,pi]), gaussian (exp(-x^2) over [0,1]), ball "
-           "(unit 3-ball volume)",
-           {},
-           {},
-           names},
-          {"checkpoint",
-           param_type::text,
-           "none",
-           "checkpoint under this prefix (PREFIX.ckpt.N.h5); none: no checkpoints",
-           {},
-           {},
-           {}},
-          {"checkpoint-every",
-           param_type::integer,
-           "0",
-           "with --checkpoint: a checkpoint every K tasks (0: only when stopped by a signal)",
-           0,
-           {},
-           {}},
-          {"restart",
-           param_type::flag,
-           "false",
-           "with --checkpoint: resume from the newest good checkpoint",
-           {},
-           {},
-           {}},
+          {.name = "samples",
+           .type = param_type::integer,
+           .default_value = "50000000",
+           .help = "number of samples",
+           .min = 1},
+          {.name = "block",
+           .type = param_type::integer,
+           .default_value = "65536",
+           .help = "samples per task",
+           .min = 1},
+          {.name = "seed",
+           .type = param_type::integer,
+           .default_value = "20240601",
+           .help = "random seed",
+           .min = 0},
+          {.name = "integrand",
+           .type = param_type::choice,
+           .default_value = "pi",
+           .help = "pi (quarter disc), sine (over [0,pi]), gaussian (exp(-x^2) over [0,1]), ball "
+                   "(unit 3-ball volume)",
+           .choices = names},
+          {.name = "checkpoint",
+           .type = param_type::text,
+           .default_value = "none",
+           .help = "checkpoint under this prefix (PREFIX.ckpt.N.h5); none: no checkpoints"},
+          {.name = "checkpoint-every",
+           .type = param_type::integer,
+           .default_value = "0",
+           .help =
+               "with --checkpoint: a checkpoint every K tasks (0: only when stopped by a signal)",
+           .min = 0},
+          {.name = "restart",
+           .type = param_type::flag,
+           .default_value = "false",
+           .help = "with --checkpoint: resume from the newest good checkpoint"},
       },
       run_montecarlo,
   };

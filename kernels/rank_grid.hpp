@@ -35,13 +35,21 @@ inline std::vector<int> parse_rank_grid(const std::string& text, std::size_t axe
 }
 
 // Collective over world (an agreement): the decomposition of `shape` over the ranks of
-// `world` on the rank grid `grid_text`. Every rank computes the same verdict from the
+// `world` on the rank grid `grid_text`; with `every_rank_has_cells`, a grid with more
+// ranks than cells along an axis is refused. Every rank computes the same verdict from the
 // same parameters, so a bad grid is a collective usage error (exit 2 on every rank).
 inline grid::decomposition decompose(const comm_ref& world, const extents& shape,
-                                     const std::string& grid_text) {
+                                     const std::string& grid_text,
+                                     bool every_rank_has_cells = false) {
   std::string message;
   try {
-    return grid::decomposition::over(world, shape, parse_rank_grid(grid_text, shape.size()));
+    auto dec = grid::decomposition::over(world, shape, parse_rank_grid(grid_text, shape.size()));
+    for (std::size_t d = 0; d < shape.size() && every_rank_has_cells; ++d) {
+      if (shape[d] < dec.grid()[d]) {
+        throw usage_error("rank grid " + dec.grid_text() + " leaves some ranks without cells");
+      }
+    }
+    return dec;
   } catch (const usage_error& e) {
     message = e.what();
   }

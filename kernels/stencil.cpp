@@ -22,9 +22,9 @@
 
 #include <fmt/format.h>
 
-#include "weft/core/clones.hpp"
 #include "rank_grid.hpp"
 #include "registry.hpp"
+#include "weft/core/clones.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/timer.hpp"
 #include "weft/grid/dist_array.hpp"
@@ -227,23 +227,30 @@ kernel make_stencil() {
       "stencil",
       "PRK star stencil of radius R with halo exchange over a 2-D rank grid",
       {
-          {"n", param_type::integer, "1000", "grid points per axis", 3, {}, {}},
-          {"radius", param_type::integer, "2", "stencil radius R", 1, 9, {}},
-          {"iterations",
-           param_type::integer,
-           "10",
-           "timed iterations (one more untimed)",
-           1,
-           {},
-           {}},
-          {"grid", param_type::text, "auto", "rank grid, e.g. 2x1 (or auto)", {}, {}, {}},
-          {"overlap",
-           param_type::flag,
-           "false",
-           "overlap the halo exchange with the interior computation",
-           {},
-           {},
-           {}},
+          {.name = "n",
+           .type = param_type::integer,
+           .default_value = "1000",
+           .help = "grid points per axis",
+           .min = 3},
+          {.name = "radius",
+           .type = param_type::integer,
+           .default_value = "2",
+           .help = "stencil radius R",
+           .min = 1,
+           .max = 9},
+          {.name = "iterations",
+           .type = param_type::integer,
+           .default_value = "10",
+           .help = "timed iterations (one more untimed)",
+           .min = 1},
+          {.name = "grid",
+           .type = param_type::text,
+           .default_value = "auto",
+           .help = "rank grid, e.g. 2x1 (or auto)"},
+          {.name = "overlap",
+           .type = param_type::flag,
+           .default_value = "false",
+           .help = "overlap the halo exchange with the interior computation"},
       },
       run_stencil,
   };

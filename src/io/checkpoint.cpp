@@ -214,7 +214,13 @@ std::optional<long long> checkpoint::restore() {
     std::string path = c.rank() == 0 ? paths[static_cast<std::size_t>(k)] : std::string();
     c.bcast(step, 0);
     c.bcast(path, 0);
-    if (try_restore(path, step)) return step;
+    if (try_restore(path, step)) {
+      if (c.rank() == 0) log::info("resuming from {} at step {}", path, step);
+      return step;
+    }
+  }
+  if (c.rank() == 0) {
+    log::info("no usable checkpoint under {} yet; starting afresh", options_.prefix.string());
   }
   return std::nullopt;
 }

@@ -252,4 +252,19 @@ std::optional<std::string> read_string_attribute(hid_t object, const std::string
   return attribute_text(a.native_handle());
 }
 
+std::optional<double> read_number_attribute(hid_t object, const std::string& name) {
+  if (WEFT_H5_CHECK(H5Aexists(object, name.c_str())) <= 0) return std::nullopt;
+  const attribute a(WEFT_H5_CHECK(H5Aopen(object, name.c_str(), H5P_DEFAULT)));
+  const datatype type(WEFT_H5_CHECK(H5Aget_type(a.native_handle())));
+  const H5T_class_t k = H5Tget_class(type.native_handle());
+  const dataspace space(WEFT_H5_CHECK(H5Aget_space(a.native_handle())));
+  if ((k != H5T_INTEGER && k != H5T_FLOAT) ||
+      WEFT_H5_CHECK(H5Sget_simple_extent_npoints(space.native_handle())) != 1) {
+    return std::nullopt;
+  }
+  double value = 0;
+  WEFT_H5_CHECK(H5Aread(a.native_handle(), H5T_NATIVE_DOUBLE, &value));
+  return value;
+}
+
 }  // namespace weft::io

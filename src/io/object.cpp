@@ -117,6 +117,10 @@ std::optional<std::string> attribute_access<Self>::read_string_attribute(
   return io::read_string_attribute(static_cast<const Self&>(*this).native_handle(), name);
 }
 template <class Self>
+std::optional<double> attribute_access<Self>::read_number_attribute(const std::string& name) const {
+  return io::read_number_attribute(static_cast<const Self&>(*this).native_handle(), name);
+}
+template <class Self>
 std::vector<std::pair<std::string, std::string>> attribute_access<Self>::attributes() const {
   return list_attributes(static_cast<const Self&>(*this).native_handle());
 }

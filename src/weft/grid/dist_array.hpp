@@ -151,6 +151,26 @@ class dist_array {
     for (index_t i = 0; i < outer; ++i) fill_row(f, i);
   }
 
+  // Calls f(global index, value) for every interior element, in index order, on the
+  // calling thread (validation, statistics; fill is the parallel loop).
+  template <class F>
+  void for_each(F f) const {
+    const auto& s = decomp_.local_start();
+    for (index_t i = 0; i < interior_[0]; ++i) {
+      if constexpr (N == 1) {
+        f(index{s[0] + i}, local({i}));
+      } else if constexpr (N == 2) {
+        for (index_t j = 0; j < interior_[1]; ++j) f(index{s[0] + i, s[1] + j}, local({i, j}));
+      } else {
+        for (index_t j = 0; j < interior_[1]; ++j) {
+          for (index_t k = 0; k < interior_[2]; ++k) {
+            f(index{s[0] + i, s[1] + j, s[2] + k}, local({i, j, k}));
+          }
+        }
+      }
+    }
+  }
+
  private:
   template <class F>
   void fill_row(F& f, index_t i) {

@@ -73,7 +73,7 @@ class checkpoint {
   // checkpoints older than the newest `keep`. Returns the file written.
   std::filesystem::path write(long long step);
   // Collective: restores the newest good checkpoint into the registered state and returns
-  // its step; std::nullopt (state untouched) when there is none.
+  // its step; std::nullopt (state untouched) when there is none. Rank 0 logs which.
   [[nodiscard]] std::optional<long long> restore();
 
   // Local: the complete checkpoints under the prefix, newest first, as (step, file).

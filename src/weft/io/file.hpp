@@ -97,5 +97,7 @@ void write_attribute(hid_t object, const std::string& name, long long value);
 // The value of one string attribute, or std::nullopt when absent or not a string.
 [[nodiscard]] std::optional<std::string> read_string_attribute(hid_t object,
                                                                const std::string& name);
+// A numeric attribute holding one value, as a double; nullopt when absent or not one number.
+[[nodiscard]] std::optional<double> read_number_attribute(hid_t object, const std::string& name);
 
 }  // namespace weft::io

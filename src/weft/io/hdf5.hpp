@@ -138,6 +138,8 @@ class attribute_access {
   void write_attribute(const std::string& name, long long value) const;
   // The value of one string attribute, or std::nullopt when absent or not a string.
   [[nodiscard]] std::optional<std::string> read_string_attribute(const std::string& name) const;
+  // A numeric attribute holding one value, as a double; nullopt when absent or not one number.
+  [[nodiscard]] std::optional<double> read_number_attribute(const std::string& name) const;
   // Every attribute as (name, value as text): numbers in full precision, small arrays as
   // "[a, b, ...]", other types by their class name.
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> attributes() const;
