@@ -17,3 +17,16 @@ if(WEFT_SANITIZE)
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(weft_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
+# ThreadSanitizer: with clang and LLVM's OpenMP runtime, whose Archer tool (loaded at run
+# time through OMP_TOOL_LIBRARIES, see weft_testing.cmake) tells TSan about OpenMP's
+# synchronisation; GCC's libgomp is not instrumented and would drown the reports in
+# false positives.
+if(WEFT_TSAN)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "WEFT_TSAN needs clang (the tsan preset uses clang++-14)")
+  endif()
+  # TSan's instrumentation keeps some `omp simd` loops from vectorising; clang says so.
+  target_compile_options(weft_sanitizers INTERFACE -fsanitize=thread -fno-omit-frame-pointer
+    -Wno-pass-failed)
+  target_link_options(weft_sanitizers INTERFACE -fsanitize=thread)
+endif()

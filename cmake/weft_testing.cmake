@@ -11,10 +11,19 @@ set(WEFT_TEST_ENVIRONMENT OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIR
     "ASAN_OPTIONS=fast_unwind_on_malloc=0:detect_leaks=1:abort_on_error=0"
     "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/sanitizers/lsan.supp:print_suppressions=0"
     "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+if(WEFT_TSAN)
+  # Archer (LLVM's OpenMP tool for TSan) from the runtime's folder; OpenMPI and HDF5 are
+  # not instrumented, so TSan ignores what happens inside them.
+  get_filename_component(weft_omp_dir "${OpenMP_omp_LIBRARY}" DIRECTORY)
+  find_library(WEFT_ARCHER archer HINTS "${weft_omp_dir}" /usr/lib/llvm-14/lib REQUIRED)
+  list(APPEND WEFT_TEST_ENVIRONMENT "OMP_TOOL_LIBRARIES=${WEFT_ARCHER}"
+    "TSAN_OPTIONS=ignore_noninstrumented_modules=1:halt_on_error=0:suppressions=${PROJECT_SOURCE_DIR}/tests/sanitizers/tsan.supp")
+endif()
 
 # Output that fails a test whatever its exit code: HDF5's own error stack printing (weft
 # silences it and reports errors itself) and sanitizer reports.
-set(WEFT_TEST_FAIL_REGEX "HDF5-DIAG;ERROR: AddressSanitizer;ERROR: LeakSanitizer;runtime error:")
+set(WEFT_TEST_FAIL_REGEX
+    "HDF5-DIAG;ERROR: AddressSanitizer;ERROR: LeakSanitizer;runtime error:;WARNING: ThreadSanitizer")
 
 function(weft_add_mpi_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;RANKS;THREADS;LIBRARIES;LABELS" ${ARGN})
