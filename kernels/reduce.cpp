@@ -343,6 +343,11 @@ struct running {
   double min = inf, max = -inf;
   long long min_index = -1, max_index = -1;
   double plain = 0, abs_sum = 0;  // for validation only
+  long long slabs = 0, rescans = 0;
+  io::io_mode mode = io::io_mode::collective;
+  // What the previous slab gave, to guess the next slab's extraction constants.
+  bool have_guess = false;
+  double guess_amax = 0, guess_mn = 0, guess_mx = 0;
 };
 
 // First local position holding `value` (finite), or -1.
@@ -374,6 +379,117 @@ void locate(const comm_ref& world, const buffer& b, index_t first, double value,
   stored = world.allreduce(v, is_min ? op::min : op::max);
 }
 
+// Collective: folds the current slab of `reader` into r (reading the next one ahead
+// during the scan).
+void fold_slab(const comm_ref& world, io::slab_reader& reader, running& r) {
+  const io::slab& current = reader.current();
+  const buffer& b = current.values;
+  ++r.slabs;
+  if (current.mode != io::io_mode::collective) r.mode = current.mode;
+  const long long slab_n = current.elements;
+  const index_t first = current.first_index;
+  // Once earlier slabs gave a mean, c is that running mean and the whole slab is one
+  // pass with guessed constants; otherwise a first pass finds the bounds.
+  const bool centred = r.finite > 0 && r.have_guess;
+  scan_plan p;
+  if (centred) {
+    p.sum = p.dev = true;
+    p.c = r.mean;
+    p.e = make_extractor(r.guess_amax, slab_n, 3);
+    const double dev = std::max(r.guess_mx - p.c, p.c - r.guess_mn);
+    p.e2 = make_extractor(dev * dev, slab_n, 2);
+  }
+  partial a = combine(world, scan_local(b, p, [&] { reader.read_ahead(); }));
+  const auto nans = static_cast<long long>(a.nans);
+  const auto infs = static_cast<long long>(a.infs);
+  const long long finite = slab_n - nans - infs;
+  r.nans += nans;
+  r.infs += infs;
+  r.plain += a.plain;
+  r.abs_sum += a.abs_sum;
+  if (finite == 0) return;
+  if (a.mn < r.min) {
+    locate(world, b, first, a.mn, true, r.min_index, r.min);
+  }
+  if (a.mx > r.max) {
+    locate(world, b, first, a.mx, false, r.max_index, r.max);
+  }
+  // The slab's sum, exactly extracted in three parts with the constants of its true
+  // bound: when the guess was wrong, the slab is scanned again with the right ones.
+  const double amax = std::max(std::abs(a.mn), std::abs(a.mx));
+  const extractor e = make_extractor(amax, slab_n, 3);
+  if (!p.sum || !same(e, p.e)) {
+    scan_plan q;
+    q.sum = true;
+    q.e = e;
+    const partial again = scan_slab(world, b, q);
+    for (int k = 0; k < 3; ++k) a.s[k] = again.s[k];
+    r.rescans += centred ? 1 : 0;
+  }
+  const double unscale = 1.0 / e.scale;
+  for (const double s : a.s) add_dd(r.sum_hi, r.sum_lo, s * unscale);
+  const double slab_sum = ((a.s[0] + a.s[1]) + a.s[2]) * unscale;
+  const double slab_mean = slab_sum / static_cast<double>(finite);
+  // The slab's sum of squared deviations from c, in two parts, likewise; then
+  // M2 = sum (x - c)^2 - finite (mean - c)^2 (c = the slab's own mean for the first).
+  const double c = centred ? p.c : slab_mean;
+  const double dev = std::max(a.mx - c, c - a.mn);
+  const extractor e2 = make_extractor(dev * dev, slab_n, 2);
+  if (!p.dev || !same(e2, p.e2)) {
+    scan_plan q;
+    q.dev = true;
+    q.c = c;
+    q.e2 = e2;
+    const partial again = scan_slab(world, b, q);
+    for (int k = 0; k < 2; ++k) a.t[k] = again.t[k];
+    r.rescans += centred ? 1 : 0;
+  }
+  const double shift = slab_mean - c;
+  // (x - c)^2 past the double range: so is the variance.
+  const double slab_m2 = dev * dev > std::numeric_limits<double>::max()
+                             ? inf
+                             : std::max(0.0, (a.t[0] + a.t[1]) / e2.scale -
+                                                 static_cast<double>(finite) * shift * shift);
+  r.have_guess = true;
+  r.guess_amax = amax;
+  r.guess_mn = a.mn;
+  r.guess_mx = a.mx;
+  // Chan et al.: merge (finite, slab_mean, slab_m2) into the running figures.
+  const double na = static_cast<double>(r.finite);
+  const double nb = static_cast<double>(finite);
+  const double nn = na + nb;
+  const double delta = slab_mean - r.mean;
+  r.mean += delta * (nb / nn);
+  // (No cross term for the first slab: delta^2 may overflow where 0 x inf is NaN.)
+  r.m2 += na == 0 ? slab_m2 : slab_m2 + delta * delta * (na * nb / nn);
+  r.finite += finite;
+}
+
+// Validation: the counts add up, the exact sum lies within the error bound of a plain
+// summation of the same values (|error| <= (n + ranks) * eps * sum |x|), and the moments
+// are consistent.
+void check(record& rec, const running& r, index_t total, int ranks) {
+  const double sum = r.sum_hi + r.sum_lo;
+  const double mean = sum / static_cast<double>(r.finite);
+  const double variance = r.m2 / static_cast<double>(r.finite);
+  const long long counted = r.finite + r.nans + r.infs;
+  const double eps = std::ldexp(1.0, -53);
+  const double bound = (static_cast<double>(total) + ranks + 2) * eps * r.abs_sum + 1e-300;
+  const double gap = std::abs(sum - r.plain);
+  bool ok = counted == total && gap <= bound;
+  if (r.finite > 0) {
+    ok = ok && r.min <= mean * (1 + 1e-15) + 1e-300 && mean <= r.max * (1 + 1e-15) + 1e-300 &&
+         variance >= 0;
+  }
+  rec.check.passed = ok;
+  rec.check.method =
+      "counts add up to the dataset size; exact sum within a plain sum's error bound; "
+      "min <= mean <= max; variance >= 0";
+  rec.check.detail = fmt::format(
+      "{} of {} elements counted; sum {:.17g}, plain sum {:.17g}, gap {:.3g} (bound {:.3g})",
+      counted, total, sum, r.plain, gap, bound);
+}
+
 record run_reduce(const context& ctx) {
   const auto& world = ctx.world;
   const double slab_mib = ctx.args.real("slab-mib");
@@ -390,103 +506,10 @@ record run_reduce(const context& ctx) {
   const extents shape = in.info.shape;
   const index_t total = in.info.size();
   io::slab_reader reader(world, in.d, shape, slab_mib, sizeof(double));
-  buffer b;
-  long long slabs = 0;
-  io::io_mode mode = io::io_mode::collective;
-  // What the previous slab gave, to guess this slab's extraction constants (see above).
-  bool have_guess = false;
-  double guess_amax = 0, guess_mn = 0, guess_mx = 0;
-  long long rescans = 0;
   // The master reads slab k + 1 (HDF5 and MPI, which only it may call) during slab k's
   // scan (share_slab). Every rank reads ahead before slab k's collectives whatever its
   // thread count, so the order of collective calls is the same on all ranks.
-  buffer ahead;
-  bool have_next = false;
-  const auto advance = [&] {
-    b.swap(ahead);
-    return have_next;
-  };
-  for (bool have = reader.next(b); have; have = advance()) {
-    ++slabs;
-    if (reader.last_mode() != io::io_mode::collective) mode = reader.last_mode();
-    const long long slab_n = reader.slab_elements();
-    const index_t first = reader.first_index();
-    // Once earlier slabs gave a mean, c is that running mean and the whole slab is one
-    // pass with guessed constants; otherwise a first pass finds the bounds.
-    const bool centred = r.finite > 0 && have_guess;
-    scan_plan p;
-    if (centred) {
-      p.sum = p.dev = true;
-      p.c = r.mean;
-      p.e = make_extractor(guess_amax, slab_n, 3);
-      const double dev = std::max(guess_mx - p.c, p.c - guess_mn);
-      p.e2 = make_extractor(dev * dev, slab_n, 2);
-    }
-    partial a = combine(world, scan_local(b, p, [&] { have_next = reader.next(ahead); }));
-    const auto nans = static_cast<long long>(a.nans);
-    const auto infs = static_cast<long long>(a.infs);
-    const long long finite = slab_n - nans - infs;
-    r.nans += nans;
-    r.infs += infs;
-    r.plain += a.plain;
-    r.abs_sum += a.abs_sum;
-    if (finite == 0) continue;
-    if (a.mn < r.min) {
-      locate(world, b, first, a.mn, true, r.min_index, r.min);
-    }
-    if (a.mx > r.max) {
-      locate(world, b, first, a.mx, false, r.max_index, r.max);
-    }
-    // The slab's sum, exactly extracted in three parts with the constants of its true
-    // bound: when the guess was wrong, the slab is scanned again with the right ones.
-    const double amax = std::max(std::abs(a.mn), std::abs(a.mx));
-    const extractor e = make_extractor(amax, slab_n, 3);
-    if (!p.sum || !same(e, p.e)) {
-      scan_plan q;
-      q.sum = true;
-      q.e = e;
-      const partial again = scan_slab(world, b, q);
-      for (int k = 0; k < 3; ++k) a.s[k] = again.s[k];
-      rescans += centred ? 1 : 0;
-    }
-    const double unscale = 1.0 / e.scale;
-    for (const double s : a.s) add_dd(r.sum_hi, r.sum_lo, s * unscale);
-    const double slab_sum = ((a.s[0] + a.s[1]) + a.s[2]) * unscale;
-    const double slab_mean = slab_sum / static_cast<double>(finite);
-    // The slab's sum of squared deviations from c, in two parts, likewise; then
-    // M2 = sum (x - c)^2 - finite (mean - c)^2 (c = the slab's own mean for the first).
-    const double c = centred ? p.c : slab_mean;
-    const double dev = std::max(a.mx - c, c - a.mn);
-    const extractor e2 = make_extractor(dev * dev, slab_n, 2);
-    if (!p.dev || !same(e2, p.e2)) {
-      scan_plan q;
-      q.dev = true;
-      q.c = c;
-      q.e2 = e2;
-      const partial again = scan_slab(world, b, q);
-      for (int k = 0; k < 2; ++k) a.t[k] = again.t[k];
-      rescans += centred ? 1 : 0;
-    }
-    const double shift = slab_mean - c;
-    // (x - c)^2 past the double range: so is the variance.
-    const double slab_m2 = dev * dev > std::numeric_limits<double>::max()
-                               ? inf
-                               : std::max(0.0, (a.t[0] + a.t[1]) / e2.scale -
-                                                   static_cast<double>(finite) * shift * shift);
-    have_guess = true;
-    guess_amax = amax;
-    guess_mn = a.mn;
-    guess_mx = a.mx;
-    // Chan et al.: merge (finite, slab_mean, slab_m2) into the running figures.
-    const double na = static_cast<double>(r.finite);
-    const double nb = static_cast<double>(finite);
-    const double nn = na + nb;
-    const double delta = slab_mean - r.mean;
-    r.mean += delta * (nb / nn);
-    // (No cross term for the first slab: delta^2 may overflow where 0 x inf is NaN.)
-    r.m2 += na == 0 ? slab_m2 : slab_m2 + delta * delta * (na * nb / nn);
-    r.finite += finite;
-  }
+  for (bool have = reader.start(); have; have = reader.advance()) fold_slab(world, reader, r);
   const double seconds = now() - start;
   const double sum = r.sum_hi + r.sum_lo;
   const double mean = r.finite > 0 ? sum / static_cast<double>(r.finite) : std::nan("");
@@ -525,33 +548,16 @@ record run_reduce(const context& ctx) {
   stats["max_index"] = r.max_index >= 0 ? json(coords_of(r.max_index, shape)) : json(nullptr);
   stats["nan"] = r.nans;
   stats["inf"] = r.infs;
-  stats["slabs"] = slabs;
+  stats["slabs"] = r.slabs;
   stats["rows_per_slab"] = reader.rows_per_slab();
-  stats["io_mode"] = io::to_string(mode);
-  stats["rescans"] = rescans;
+  stats["io_mode"] = io::to_string(r.mode);
+  stats["rescans"] = r.rescans;
   // Bit patterns, for comparing runs exactly.
   stats["sum_bits"] = fmt::format("{:016x}", std::bit_cast<std::uint64_t>(sum));
   stats["variance_bits"] = fmt::format("{:016x}", std::bit_cast<std::uint64_t>(variance));
   rec.extra["statistics"] = stats;
 
-  // Validation: the counts add up, and the exact sum lies within the error bound of a
-  // plain summation of the same values (|error| <= (n + ranks) * eps * sum |x|).
-  const long long counted = r.finite + r.nans + r.infs;
-  const double eps = std::ldexp(1.0, -53);
-  const double bound = (static_cast<double>(total) + world.size() + 2) * eps * r.abs_sum + 1e-300;
-  const double gap = std::abs(sum - r.plain);
-  bool ok = counted == total && gap <= bound;
-  if (r.finite > 0) {
-    ok = ok && r.min <= mean * (1 + 1e-15) + 1e-300 && mean <= r.max * (1 + 1e-15) + 1e-300 &&
-         variance >= 0;
-  }
-  rec.check.passed = ok;
-  rec.check.method =
-      "counts add up to the dataset size; exact sum within a plain sum's error bound; "
-      "min <= mean <= max; variance >= 0";
-  rec.check.detail = fmt::format(
-      "{} of {} elements counted; sum {:.17g}, plain sum {:.17g}, gap {:.3g} (bound {:.3g})",
-      counted, total, sum, r.plain, gap, bound);
+  check(rec, r, total, world.size());
   return rec;
 }
 

@@ -51,19 +51,15 @@ void share_slab(index_t n, First first, Body body) {
 }
 
 // Collective: streams every slab of `reader` (as double) through body(x, count, thread)
-// on every thread, x being a piece of the slab, the next slab read ahead by share_slab.
+// on every thread, x being a piece of the slab; the master reads the next slab ahead
+// (slab_reader::read_ahead) while the team works.
 template <class Body>
 void stream_slabs(io::slab_reader& reader, Body body) {
-  aligned_vector<double> slab;
-  aligned_vector<double> ahead;
-  for (bool have = reader.next(slab); have;) {
-    bool more = false;
-    const double* x = slab.data();
+  for (bool more = reader.start(); more; more = reader.advance()) {
+    const double* x = reader.current().values.data();
     share_slab(
-        static_cast<index_t>(slab.size()), [&] { more = reader.next(ahead); },
+        static_cast<index_t>(reader.current().values.size()), [&] { reader.read_ahead(); },
         [&](index_t begin, index_t count, int thread) { body(x + begin, count, thread); });
-    slab.swap(ahead);
-    have = more;
   }
 }
 

@@ -5,16 +5,36 @@
 // of global row-major indices, [first_index(), first_index() + size()). The number of
 // steps depends only on the dataset's shape and the slab size, never on the rank count,
 // so every rank takes the same steps. Memory: about slab_mib / ranks MiB per rank.
+//
+// Read-ahead: the reader keeps two slabs of doubles, current() and one read ahead. Call
+// start() once, then per slab: read_ahead() on the thread that may call HDF5 and MPI,
+// while other threads work on current() (kernels' share_slab does both), then advance().
+//   io::slab_reader reader(world, d, shape, 16, sizeof(double));
+//   for (bool more = reader.start(); more; more = reader.advance()) {
+//     use(reader.current());          // reader.read_ahead() may run meanwhile
+//   }
+// The slab's position travels with it (slab::first_index, slab::elements), so reading
+// ahead never changes what current() describes. next(buffer) reads without read-ahead.
 #pragma once
 
+#include <utility>
 #include <vector>
 
+#include "weft/core/aligned.hpp"
 #include "weft/core/comm.hpp"
 #include "weft/core/shape.hpp"
 #include "weft/core/timer.hpp"
 #include "weft/io/block_io.hpp"
 
 namespace weft::io {
+
+// A slab in memory: this rank's part of it and where that lies.
+struct slab {
+  aligned_vector<double> values;  // this rank's elements, row-major
+  index_t first_index = 0;        // global row-major index of values[0]
+  index_t elements = 0;           // elements of the whole slab, over all ranks
+  io_mode mode = io_mode::collective;
+};
 
 class slab_reader {
  public:
@@ -51,6 +71,29 @@ class slab_reader {
     return true;
   }
 
+  // Collective: reads the first slab into current(); false (on every rank) when the
+  // dataset is empty.
+  bool start() {
+    ahead_ready_ = false;
+    return fill(current_);
+  }
+  // Collective (call it on one thread per rank): reads the slab after current() into the
+  // spare buffer, unless that was done already.
+  void read_ahead() {
+    if (ahead_ready_) return;
+    ahead_more_ = fill(ahead_);
+    ahead_ready_ = true;
+  }
+  // Collective: the slab read ahead (read now when read_ahead() was not called) becomes
+  // current(); false, on every rank alike, when the dataset is exhausted.
+  bool advance() {
+    read_ahead();
+    ahead_ready_ = false;
+    std::swap(current_, ahead_);
+    return ahead_more_;
+  }
+  [[nodiscard]] const slab& current() const noexcept { return current_; }
+
   [[nodiscard]] const box& block() const noexcept { return block_; }
   [[nodiscard]] index_t first_index() const noexcept { return block_.start[0] * row_; }
   [[nodiscard]] index_t size() const noexcept { return block_.size(); }
@@ -73,6 +116,18 @@ class slab_reader {
   box block_;
   io_mode mode_ = io_mode::collective;
   double io_seconds_ = 0;
+  slab current_;
+  slab ahead_;
+  bool ahead_ready_ = false;
+  bool ahead_more_ = false;
+
+  bool fill(slab& s) {
+    if (!next(s.values)) return false;
+    s.first_index = first_index();
+    s.elements = slab_elements();
+    s.mode = mode_;
+    return true;
+  }
 };
 
 }  // namespace weft::io
