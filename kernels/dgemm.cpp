@@ -128,77 +128,113 @@ std::vector<double> multiply_vector(const comm_ref& world, const grid::decomposi
   return y;
 }
 
-record run_dgemm(const context& ctx) {
-  const auto& world = ctx.world;
-  const auto& args = ctx.args;
-  const long long iterations = args.integer("iterations");
-  const index_t block = args.integer("block");
-  const bool from_files = args.given("a") || args.given("b");
-  if (from_files && !(args.given("a") && args.given("b"))) {
-    throw usage_error("--a and --b go together", true);
-  }
-  const std::vector<int> grid = choose_grid(args, world.size());
-  const int threads = omp_get_max_threads();
-  const blas_threads blas(threads);
-
-  // --- operands ---------------------------------------------------------------------
-  index_t n = args.integer("order");
-  std::optional<io::input> in_a, in_b;
-  if (from_files) {
-    n = read_operand(world, "--a", args.text("a"), in_a);
-    const index_t nb = read_operand(world, "--b", args.text("b"), in_b);
-    if (nb != n) {
-      throw input_error(fmt::format("--a is {0}x{0} but --b is {1}x{1}", n, nb), true);
+// A(i,j) = B(i,j) = j: C(i,j) = j n(n-1)/2 exactly, and the checksum (PRK dgemm).
+void check_generated(record& rec, const comm_ref& world, const block_matrix& c, index_t n,
+                     index_t col0) {
+  const double nd = static_cast<double>(n);
+  const index_t m = c.rows;
+  const index_t q = c.cols;
+  const double column_sum = nd * (nd - 1) / 2;  // sum over k of k
+  double local_sum = 0;
+  double worst = 0;
+  const double* pc = c.data.data();
+#pragma omp parallel for schedule(static) default(none) shared(pc, m, q, col0, column_sum) \
+  reduction(+ : local_sum) reduction(max : worst)
+  for (index_t i = 0; i < m; ++i) {
+    for (index_t j = 0; j < q; ++j) {
+      const double v = pc[i * q + j];
+      local_sum += v;
+      const double want = static_cast<double>(col0 + j) * column_sum;
+      worst = std::max(worst, std::abs(v - want) / std::max(1.0, want));
     }
   }
-  const grid::decomposition dec({n, n}, world.size(), world.rank(), grid);
-  const int my_row = dec.coords()[0];
-  const int my_col = dec.coords()[1];
-  const index_t m = dec.local_shape()[0];
-  const index_t q = dec.local_shape()[1];
-  const index_t row0 = dec.local_start()[0];
-  const index_t col0 = dec.local_start()[1];
-  const auto local = static_cast<std::size_t>(m * q);
+  const double sum = world.allreduce(local_sum, op::sum);
+  worst = world.allreduce(worst, op::max);
+  const double expected = nd * column_sum * column_sum;
+  const double rel = expected == 0 ? std::abs(sum) : std::abs(sum - expected) / expected;
+  const double epsilon = 1e-8;
+  rec.check.passed = rel <= epsilon && worst <= epsilon;
+  rec.check.method =
+      "A(i,j) = B(i,j) = j: every C(i,j) against j*n(n-1)/2 and the checksum against "
+      "n*(n(n-1)/2)^2 (PRK dgemm)";
+  rec.check.detail = fmt::format(
+      "checksum {:.17g}, expected {:.17g}, relative error {:.3g}; worst element relative "
+      "error {:.3g} (limit {:g})",
+      sum, expected, rel, worst, epsilon);
+}
 
-  block_matrix a{m, q, std::vector<double>(local)};
-  block_matrix b{m, q, std::vector<double>(local)};
-  block_matrix c{m, q, std::vector<double>(local)};
-  phase_timer timer;
-  {
-    double* pa = a.data.data();
-    double* pb = b.data.data();
-    double* pc = c.data.data();
-    // First touch in the row order the multiplies use.
+// Operands from files: Freivalds' check of C = A B with a random vector, within the
+// rounding bound of the products.
+void check_freivalds(record& rec, const comm_ref& world, const grid::decomposition& dec,
+                     const block_matrix& a, const block_matrix& b, const block_matrix& c,
+                     index_t n) {
+  const double nd = static_cast<double>(n);
+  std::vector<double> x(static_cast<std::size_t>(n));
+  for (index_t j = 0; j < n; ++j) {
+    x[static_cast<std::size_t>(j)] =
+        par::counter_rng::uniform(0x5eed, static_cast<std::uint64_t>(j)) - 0.5;
+  }
+  const auto cx = multiply_vector(world, dec, c, x, false);
+  const auto bx = multiply_vector(world, dec, b, x, false);
+  const auto abx = multiply_vector(world, dec, a, bx, false);
+  const auto bound_inner = multiply_vector(world, dec, b, x, true);
+  const auto bound = multiply_vector(world, dec, a, bound_inner, true);
+  const double gamma = 4.0 * (nd + 2) * 0x1.0p-52;
+  double worst = 0;
+  bool ok = true;
+  for (std::size_t i = 0; i < cx.size(); ++i) {
+    const double diff = std::abs(cx[i] - abx[i]);
+    const double limit = gamma * bound[i] + 1e-300;
+    ok = ok && diff <= limit;
+    worst = std::max(worst, diff / limit);
+  }
+  rec.check.passed = ok;
+  rec.check.method =
+      "Freivalds: C*x against A*(B*x) for a random x, within 4(n+2)u*|A||B||x| per row";
+  rec.check.detail = fmt::format("worst row error / its bound {:.3g} (limit 1)", worst);
+}
+
+// Fills A(i,j) = B(i,j) = j and C = 0, first touched in the row order the multiplies use.
+void first_touch(block_matrix& a, block_matrix& b, block_matrix& c, index_t col0) {
+  const index_t m = a.rows;
+  const index_t q = a.cols;
+  double* pa = a.data.data();
+  double* pb = b.data.data();
+  double* pc = c.data.data();
+  // First touch in the row order the multiplies use.
 #pragma omp parallel for schedule(static) default(none) shared(pa, pb, pc, m, q, col0)
-    for (index_t i = 0; i < m; ++i) {
-      for (index_t j = 0; j < q; ++j) {
-        pa[i * q + j] = static_cast<double>(col0 + j);
-        pb[i * q + j] = static_cast<double>(col0 + j);
-        pc[i * q + j] = 0.0;
-      }
+  for (index_t i = 0; i < m; ++i) {
+    for (index_t j = 0; j < q; ++j) {
+      pa[i * q + j] = static_cast<double>(col0 + j);
+      pb[i * q + j] = static_cast<double>(col0 + j);
+      pc[i * q + j] = 0.0;
     }
   }
-  if (from_files) {
-    const auto io_scope = timer.time("io");
-    (void)io::read_box(in_a->d, dec.block(), std::span<double>(a.data));
-    (void)io::read_box(in_b->d, dec.block(), std::span<double>(b.data));
-    in_a.reset();
-    in_b.reset();
-  }
+}
 
-  const comm row_comm = world.split(my_row, my_col);  // the ranks of my grid row
-  const comm col_comm = world.split(my_col, my_row);  // the ranks of my grid column
-  const bool alone = row_comm.size() == 1 && col_comm.size() == 1;
-  const index_t width = alone ? 0 : std::min(block, std::max<index_t>(n, 1));
-  std::vector<double> a_panel(static_cast<std::size_t>(m * width));
-  std::vector<double> b_panel(static_cast<std::size_t>(width * q));
+// One SUMMA product C = A·B on the rank grid: k-panels of at most `step` columns of A
+// broadcast along grid rows and rows of B along grid columns, one BLAS update each.
+struct summa {
+  const grid::decomposition& dec;
+  const comm& row_comm;  // the ranks of my grid row
+  const comm& col_comm;  // the ranks of my grid column
+  index_t n;
+  index_t step;
+  const block_matrix& a;
+  block_matrix& b;  // the owner's rows are broadcast in place
+  block_matrix& c;
+  std::vector<double>& a_panel;
+  std::vector<double>& b_panel;
 
-  // With nothing to broadcast (a 1x1 grid) the whole product is one BLAS call: k-panels
-  // would only cut it into rank-`block` updates.
-  const index_t step = alone ? n : block;
-
-  // One SUMMA product C = A·B.
-  auto multiply = [&](bool timed) {
+  // Adds the communication and compute times to *timer when it is given.
+  void multiply(phase_timer* timer) const {
+    const std::vector<int>& grid = dec.grid();
+    const int my_row = dec.coords()[0];
+    const int my_col = dec.coords()[1];
+    const index_t m = c.rows;
+    const index_t q = c.cols;
+    const index_t row0 = dec.local_start()[0];
+    const index_t col0 = dec.local_start()[1];
     for (index_t k0 = 0; k0 < n;) {
       const int a_root = owner_part(n, grid[1], k0);  // grid column holding A's columns
       const int b_root = owner_part(n, grid[0], k0);  // grid row holding B's rows
@@ -228,16 +264,74 @@ record run_dgemm(const context& ctx) {
       double* bp = my_row == b_root ? b.data.data() + (k0 - row0) * q : b_panel.data();
       col_comm.bcast(std::span<double>(bp, static_cast<std::size_t>(w * q)), b_root);
       const double t1 = now();
-      if (timed) timer.add("communication", t1 - t0);
+      if (timer != nullptr) timer->add("communication", t1 - t0);
       if (m > 0 && q > 0) {
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m),
                     static_cast<int>(q), static_cast<int>(w), 1.0, ap, static_cast<int>(lda), bp,
                     static_cast<int>(q), k0 == 0 ? 0.0 : 1.0, c.data.data(), static_cast<int>(q));
       }
-      if (timed) timer.add("compute", now() - t1);
+      if (timer != nullptr) timer->add("compute", now() - t1);
       k0 += w;
     }
-  };
+  }
+};
+
+record run_dgemm(const context& ctx) {
+  const auto& world = ctx.world;
+  const auto& args = ctx.args;
+  const long long iterations = args.integer("iterations");
+  const index_t block = args.integer("block");
+  const bool from_files = args.given("a") || args.given("b");
+  if (from_files && !(args.given("a") && args.given("b"))) {
+    throw usage_error("--a and --b go together", true);
+  }
+  const std::vector<int> grid = choose_grid(args, world.size());
+  const int threads = omp_get_max_threads();
+  const blas_threads blas(threads);
+
+  // --- operands ---------------------------------------------------------------------
+  index_t n = args.integer("order");
+  std::optional<io::input> in_a, in_b;
+  if (from_files) {
+    n = read_operand(world, "--a", args.text("a"), in_a);
+    const index_t nb = read_operand(world, "--b", args.text("b"), in_b);
+    if (nb != n) {
+      throw input_error(fmt::format("--a is {0}x{0} but --b is {1}x{1}", n, nb), true);
+    }
+  }
+  const grid::decomposition dec({n, n}, world.size(), world.rank(), grid);
+  const int my_row = dec.coords()[0];
+  const int my_col = dec.coords()[1];
+  const index_t m = dec.local_shape()[0];
+  const index_t q = dec.local_shape()[1];
+  const index_t col0 = dec.local_start()[1];
+  const auto local = static_cast<std::size_t>(m * q);
+
+  block_matrix a{m, q, std::vector<double>(local)};
+  block_matrix b{m, q, std::vector<double>(local)};
+  block_matrix c{m, q, std::vector<double>(local)};
+  phase_timer timer;
+  first_touch(a, b, c, col0);
+  if (from_files) {
+    const auto io_scope = timer.time("io");
+    (void)io::read_box(in_a->d, dec.block(), std::span<double>(a.data));
+    (void)io::read_box(in_b->d, dec.block(), std::span<double>(b.data));
+    in_a.reset();
+    in_b.reset();
+  }
+
+  const comm row_comm = world.split(my_row, my_col);  // the ranks of my grid row
+  const comm col_comm = world.split(my_col, my_row);  // the ranks of my grid column
+  const bool alone = row_comm.size() == 1 && col_comm.size() == 1;
+  const index_t width = alone ? 0 : std::min(block, std::max<index_t>(n, 1));
+  std::vector<double> a_panel(static_cast<std::size_t>(m * width));
+  std::vector<double> b_panel(static_cast<std::size_t>(width * q));
+
+  // With nothing to broadcast (a 1x1 grid) the whole product is one BLAS call: k-panels
+  // would only cut it into rank-`block` updates.
+  const index_t step = alone ? n : block;
+
+  const summa product{dec, row_comm, col_comm, n, step, a, b, c, a_panel, b_panel};
 
   // Iteration 0 warms up (BLAS thread pool, page faults) and is not timed, as in PRK.
   double start = 0;
@@ -246,7 +340,7 @@ record run_dgemm(const context& ctx) {
       world.barrier();
       start = now();
     }
-    multiply(iter > 0);
+    product.multiply(iter > 0 ? &timer : nullptr);
   }
   const double elapsed = world.allreduce(now() - start, op::max);
 
@@ -254,58 +348,10 @@ record run_dgemm(const context& ctx) {
   record rec;
   rec.kernel = "dgemm";
   const double nd = static_cast<double>(n);
-  if (!from_files) {
-    const double column_sum = nd * (nd - 1) / 2;  // sum over k of k
-    double local_sum = 0;
-    double worst = 0;
-    const double* pc = c.data.data();
-#pragma omp parallel for schedule(static) default(none) shared(pc, m, q, col0, column_sum) \
-    reduction(+ : local_sum) reduction(max : worst)
-    for (index_t i = 0; i < m; ++i) {
-      for (index_t j = 0; j < q; ++j) {
-        const double v = pc[i * q + j];
-        local_sum += v;
-        const double want = static_cast<double>(col0 + j) * column_sum;
-        worst = std::max(worst, std::abs(v - want) / std::max(1.0, want));
-      }
-    }
-    const double sum = world.allreduce(local_sum, op::sum);
-    worst = world.allreduce(worst, op::max);
-    const double expected = nd * column_sum * column_sum;
-    const double rel = expected == 0 ? std::abs(sum) : std::abs(sum - expected) / expected;
-    const double epsilon = 1e-8;
-    rec.check.passed = rel <= epsilon && worst <= epsilon;
-    rec.check.method =
-        "A(i,j) = B(i,j) = j: every C(i,j) against j*n(n-1)/2 and the checksum against "
-        "n*(n(n-1)/2)^2 (PRK dgemm)";
-    rec.check.detail = fmt::format(
-        "checksum {:.17g}, expected {:.17g}, relative error {:.3g}; worst element relative "
-        "error {:.3g} (limit {:g})",
-        sum, expected, rel, worst, epsilon);
+  if (from_files) {
+    check_freivalds(rec, world, dec, a, b, c, n);
   } else {
-    std::vector<double> x(static_cast<std::size_t>(n));
-    for (index_t j = 0; j < n; ++j) {
-      x[static_cast<std::size_t>(j)] =
-          par::counter_rng::uniform(0x5eed, static_cast<std::uint64_t>(j)) - 0.5;
-    }
-    const auto cx = multiply_vector(world, dec, c, x, false);
-    const auto bx = multiply_vector(world, dec, b, x, false);
-    const auto abx = multiply_vector(world, dec, a, bx, false);
-    const auto bound_inner = multiply_vector(world, dec, b, x, true);
-    const auto bound = multiply_vector(world, dec, a, bound_inner, true);
-    const double gamma = 4.0 * (nd + 2) * 0x1.0p-52;
-    double worst = 0;
-    bool ok = true;
-    for (std::size_t i = 0; i < cx.size(); ++i) {
-      const double diff = std::abs(cx[i] - abx[i]);
-      const double limit = gamma * bound[i] + 1e-300;
-      ok = ok && diff <= limit;
-      worst = std::max(worst, diff / limit);
-    }
-    rec.check.passed = ok;
-    rec.check.method =
-        "Freivalds: C*x against A*(B*x) for a random x, within 4(n+2)u*|A||B||x| per row";
-    rec.check.detail = fmt::format("worst row error / its bound {:.3g} (limit 1)", worst);
+    check_generated(rec, world, c, n, col0);
   }
 
   if (args.given("c")) {
