@@ -84,6 +84,167 @@ class backoff {
   int spins_ = 0;
 };
 
+// One run's scheduling: rank 0 hands out chunks of task indices from a shared counter
+// (guided: a requester gets its threads' share of half the remaining work); every rank
+// keeps a local queue its threads take from, refilled by its master thread between two
+// tasks (the coordinator serves the other ranks' requests there too).
+class scheduler {
+ public:
+  scheduler(const comm_ref& c, std::uint64_t n, const pool_options& o, int threads,
+            int total_threads)
+      : comm_(c),
+        n_(n),
+        options_(o),
+        threads_(threads),
+        total_threads_(total_threads),
+        coordinator_(c.rank() == 0),
+        low_water_(2 * static_cast<std::uint64_t>(threads)),
+        active_workers_(c.size() - 1),
+        my_threads_(threads) {
+    figures.resize(static_cast<std::size_t>(threads));
+  }
+
+  // The body of each thread of the team: tasks until none are left (or an internal error).
+  void loop(int tid, const task_pool::task_function& task) {
+    auto& mine = figures[static_cast<std::size_t>(tid)];
+    backoff idle;
+    try {
+      for (;;) {
+        if (tid == 0) progress();
+        if (const auto i = queue_.take()) {
+          idle.reset();
+          run_task(*i, tid, task, mine);
+          continue;
+        }
+        if (stop_.load(std::memory_order_acquire)) break;
+        if (tid == 0 ? master_finished()
+                     : supply_done_.load(std::memory_order_acquire) && queue_.size() == 0) {
+          break;
+        }
+        idle.pause();
+      }
+    } catch (...) {
+      // Only the master's MPI calls (or an allocation) can get here; tasks are caught.
+#pragma omp critical(weft_task_pool_error)
+      if (!internal_error) internal_error = std::current_exception();
+      stop_.store(true, std::memory_order_release);
+    }
+  }
+
+  std::exception_ptr internal_error;
+  std::vector<thread_figures> figures;
+  std::uint64_t chunks = 0;
+
+ private:
+  static void run_task(std::uint64_t i, int tid, const task_pool::task_function& task,
+                       thread_figures& mine) {
+    const double t0 = omp_get_wtime();
+    try {
+      task(static_cast<std::size_t>(i), tid);
+    } catch (const std::exception& e) {
+      if (i < mine.first_failure) {
+        mine.first_failure = i;
+        mine.failure_message = e.what();
+      }
+    } catch (...) {
+      if (i < mine.first_failure) {
+        mine.first_failure = i;
+        mine.failure_message = "unknown exception";
+      }
+    }
+    mine.busy += omp_get_wtime() - t0;
+    ++mine.tasks;
+  }
+
+  // Coordinator: the next chunk for a rank with `requester_threads` threads.
+  std::pair<std::uint64_t, std::uint64_t> take_chunk(int requester_threads) {
+    const std::uint64_t remaining = n_ - next_;
+    if (remaining == 0) return {next_, next_};
+    std::uint64_t size_of = options_.chunk;
+    if (size_of == 0) {
+      const auto share = static_cast<std::uint64_t>(requester_threads);
+      const auto whole = 2 * static_cast<std::uint64_t>(total_threads_);
+      size_of =
+          std::max<std::uint64_t>(options_.min_chunk, (remaining * share + whole - 1) / whole);
+    }
+    size_of = std::min(size_of, remaining);
+    const std::uint64_t begin = next_;
+    next_ += size_of;
+    return {begin, next_};
+  }
+
+  void queue_chunk(std::uint64_t b, std::uint64_t e) {
+    if (b == e) {
+      supply_done_.store(true, std::memory_order_release);
+    } else {
+      queue_.push(b, e);
+      ++chunks;
+    }
+  }
+
+  // The master thread's communication step, between two of its tasks.
+  void progress() {
+    if (coordinator_) {
+      serve_requests();
+      if (!supply_done_.load(std::memory_order_relaxed) && queue_.size() < low_water_) {
+        const auto [b, e] = take_chunk(threads_);
+        queue_chunk(b, e);
+      }
+      return;
+    }
+    if (supply_done_.load(std::memory_order_relaxed)) return;
+    if (asking_ && reply_request_.test()) {
+      asking_ = false;
+      ask_request_.wait();
+      queue_chunk(reply_[0], reply_[1]);
+      if (reply_[0] == reply_[1]) return;
+    }
+    if (!asking_ && queue_.size() < low_water_) {
+      reply_request_ = comm_.irecv(std::span<std::uint64_t>(reply_), 0, reply_tag);
+      ask_request_ = comm_.isend(std::span<const int>(&my_threads_, 1), 0, request_tag);
+      asking_ = true;
+    }
+  }
+
+  // Coordinator: answers every request waiting; an empty chunk tells a rank "no more".
+  void serve_requests() {
+    status st;
+    while (active_workers_ > 0 && comm_.iprobe(st, any_source, request_tag)) {
+      const int their_threads = comm_.recv<int>(st.source, request_tag);
+      const auto [b, e] = take_chunk(their_threads);
+      const std::array<std::uint64_t, 2> answer{b, e};
+      // The worker posted its receive before asking, so this send never waits on it.
+      comm_.send(std::span<const std::uint64_t>(answer), st.source, reply_tag);
+      if (b == e) --active_workers_;
+    }
+  }
+
+  [[nodiscard]] bool master_finished() const {
+    return supply_done_.load(std::memory_order_acquire) && queue_.size() == 0 &&
+           (!coordinator_ || active_workers_ == 0);
+  }
+
+  const comm_ref& comm_;
+  std::uint64_t n_;
+  const pool_options& options_;
+  int threads_;
+  int total_threads_;
+  bool coordinator_;
+  std::uint64_t low_water_;
+  local_queue queue_;
+  std::atomic<bool> supply_done_{false};  // no chunk will reach this rank any more
+  std::atomic<bool> stop_{false};         // an internal failure: every thread leaves
+  // Coordinator: the shared counter and the ranks not yet told "no more".
+  std::uint64_t next_ = 0;
+  int active_workers_;
+  // Worker: the one request in flight.
+  std::array<std::uint64_t, 2> reply_{};
+  int my_threads_;
+  request reply_request_;
+  request ask_request_;
+  bool asking_ = false;
+};
+
 }  // namespace
 
 void task_pool::run(std::size_t n, const task_function& task) {
@@ -95,146 +256,21 @@ void task_pool::run(std::size_t n, const task_function& task) {
                               "task_pool: ranks passed different task counts (" +
                                   std::to_string(lo) + " to " + std::to_string(hi) + ")");
   const int threads = std::max(1, omp_get_max_threads());
-  const int total_threads = comm_.allreduce(threads, op::sum);
-  const int rank = comm_.rank();
-  const int size = comm_.size();
-  const bool coordinator = rank == 0;
-  const std::uint64_t low_water = 2 * static_cast<std::uint64_t>(threads);
-
-  local_queue queue;
-  std::vector<thread_figures> figures(static_cast<std::size_t>(threads));
-  std::atomic<bool> supply_done{false};  // no chunk will reach this rank any more
-  std::atomic<bool> stop{false};         // an internal failure: every thread leaves
-  std::exception_ptr internal_error;
-  std::uint64_t chunks = 0;
-
-  // Coordinator state: the shared counter and the ranks not yet told "no more".
-  std::uint64_t next = 0;
-  int active_workers = size - 1;
-  // Worker state: the one request in flight.
-  std::array<std::uint64_t, 2> reply{};
-  int my_threads = threads;
-  request reply_request;
-  request ask_request;
-  bool asking = false;
-
-  auto take_chunk = [&](int requester_threads) -> std::pair<std::uint64_t, std::uint64_t> {
-    const std::uint64_t remaining = n - next;
-    if (remaining == 0) return {next, next};
-    std::uint64_t size_of = options_.chunk;
-    if (size_of == 0) {
-      const auto share = static_cast<std::uint64_t>(requester_threads);
-      const auto whole = 2 * static_cast<std::uint64_t>(total_threads);
-      size_of =
-          std::max<std::uint64_t>(options_.min_chunk, (remaining * share + whole - 1) / whole);
-    }
-    size_of = std::min(size_of, remaining);
-    const std::uint64_t begin = next;
-    next += size_of;
-    return {begin, next};
-  };
-
-  // The master thread's communication step, between two of its tasks.
-  auto progress = [&] {
-    if (coordinator) {
-      status st;
-      while (active_workers > 0 && comm_.iprobe(st, any_source, request_tag)) {
-        const int their_threads = comm_.recv<int>(st.source, request_tag);
-        const auto [b, e] = take_chunk(their_threads);
-        const std::array<std::uint64_t, 2> answer{b, e};
-        // The worker posted its receive before asking, so this send never waits on it.
-        comm_.send(std::span<const std::uint64_t>(answer), st.source, reply_tag);
-        if (b == e) --active_workers;
-      }
-      if (!supply_done.load(std::memory_order_relaxed) && queue.size() < low_water) {
-        const auto [b, e] = take_chunk(threads);
-        if (b == e) {
-          supply_done.store(true, std::memory_order_release);
-        } else {
-          queue.push(b, e);
-          ++chunks;
-        }
-      }
-      return;
-    }
-    if (supply_done.load(std::memory_order_relaxed)) return;
-    if (asking && reply_request.test()) {
-      asking = false;
-      ask_request.wait();
-      if (reply[0] == reply[1]) {
-        supply_done.store(true, std::memory_order_release);
-        return;
-      }
-      queue.push(reply[0], reply[1]);
-      ++chunks;
-    }
-    if (!asking && queue.size() < low_water) {
-      reply_request = comm_.irecv(std::span<std::uint64_t>(reply), 0, reply_tag);
-      ask_request = comm_.isend(std::span<const int>(&my_threads, 1), 0, request_tag);
-      asking = true;
-    }
-  };
-
-  auto master_finished = [&] {
-    return supply_done.load(std::memory_order_acquire) && queue.size() == 0 &&
-           (!coordinator || active_workers == 0);
-  };
-
-  auto loop = [&](int tid) {
-    auto& mine = figures[static_cast<std::size_t>(tid)];
-    backoff idle;
-    try {
-      for (;;) {
-        if (tid == 0) progress();
-        if (const auto i = queue.take()) {
-          idle.reset();
-          const double t0 = omp_get_wtime();
-          try {
-            task(static_cast<std::size_t>(*i), tid);
-          } catch (const std::exception& e) {
-            if (*i < mine.first_failure) {
-              mine.first_failure = *i;
-              mine.failure_message = e.what();
-            }
-          } catch (...) {
-            if (*i < mine.first_failure) {
-              mine.first_failure = *i;
-              mine.failure_message = "unknown exception";
-            }
-          }
-          mine.busy += omp_get_wtime() - t0;
-          ++mine.tasks;
-          continue;
-        }
-        if (stop.load(std::memory_order_acquire)) break;
-        if (tid == 0 ? master_finished()
-                     : supply_done.load(std::memory_order_acquire) && queue.size() == 0) {
-          break;
-        }
-        idle.pause();
-      }
-    } catch (...) {
-      // Only the master's MPI calls (or an allocation) can get here; tasks are caught above.
-#pragma omp critical(weft_task_pool_error)
-      if (!internal_error) internal_error = std::current_exception();
-      stop.store(true, std::memory_order_release);
-    }
-  };
+  scheduler sched(comm_, n, options_, threads, comm_.allreduce(threads, op::sum));
 
   const double start = omp_get_wtime();
-#pragma omp parallel num_threads(threads) default(none) shared(loop)
-  loop(omp_get_thread_num());
+#pragma omp parallel num_threads(threads) default(none) shared(sched, task)
+  sched.loop(omp_get_thread_num(), task);
   const double wall = omp_get_wtime() - start;
 
   // An MPI failure is not agreed on: the top level aborts the job (see the header).
-  if (internal_error) std::rethrow_exception(internal_error);
-
-  stats_ = pool_stats{};
-  stats_.wall = wall;
-  stats_.chunks = chunks;
+  if (sched.internal_error) std::rethrow_exception(sched.internal_error);
   std::uint64_t first_failure = none;
   std::string failure_message;
-  for (const auto& f : figures) {
+  stats_ = pool_stats{};
+  stats_.wall = wall;
+  stats_.chunks = sched.chunks;
+  for (const auto& f : sched.figures) {
     stats_.tasks += f.tasks;
     stats_.busy += f.busy;
     stats_.thread_busy.push_back(f.busy);
@@ -245,12 +281,17 @@ void task_pool::run(std::size_t n, const task_function& task) {
     }
   }
   stats_.idle = std::max(0.0, static_cast<double>(threads) * wall - stats_.busy);
+  throw_first_failure(first_failure, failure_message);
+}
 
-  // Agree on the lowest failing task: every rank throws the same task_error.
+// Collective: agrees on the lowest failing task, so every rank throws the same task_error.
+void task_pool::throw_first_failure(std::uint64_t first_failure,
+                                    const std::string& failure_message) const {
   const auto lowest = static_cast<unsigned long long>(first_failure);
   const unsigned long long global = comm_.allreduce(lowest, op::min);
   if (global == static_cast<unsigned long long>(none)) return;
-  const int owner = comm_.allreduce(lowest == global ? rank : size, op::min);
+  const int rank = comm_.rank();
+  const int owner = comm_.allreduce(lowest == global ? rank : comm_.size(), op::min);
   std::string message = rank == owner ? failure_message : std::string{};
   comm_.bcast(message, owner);
   throw task_error(static_cast<std::size_t>(global), owner, message);

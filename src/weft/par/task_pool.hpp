@@ -190,6 +190,8 @@ class task_pool {
     return out;
   }
 
+  void throw_first_failure(std::uint64_t first_failure, const std::string& failure_message) const;
+
   comm comm_;
   pool_options options_;
   pool_stats stats_;
