@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -144,6 +146,62 @@ struct counter {
   }
 };
 
+// Collective: a first pass over the dataset for the range of its finite values ([0, 1]
+// when there are none; a single value v gives [v - 0.5, v + 0.5]).
+std::pair<double, double> data_range(const comm_ref& world, const io::input& in, double slab_mib,
+                                     double& io_seconds) {
+  struct alignas(cache_line_bytes) extremes {
+    double mn = inf, mx = -inf;
+  };
+  std::vector<extremes> ext(static_cast<std::size_t>(omp_get_max_threads()));
+  io::slab_reader pass(world, in.d, in.info.shape, slab_mib, sizeof(double));
+  stream_slabs(pass, [&](const double* x, index_t n, int thread) {
+    double mn = inf, mx = -inf;
+#pragma omp simd reduction(min : mn) reduction(max : mx)
+    for (index_t i = 0; i < n; ++i) {
+      const bool finite = x[i] - x[i] == 0;
+      mn = std::min(mn, finite ? x[i] : inf);
+      mx = std::max(mx, finite ? x[i] : -inf);
+    }
+    auto& e = ext[static_cast<std::size_t>(thread)];
+    e.mn = std::min(e.mn, mn);
+    e.mx = std::max(e.mx, mx);
+  });
+  io_seconds += pass.io_seconds();
+  double mn = inf, mx = -inf;
+  for (const auto& e : ext) mn = std::min(mn, e.mn), mx = std::max(mx, e.mx);
+  double lo = world.allreduce(mn, op::min);
+  double hi = world.allreduce(mx, op::max);
+  if (!(lo <= hi)) lo = 0, hi = 1;  // no finite values at all
+  if (lo == hi) lo -= 0.5, hi += 0.5;
+  return {lo, hi};
+}
+
+// Collective: /counts (with underflow, overflow and nan attributes) and /edges in a new
+// file, published atomically.
+void write_histogram(const comm_ref& world, const context& ctx, const std::string& output,
+                     bool force, const io::dataset_ref& ref, const std::vector<long long>& counts,
+                     const std::vector<double>& edges, long long underflow, long long overflow,
+                     long long nans) {
+  const std::size_t bins = counts.size();
+  json params = ctx.args.values();
+  io::output_file out(world, output, force, params);
+  {
+    const auto dc =
+        out.create_dataset("/counts", io::element_type::i64, {static_cast<index_t>(bins)});
+    std::vector<std::int64_t> c(counts.begin(), counts.end());
+    (void)io::write_replicated(world, dc, std::span<const std::int64_t>(c));
+    dc.write_attribute("underflow", underflow);
+    dc.write_attribute("overflow", overflow);
+    dc.write_attribute("nan", nans);
+    const auto de =
+        out.create_dataset("/edges", io::element_type::f64, {static_cast<index_t>(bins + 1)});
+    (void)io::write_replicated(world, de, std::span<const double>(edges));
+    out.write_attribute("input", ref.text());
+  }
+  out.commit();
+}
+
 record run_histogram(const context& ctx) {
   const auto& world = ctx.world;
   const double slab_mib = ctx.args.real("slab-mib");
@@ -177,32 +235,7 @@ record run_histogram(const context& ctx) {
   io::input in = io::open_input(world, ref);
   const index_t total = in.info.size();
   double io_seconds = 0;
-  if (range_text.empty()) {
-    struct alignas(cache_line_bytes) extremes {
-      double mn = inf, mx = -inf;
-    };
-    std::vector<extremes> ext(static_cast<std::size_t>(omp_get_max_threads()));
-    io::slab_reader pass(world, in.d, in.info.shape, slab_mib, sizeof(double));
-    stream_slabs(pass, [&](const double* x, index_t n, int thread) {
-      double mn = inf, mx = -inf;
-#pragma omp simd reduction(min : mn) reduction(max : mx)
-      for (index_t i = 0; i < n; ++i) {
-        const bool finite = x[i] - x[i] == 0;
-        mn = std::min(mn, finite ? x[i] : inf);
-        mx = std::max(mx, finite ? x[i] : -inf);
-      }
-      auto& e = ext[static_cast<std::size_t>(thread)];
-      e.mn = std::min(e.mn, mn);
-      e.mx = std::max(e.mx, mx);
-    });
-    io_seconds += pass.io_seconds();
-    double mn = inf, mx = -inf;
-    for (const auto& e : ext) mn = std::min(mn, e.mn), mx = std::max(mx, e.mx);
-    lo = world.allreduce(mn, op::min);
-    hi = world.allreduce(mx, op::max);
-    if (!(lo <= hi)) lo = 0, hi = 1;  // no finite values at all
-    if (lo == hi) lo -= 0.5, hi += 0.5;
-  }
+  if (range_text.empty()) std::tie(lo, hi) = data_range(world, in, slab_mib, io_seconds);
   std::vector<double> edges(bins + 1);
   for (std::size_t i = 0; i <= bins; ++i) {
     edges[i] = lo + (hi - lo) * (static_cast<double>(i) / static_cast<double>(bins));
@@ -234,22 +267,7 @@ record run_histogram(const context& ctx) {
   const double seconds = now() - start;
 
   if (!output.empty()) {
-    json params = ctx.args.values();
-    io::output_file out(world, output, force, params);
-    {
-      const auto dc =
-          out.create_dataset("/counts", io::element_type::i64, {static_cast<index_t>(bins)});
-      std::vector<std::int64_t> c(counts.begin(), counts.end());
-      (void)io::write_replicated(world, dc, std::span<const std::int64_t>(c));
-      dc.write_attribute("underflow", underflow);
-      dc.write_attribute("overflow", overflow);
-      dc.write_attribute("nan", nans);
-      const auto de =
-          out.create_dataset("/edges", io::element_type::f64, {static_cast<index_t>(bins + 1)});
-      (void)io::write_replicated(world, de, std::span<const double>(edges));
-      out.write_attribute("input", ref.text());
-    }
-    out.commit();
+    write_histogram(world, ctx, output, force, ref, counts, edges, underflow, overflow, nans);
   }
   if (world.rank() == 0) {
     std::string text =
