@@ -2,6 +2,8 @@
 #include <omp.h>
 #include <unistd.h>
 
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include "commands.hpp"
@@ -63,20 +65,11 @@ int run_info(const comm_ref& world, bool as_json) {
   return 0;
 }
 
+// The parameter kind as a metavariable: INTEGER, NUMBER, TEXT, FLAG, CHOICE.
 std::string type_name(param_type t) {
-  switch (t) {
-    case param_type::integer:
-      return "INT";
-    case param_type::real:
-      return "REAL";
-    case param_type::text:
-      return "TEXT";
-    case param_type::flag:
-      return "FLAG";
-    case param_type::choice:
-      return "CHOICE";
-  }
-  return "?";
+  std::string name = to_string(t);
+  for (char& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return name;
 }
 
 int run_kernels(const comm_ref& world) {

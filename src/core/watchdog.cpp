@@ -80,6 +80,8 @@ blocking_call::~blocking_call() {
 
 void set_phase(const std::string& phase) {
   auto& s = state();
+  // Without a watchdog nobody reads the phase: no lock, no copy.
+  if (!s.watched.load(std::memory_order_relaxed)) return;
   const std::lock_guard<std::mutex> lock(s.phase_mutex);
   s.phase = phase;
 }

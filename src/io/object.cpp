@@ -130,28 +130,33 @@ object_kind location_access<Self>::kind_of(const std::string& path) const {
   return kind_at(static_cast<const Self&>(*this).native_handle(), path);
 }
 
+namespace {
+
+// Opens the object at `path` below `where` when it is of kind `want`; otherwise one
+// input_error naming the path and what it is.
+hid_t open_kind(hid_t where, const std::string& path, object_kind want, const char* what) {
+  const object_kind k = kind_at(where, path);
+  if (k != want) {
+    throw input_error(k == object_kind::missing
+                          ? "'" + path + "': no such " + what
+                          : "'" + path + "' is " + kind_name(k) + ", not a " + what);
+  }
+  return want == object_kind::dataset ? WEFT_H5_CHECK(H5Dopen2(where, path.c_str(), H5P_DEFAULT))
+                                      : WEFT_H5_CHECK(H5Gopen2(where, path.c_str(), H5P_DEFAULT));
+}
+
+}  // namespace
+
 template <class Self>
 dataset location_access<Self>::open_dataset(const std::string& path) const {
-  const hid_t where = static_cast<const Self&>(*this).native_handle();
-  const object_kind k = kind_at(where, path);
-  if (k != object_kind::dataset) {
-    throw input_error(k == object_kind::missing
-                          ? "'" + path + "': no such dataset"
-                          : "'" + path + "' is " + kind_name(k) + ", not a dataset");
-  }
-  return dataset(WEFT_H5_CHECK(H5Dopen2(where, path.c_str(), H5P_DEFAULT)));
+  return dataset(open_kind(static_cast<const Self&>(*this).native_handle(), path,
+                           object_kind::dataset, "dataset"));
 }
 
 template <class Self>
 group location_access<Self>::open_group(const std::string& path) const {
-  const hid_t where = static_cast<const Self&>(*this).native_handle();
-  const object_kind k = kind_at(where, path);
-  if (k != object_kind::group) {
-    throw input_error(k == object_kind::missing
-                          ? "'" + path + "': no such group"
-                          : "'" + path + "' is " + kind_name(k) + ", not a group");
-  }
-  return group(WEFT_H5_CHECK(H5Gopen2(where, path.c_str(), H5P_DEFAULT)));
+  return group(open_kind(static_cast<const Self&>(*this).native_handle(), path, object_kind::group,
+                         "group"));
 }
 
 template <class Self>
