@@ -177,13 +177,16 @@ record run_montecarlo(const context& ctx) {
   par::task_pool pool(world);
   auto add = [](moments a, moments b) { return moments{a.sum + b.sum, a.sum_sq + b.sum_sq}; };
 
+  // Task `task`: the samples of one block.
+  const auto run_task = [&](std::uint64_t task) {
+    const std::uint64_t first = task * block;
+    return in.sample(seed, first, std::min(samples, first + block));
+  };
   // Warm-up (pages, caches, thread start-up): one task per worker, untimed.
   const auto warm = static_cast<std::size_t>(std::min<std::uint64_t>(
       tasks, static_cast<std::uint64_t>(world.size() * omp_get_max_threads())));
   (void)pool.reduce(
-      warm,
-      [&](std::size_t t) { return in.sample(seed, t * block, std::min(samples, (t + 1) * block)); },
-      moments{}, add);
+      warm, [&](std::size_t t) { return run_task(t); }, moments{}, add);
 
   // The state a checkpoint holds: tasks done and the running sums.
   std::uint64_t done_tasks = 0;
@@ -217,11 +220,7 @@ record run_montecarlo(const context& ctx) {
     const std::uint64_t first_task = done_tasks;
     const std::uint64_t count = std::min(round, tasks - first_task);
     total = pool.reduce(
-        static_cast<std::size_t>(count),
-        [&](std::size_t t) {
-          const std::uint64_t first = (first_task + t) * block;
-          return in.sample(seed, first, std::min(samples, first + block));
-        },
+        static_cast<std::size_t>(count), [&](std::size_t t) { return run_task(first_task + t); },
         total, add);
     figures.add(pool.stats());
     done_tasks += count;
