@@ -100,7 +100,7 @@ output_file::output_file(const comm_ref& c, fs::path target, bool overwrite, con
     message = "cannot create '" + temporary_.string() + "': " + e.what();
   }
   agree_or_throw(c, ok, message);
-  write_provenance(c, file_.native_handle(), parameters);
+  detail::write_provenance(c, file_.native_handle(), parameters);
 }
 
 output_file::~output_file() = default;
@@ -141,23 +141,30 @@ attribute fresh_attribute(hid_t object, const std::string& name, hid_t type) {
 
 }  // namespace
 
+namespace detail {
 void write_attribute(hid_t object, const std::string& name, const std::string& value) {
   const auto type = utf8_string_type();
   const auto a = fresh_attribute(object, name, type.native_handle());
   const char* text = value.c_str();
   WEFT_H5_CHECK(H5Awrite(a.native_handle(), type.native_handle(), &text));
 }
+}  // namespace detail
 
+namespace detail {
 void write_attribute(hid_t object, const std::string& name, double value) {
   const auto a = fresh_attribute(object, name, H5T_IEEE_F64LE);
   WEFT_H5_CHECK(H5Awrite(a.native_handle(), H5T_NATIVE_DOUBLE, &value));
 }
+}  // namespace detail
 
+namespace detail {
 void write_attribute(hid_t object, const std::string& name, long long value) {
   const auto a = fresh_attribute(object, name, H5T_STD_I64LE);
   WEFT_H5_CHECK(H5Awrite(a.native_handle(), H5T_NATIVE_LLONG, &value));
 }
+}  // namespace detail
 
+namespace detail {
 void write_provenance(const comm_ref& c, hid_t object, const json& parameters) {
   std::string text;
   if (c.rank() == 0) {
@@ -184,6 +191,7 @@ void write_provenance(const comm_ref& c, hid_t object, const json& parameters) {
     }
   }
 }
+}  // namespace detail
 
 namespace {
 
@@ -237,13 +245,16 @@ herr_t collect_attribute(hid_t object, const char* name, const H5A_info_t* /*inf
 
 }  // namespace
 
+namespace detail {
 std::vector<std::pair<std::string, std::string>> list_attributes(hid_t object) {
   std::vector<std::pair<std::string, std::string>> out;
   hsize_t idx = 0;
   WEFT_H5_CHECK(H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attribute, &out));
   return out;
 }
+}  // namespace detail
 
+namespace detail {
 std::optional<std::string> read_string_attribute(hid_t object, const std::string& name) {
   if (WEFT_H5_CHECK(H5Aexists(object, name.c_str())) <= 0) return std::nullopt;
   const attribute a(WEFT_H5_CHECK(H5Aopen(object, name.c_str(), H5P_DEFAULT)));
@@ -251,7 +262,9 @@ std::optional<std::string> read_string_attribute(hid_t object, const std::string
   if (H5Tget_class(type.native_handle()) != H5T_STRING) return std::nullopt;
   return attribute_text(a.native_handle());
 }
+}  // namespace detail
 
+namespace detail {
 std::optional<double> read_number_attribute(hid_t object, const std::string& name) {
   if (WEFT_H5_CHECK(H5Aexists(object, name.c_str())) <= 0) return std::nullopt;
   const attribute a(WEFT_H5_CHECK(H5Aopen(object, name.c_str(), H5P_DEFAULT)));
@@ -266,5 +279,6 @@ std::optional<double> read_number_attribute(hid_t object, const std::string& nam
   WEFT_H5_CHECK(H5Aread(a.native_handle(), H5T_NATIVE_DOUBLE, &value));
   return value;
 }
+}  // namespace detail
 
 }  // namespace weft::io

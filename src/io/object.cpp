@@ -101,28 +101,28 @@ herr_t visit_one(hid_t /*root*/, const char* name, const H5O_info_t* info, void*
 template <class Self>
 void attribute_access<Self>::write_attribute(const std::string& name,
                                              const std::string& value) const {
-  io::write_attribute(static_cast<const Self&>(*this).native_handle(), name, value);
+  io::detail::write_attribute(static_cast<const Self&>(*this).native_handle(), name, value);
 }
 template <class Self>
 void attribute_access<Self>::write_attribute(const std::string& name, double value) const {
-  io::write_attribute(static_cast<const Self&>(*this).native_handle(), name, value);
+  io::detail::write_attribute(static_cast<const Self&>(*this).native_handle(), name, value);
 }
 template <class Self>
 void attribute_access<Self>::write_attribute(const std::string& name, long long value) const {
-  io::write_attribute(static_cast<const Self&>(*this).native_handle(), name, value);
+  io::detail::write_attribute(static_cast<const Self&>(*this).native_handle(), name, value);
 }
 template <class Self>
 std::optional<std::string> attribute_access<Self>::read_string_attribute(
     const std::string& name) const {
-  return io::read_string_attribute(static_cast<const Self&>(*this).native_handle(), name);
+  return io::detail::read_string_attribute(static_cast<const Self&>(*this).native_handle(), name);
 }
 template <class Self>
 std::optional<double> attribute_access<Self>::read_number_attribute(const std::string& name) const {
-  return io::read_number_attribute(static_cast<const Self&>(*this).native_handle(), name);
+  return io::detail::read_number_attribute(static_cast<const Self&>(*this).native_handle(), name);
 }
 template <class Self>
 std::vector<std::pair<std::string, std::string>> attribute_access<Self>::attributes() const {
-  return list_attributes(static_cast<const Self&>(*this).native_handle());
+  return io::detail::list_attributes(static_cast<const Self&>(*this).native_handle());
 }
 
 template <class Self>

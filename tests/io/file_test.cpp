@@ -56,15 +56,15 @@ TEST(output_file, appears_under_its_name_only_after_commit_with_provenance) {
     EXPECT_FALSE(fs::exists(out.temporary()));
   }
   const auto f = open_file(world(), target);
-  EXPECT_EQ(read_string_attribute(f.native_handle(), "software"), "weft");
-  EXPECT_TRUE(read_string_attribute(f.native_handle(), "softwareVersion").has_value());
-  EXPECT_TRUE(read_string_attribute(f.native_handle(), "date").has_value());
-  EXPECT_TRUE(read_string_attribute(f.native_handle(), "git_revision").has_value());
-  const auto params = read_string_attribute(f.native_handle(), "parameters");
+  EXPECT_EQ(f.read_string_attribute("software"), "weft");
+  EXPECT_TRUE(f.read_string_attribute("softwareVersion").has_value());
+  EXPECT_TRUE(f.read_string_attribute("date").has_value());
+  EXPECT_TRUE(f.read_string_attribute("git_revision").has_value());
+  const auto params = f.read_string_attribute("parameters");
   ASSERT_TRUE(params.has_value());
   EXPECT_NE(params->find("\"answer\":42"), std::string::npos) << *params;
   bool has_ranks = false;
-  for (const auto& [name, value] : list_attributes(f.native_handle())) {
+  for (const auto& [name, value] : f.attributes()) {
     if (name == "ranks") {
       has_ranks = true;
       EXPECT_EQ(value, std::to_string(world().size()));

@@ -125,7 +125,7 @@ TEST(histogram, writes_counts_and_edges_to_an_hdf5_file_once) {
     H5Dread(e.native_handle(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, edges.data());
     EXPECT_EQ(counts, std::vector<long long>(8, 4));
     EXPECT_EQ(edges, (std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8}));
-    EXPECT_EQ(weft::io::read_string_attribute(f.native_handle(), "software"), "weft");
+    EXPECT_EQ(f.read_string_attribute("software"), "weft");
   }
   world().barrier();
   EXPECT_THROW((void)weft::testing::run_kernel("histogram", params), weft::usage_error);

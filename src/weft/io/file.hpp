@@ -79,6 +79,10 @@ class output_file : public attribute_access<output_file>, public location_access
   file file_;
 };
 
+// The hid_t layer under the typed objects' members (file, group, dataset in hdf5.hpp:
+// write_attribute, read_string_attribute, read_number_attribute, attributes). Use those.
+namespace detail {
+
 // Collective over c: writes the provenance of this run as attributes of `object` (the
 // root group of every file weft writes): software, softwareVersion, date, git_revision,
 // compiler, mpi, hdf5, host, command_line, ranks, threads and the run's parameters (as
@@ -99,5 +103,7 @@ void write_attribute(hid_t object, const std::string& name, long long value);
                                                                const std::string& name);
 // A numeric attribute holding one value, as a double; nullopt when absent or not one number.
 [[nodiscard]] std::optional<double> read_number_attribute(hid_t object, const std::string& name);
+
+}  // namespace detail
 
 }  // namespace weft::io
