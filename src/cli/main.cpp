@@ -4,8 +4,10 @@
 #include <omp.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "kernel.hpp"
@@ -23,17 +25,88 @@ int report_main(int argc, char** argv);
 
 namespace {
 
-// CLI11 says "A subcommand is required" for `weft run nosuch`; name the kernel instead.
-std::string explain(const CLI::ParseError& e, int argc, char** argv) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::string(argv[i]) != "run") continue;
-    const std::string name = argv[i + 1];
-    if (!name.empty() && name[0] != '-' && !weft::kernels::find(name)) {
-      return "unknown kernel '" + name + "'; 'weft kernels' lists them";
+// Levenshtein distance, for "did you mean" hints.
+std::size_t distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
     }
-    break;
   }
-  return std::string(e.what()) + " (see 'weft --help')";
+  return row[b.size()];
+}
+
+// "; did you mean 'x'?" for the closest of `names` within two edits, else "".
+std::string did_you_mean(const std::string& typed, const std::vector<std::string>& names) {
+  std::string best;
+  std::size_t best_d = 3;
+  for (const auto& n : names) {
+    const std::size_t d = distance(typed, n);
+    if (d < best_d) best_d = d, best = n;
+  }
+  return best.empty() ? std::string() : "; did you mean '" + best + "'?";
+}
+
+// CLI11's messages name the symptom its parser met first ("A subcommand is required" for
+// `weft runn`, "--input is required" for `--inptu x`). Say what the user typed wrong, and
+// point at the help of the command they were in.
+std::string explain(CLI::App& app, const CLI::ParseError& e, int argc, char** argv) {
+  // The chain of subcommands typed, and where the first non-subcommand word is.
+  CLI::App* at = &app;
+  std::string path = "weft";
+  int i = 1;
+  for (; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.empty() || word[0] == '-') break;
+    CLI::App* sub = nullptr;
+    for (CLI::App* c : at->get_subcommands({})) {
+      if (c->check_name(word)) sub = c;
+    }
+    if (sub == nullptr) break;
+    at = sub;
+    path += " " + word;
+  }
+  const std::string help = " (see '" + path + " --help')";
+  std::vector<std::string> commands;
+  for (const CLI::App* c : at->get_subcommands({})) commands.push_back(c->get_name());
+  if (i < argc && argv[i][0] != '-' && !commands.empty()) {
+    const std::string word = argv[i];
+    if (at->get_name() == "run") {
+      return "unknown kernel '" + word + "'" + did_you_mean(word, commands) +
+             " ('weft kernels' lists them)";
+    }
+    if (at == &app) commands.insert(commands.end(), {"job", "report"});
+    return "unknown command '" + word + "'" + did_you_mean(word, commands) + help;
+  }
+  if (!commands.empty() && at->get_subcommands().empty()) {
+    if (at->get_name() == "run") {
+      return "run needs a kernel: weft run KERNEL [options] ('weft kernels' lists them)";
+    }
+    return "'" + path + "' needs a command" + help;
+  }
+  // An option the command does not have, wherever it was typed: say so first.
+  for (int k = i; k < argc; ++k) {
+    std::string word = argv[k];
+    if (word.rfind("--", 0) != 0 || word == "--") continue;
+    word = word.substr(0, word.find('='));
+    bool known = false;
+    std::vector<std::string> names;
+    for (const CLI::App* a = at; a != nullptr; a = a->get_parent()) {
+      for (const CLI::Option* o : a->get_options()) {
+        for (const auto& n : o->get_lnames()) {
+          names.push_back("--" + n);
+          known = known || "--" + n == word;
+        }
+      }
+    }
+    if (!known) return "unknown option " + word + did_you_mean(word, names) + help;
+  }
+  return std::string(e.what()) + help;
 }
 
 int parallel_main(int argc, char** argv) {
@@ -76,7 +149,7 @@ int parallel_main(int argc, char** argv) {
         if (world.rank() == 0) app.exit(e);
         return 0;
       } catch (const CLI::ParseError& e) {
-        throw weft::usage_error(explain(e, argc, argv), true);
+        throw weft::usage_error(explain(app, e, argc, argv), true);
       }
     }
     try {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <list>
@@ -98,12 +99,48 @@ void add_param(CLI::App& sub, holder& h) {
     opt->capture_default_str();
     if (p.default_value.empty()) opt->required();
   }
-  if (p.min || p.max) {
-    const double lo = p.min.value_or(-std::numeric_limits<double>::max());
-    const double hi = p.max.value_or(std::numeric_limits<double>::max());
-    opt->check(CLI::Range(lo, hi));
+  // The same check as a job spec's (weft/base/param.hpp), on the text as typed: one
+  // message in words ("must be at least 1", "expected an integer"), never CLI11's range.
+  if (p.type == param_type::integer || p.type == param_type::real) {
+    opt->check(CLI::Validator(
+        [&p](std::string& text) -> std::string {
+          const json value = json::parse(text, nullptr, false);
+          const bool integer = p.type == param_type::integer;
+          const std::string why = value.is_number() ? check_value(p, value) : "expected";
+          if (why.empty()) return why;
+          if (why.rfind("expected", 0) == 0) {
+            return "'" + text + "' is not " + (integer ? "an integer" : "a finite number");
+          }
+          return "'" + text + "' " + why;
+        },
+        "", ""));
   }
 }
+
+// While alive (when `on`), file descriptor 1 points at stderr; fd() is the real stdout.
+class json_stdout {
+ public:
+  explicit json_stdout(bool on) {
+    if (!on) return;
+    std::fflush(stdout);
+    saved_ = ::dup(STDOUT_FILENO);
+    if (saved_ >= 0) ::dup2(STDERR_FILENO, STDOUT_FILENO);
+  }
+  json_stdout(const json_stdout&) = delete;
+  json_stdout& operator=(const json_stdout&) = delete;
+  json_stdout(json_stdout&&) = delete;
+  json_stdout& operator=(json_stdout&&) = delete;
+  ~json_stdout() {
+    if (saved_ < 0) return;
+    std::fflush(stdout);
+    ::dup2(saved_, STDOUT_FILENO);
+    ::close(saved_);
+  }
+  [[nodiscard]] int fd() const noexcept { return saved_ >= 0 ? saved_ : STDOUT_FILENO; }
+
+ private:
+  int saved_ = -1;
+};
 
 // Deliberate faults, for tests of the error path: every rank must end promptly.
 void inject_fault(const comm_ref& world, const std::string& kind, int rank) {
@@ -158,6 +195,9 @@ int run_kernel(const comm_ref& world, const kernels::kernel& k, const std::list<
 
   const kernels::arguments args(values);
   const kernels::context ctx{world, args};
+  // With --json -, stdout carries the record alone: what the kernel and the summary
+  // print goes to stderr meanwhile.
+  const json_stdout json_only(opts.json_path == "-");
   std::vector<record> runs;
   for (int i = 0; i < opts.repeat; ++i) runs.push_back(k.run(ctx));
 
@@ -203,7 +243,7 @@ int run_kernel(const comm_ref& world, const kernels::kernel& k, const std::list<
     [[maybe_unused]] auto n = ::write(STDOUT_FILENO, text.data(), text.size());
     if (opts.json_path == "-") {
       const std::string j = rec.to_json().dump(2) + "\n";
-      n = ::write(STDOUT_FILENO, j.data(), j.size());
+      n = ::write(json_only.fd(), j.data(), j.size());
     } else if (!opts.json_path.empty()) {
       write_file_atomically(opts.json_path, rec.to_json().dump(2) + "\n");
     }

@@ -3,14 +3,15 @@
 # it took. Used by the end-to-end tests of the weft command (tests/cli/CMakeLists.txt).
 #
 #   expect.sh [--rc N | --nonzero] [--stderr TEXT]... [--stdout TEXT]... [--only-line]
-#             [--max-seconds S] [--json FILE] -- command args...
+#             [--max-seconds S] [--json FILE] [--stdout-json] -- command args...
 #
 # --only-line: stderr must be exactly one line (the one clear error line).
 # --json FILE: FILE must exist afterwards and parse as JSON.
+# --stdout-json: stdout, all of it, must parse as JSON.
 # Output with HDF5's own error stack (HDF5-DIAG) or a sanitizer report always fails,
 # unless --allow-crash-report (for tests that crash a rank on purpose).
 set -u
-rc_want=0 nonzero=0 only_line=0 max_s=60 json_file="" allow_crash=0
+rc_want=0 nonzero=0 only_line=0 max_s=60 json_file="" allow_crash=0 stdout_json=0
 stderr_want=() stdout_want=()
 while [[ $# -gt 0 && "$1" != "--" ]]; do
   case "$1" in
@@ -21,6 +22,7 @@ while [[ $# -gt 0 && "$1" != "--" ]]; do
     --only-line) only_line=1; shift ;;
     --max-seconds) max_s=$2; shift 2 ;;
     --json) json_file=$2; shift 2 ;;
+    --stdout-json) stdout_json=1; shift ;;
     --allow-crash-report) allow_crash=1; shift ;;
     *) echo "expect.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -54,6 +56,10 @@ fi
 if [[ $only_line -eq 1 ]]; then
   n=$(grep -c '' "$err")
   [[ $n -eq 1 ]] || complain "stderr has $n lines, expected exactly one"
+fi
+if [[ $stdout_json -eq 1 ]]; then
+  /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$out" 2>/dev/null ||
+    complain "stdout is not one JSON document"
 fi
 if [[ -n "$json_file" ]]; then
   /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$json_file" 2>/dev/null ||
