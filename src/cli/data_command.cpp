@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <memory>
 
 #include <fmt/format.h>
@@ -42,9 +43,67 @@ struct generate_options {
   std::string chunk;
   int compress = 0;
   double value = 1.0;
+  bool value_given = false;
   double slab_mib = 64;
   bool force = false;
 };
+
+// "--value V" must be a value the element type holds (HDF5 would wrap 300 to 44 in u8).
+void check_value_fits(double v, io::element_type t) {
+  double lo = 0;
+  double hi = 0;
+  switch (t) {
+    case io::element_type::f32:
+      hi = std::numeric_limits<float>::max(), lo = -hi;
+      break;
+    case io::element_type::f64:
+      return;
+    case io::element_type::i32:
+      lo = std::numeric_limits<std::int32_t>::min(), hi = std::numeric_limits<std::int32_t>::max();
+      break;
+    case io::element_type::i64:
+      lo = -0x1p63, hi = 0x1p63;  // exclusive above
+      break;
+    case io::element_type::u8:
+      hi = 255;
+      break;
+    case io::element_type::u64:
+      hi = 0x1p64;
+      break;
+  }
+  const bool integer = t != io::element_type::f32;
+  const std::string name = io::to_string(t);
+  if (integer && v != std::floor(v)) {
+    throw usage_error(fmt::format("--value {:g}: --dtype {} holds integers", v, name));
+  }
+  if (!(v >= lo && v <= hi) || (hi >= 0x1p63 && v >= hi)) {
+    throw usage_error(
+        fmt::format("--value {:g} does not fit in --dtype {} ({:g} to {:g})", v, name, lo, hi));
+  }
+}
+
+// Collective: refuses, before anything is written, a dataset bigger than the space free
+// where it would go (uncompressed: every byte is written).
+void check_space(const comm_ref& world, const io::dataset_ref& ref, const extents& shape,
+                 io::element_type type, int compress) {
+  std::string problem;
+  if (world.rank() == 0 && compress == 0) {
+    double bytes = static_cast<double>(io::size_of(type));
+    for (const index_t n : shape) bytes *= static_cast<double>(n);
+    const std::filesystem::path file(ref.file);
+    const std::filesystem::path dir =
+        file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
+    std::error_code ec;
+    const auto space = std::filesystem::space(dir, ec);
+    if (!ec && bytes > static_cast<double>(space.available)) {
+      problem = fmt::format("--shape {}: {:.3g} GiB of {} do not fit in the {:.3g} GiB free in {}",
+                            to_string(shape), bytes / 0x1p30, io::to_string(type),
+                            static_cast<double>(space.available) / 0x1p30, dir.string());
+    }
+  }
+  world.bcast(problem, 0);
+  agree_or_throw<usage_error>(world, problem.empty(), problem);
+}
 
 enum class pattern_kind { random, gradient, gaussian, constant };
 
@@ -199,12 +258,18 @@ int run_generate(const comm_ref& world, const generate_options& o) {
       throw usage_error("--chunk '" + o.chunk + "' has " + std::to_string(chunk.size()) +
                         " axes but --shape '" + o.shape + "' has " + std::to_string(shape.size()));
     }
+    if (o.value_given && o.pattern != "constant") {
+      throw usage_error("--value sets the value of --pattern constant; --pattern " + o.pattern +
+                        " does not use it");
+    }
+    if (o.pattern == "constant") check_value_fits(o.value, type);
   } catch (const usage_error& e) {
     throw usage_error(e.what(), true);
   }
   const json params = {{"output", o.output},     {"shape", o.shape}, {"dtype", o.dtype},
                        {"pattern", o.pattern},   {"seed", o.seed},   {"chunk", o.chunk},
                        {"compress", o.compress}, {"value", o.value}};
+  check_space(world, ref, shape, type, o.compress);
   world.barrier();
   const double start = now();
   io::output_file out(world, ref.file, o.force, params);
@@ -390,8 +455,10 @@ void add_data(CLI::App& app, action& chosen) {
       ->check(CLI::Range(0.001, 1e6))
       ->capture_default_str();
   gen->add_flag("--force", o->force, "replace an existing output file");
-  gen->callback(
-      [&chosen, o] { chosen = [o](const comm_ref& world) { return run_generate(world, *o); }; });
+  gen->callback([&chosen, o, gen] {
+    o->value_given = gen->get_option("--value")->count() > 0;
+    chosen = [o](const comm_ref& world) { return run_generate(world, *o); };
+  });
 
   auto target = std::make_shared<std::string>();
   auto* info = data->add_subcommand("info", "datasets, shapes, types, chunks, filters, attributes");
