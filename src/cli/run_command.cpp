@@ -106,8 +106,8 @@ void add_param(CLI::App& sub, holder& h) {
         [&p](std::string& text) -> std::string {
           const json value = json::parse(text, nullptr, false);
           const bool integer = p.type == param_type::integer;
-          const std::string why = value.is_number() ? check_value(p, value) : "expected";
-          if (why.empty()) return why;
+          std::string why = value.is_number() ? check_value(p, value) : "expected";
+          if (why.empty()) return {};
           if (why.rfind("expected", 0) == 0) {
             return "'" + text + "' is not " + (integer ? "an integer" : "a finite number");
           }
