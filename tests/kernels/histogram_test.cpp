@@ -66,6 +66,24 @@ TEST(histogram, values_outside_the_range_and_nans_are_counted_apart) {
   EXPECT_EQ(h["nan"], 1);
 }
 
+// With the data's own range, -inf and +inf are the only values outside it: they go to
+// under- and overflow and the run validates (it used to fail its own check).
+TEST(histogram, infinities_fall_outside_the_datas_own_range) {
+  const weft::testing::dataset_folder folder;
+  const double inf = std::numeric_limits<double>::infinity();
+  const auto input = folder.write("inf.h5", {3, 4}, [inf](index_t i) {
+    const double v[] = {1, 2, -inf, 3, inf, 4, std::nan(""), 5, inf, 6, 7, 8};
+    return v[i];
+  });
+  const auto rec = weft::testing::run_kernel("histogram", {{"input", input}, {"bins", 7}});
+  ASSERT_TRUE(rec.check.passed) << rec.check.detail;
+  const auto& h = rec.extra["histogram"];
+  EXPECT_EQ(h["range"], json({1.0, 8.0}));
+  EXPECT_EQ(h["underflow"], 1);
+  EXPECT_EQ(h["overflow"], 2);
+  EXPECT_EQ(h["nan"], 1);
+}
+
 // Random values, some exactly on an edge, some outside the range, NaN and infinities:
 // each lands in the bin its stored edges give, with few and with many bins (one and
 // several interleaved counters per thread).
