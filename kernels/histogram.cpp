@@ -254,7 +254,7 @@ record run_histogram(const context& ctx) {
   }
   world.barrier();
   const double start = now();
-  io::input in = io::open_input(world, ref);
+  io::input in = io::open_input(world, ref, io::any_axes);  // streamed along axis 0
   const index_t total = in.info.size();
   double io_seconds = 0;
   finite_range auto_range;

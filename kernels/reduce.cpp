@@ -502,7 +502,7 @@ record run_reduce(const context& ctx) {
   world.barrier();
   const double start = now();
   running r;
-  io::input in = io::open_input(world, ref);
+  io::input in = io::open_input(world, ref, io::any_axes);  // streamed along axis 0
   const extents shape = in.info.shape;
   const index_t total = in.info.size();
   io::slab_reader reader(world, in.d, shape, slab_mib, sizeof(double));

@@ -46,6 +46,8 @@ def fixtures(d):
         f["pairs"] = np.zeros(3, dtype=[("a", "f8"), ("b", "i4")])
         f["scalar"] = 3.0
         f.create_dataset("empty", shape=(0, 4), dtype="f8")
+        # netCDF-4's commonest layout: time x level x lat x lon.
+        f["climate"] = np.arange(120, dtype="f4").reshape(2, 3, 4, 5)
     with open(os.path.join(d, "text.h5"), "w") as f:
         f.write("this is not an HDF5 file\n" * 10)
     with open(os.path.join(d, "good.h5"), "rb") as f:

@@ -103,6 +103,10 @@ struct dataset_info {
 // too many axes, or contiguous data that extends past the end of the file.
 [[nodiscard]] dataset_info check_input(const dataset_ref& ref, int max_axes = 3);
 
+// Any number of axes HDF5 allows (H5S_MAX_RANK): for readers that stream a dataset along
+// its first axis whatever its rank (netCDF-4's time x level x lat x lon, say).
+inline constexpr int any_axes = 32;
+
 // An input dataset opened over a communicator. Members close in reverse order.
 struct input {
   file f;
