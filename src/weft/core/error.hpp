@@ -12,13 +12,18 @@ namespace weft {
 
 // An MPI call returned an error code. Carries the call, where it was made (file:line)
 // and MPI_Error_string's text.
+// what() is MPI's own message, for users; call() and site() (file:line) for developers.
 class mpi_error : public error {
  public:
   mpi_error(int mpi_code, const char* call, const char* file, int line);
   [[nodiscard]] int mpi_code() const noexcept { return mpi_code_; }
+  [[nodiscard]] const std::string& call() const noexcept { return call_; }
+  [[nodiscard]] const std::string& site() const noexcept { return site_; }
 
  private:
   int mpi_code_;
+  std::string call_;
+  std::string site_;
 };
 
 namespace detail {

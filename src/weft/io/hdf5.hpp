@@ -25,10 +25,19 @@
 
 namespace weft::io {
 
-// A failed HDF5 call (exit code 1 unless the caller rethrows it as input_error).
+// A failed HDF5 call (exit code 1 unless the caller rethrows it as input_error). what() is
+// meant for users: HDF5's own messages, never the C call or a source path; call() and
+// site() keep those for developers.
 class hdf5_error : public error {
  public:
-  explicit hdf5_error(const std::string& message) : error(message) {}
+  explicit hdf5_error(const std::string& message, std::string call = {}, std::string site = {})
+      : error(message), call_(std::move(call)), site_(std::move(site)) {}
+  [[nodiscard]] const std::string& call() const noexcept { return call_; }
+  [[nodiscard]] const std::string& site() const noexcept { return site_; }
+
+ private:
+  std::string call_;
+  std::string site_;
 };
 
 // The HDF5 library's version, e.g. "1.10.8", and whether it was built for MPI-IO.
@@ -46,10 +55,9 @@ namespace detail {
 template <class R>
 R check_h5(R rc, const char* call, const char* file, int line) {
   if (rc < 0) {
-    std::string text = std::string(call) + " failed at " + file + ":" + std::to_string(line);
     const std::string stack = take_error_stack();
-    if (!stack.empty()) text += ": " + stack;
-    throw hdf5_error(text);
+    throw hdf5_error("HDF5 error: " + (stack.empty() ? std::string("no reason given") : stack),
+                     call, std::string(file) + ":" + std::to_string(line));
   }
   return rc;
 }
