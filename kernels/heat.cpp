@@ -201,12 +201,11 @@ long long simulation<N>::initialise() {
   for (double& x : v_.storage()) x = outside;
 
   const std::optional<long long> restored = s_.restart ? checkpoint_.restore() : std::nullopt;
-  if (restored) {
-    // The field is the checkpoint's.
-  } else if (!s_.input.empty()) {
+  // Without a checkpoint (none asked for, or none written yet) the initial field.
+  if (!restored && !s_.input.empty()) {
     const auto in = io::open_input(world_, io::parse_dataset_ref(s_.input, "--input"), 3);
     io::read_block(in.d, u_);
-  } else {
+  } else if (!restored) {
     u_.fill([this](const index& g) { return mode(g); });
   }
 

@@ -80,7 +80,6 @@ void check_output_prefix(const comm_ref& world, const std::filesystem::path& pre
       problem = option + " " + prefix.string() + ": the folder does not exist; create it first";
     }
   }
-  world.bcast(problem, 0);
   agree_or_throw<usage_error>(world, problem.empty(), problem);
 }
 

@@ -101,7 +101,6 @@ void check_space(const comm_ref& world, const io::dataset_ref& ref, const extent
                             static_cast<double>(space.available) / 0x1p30, dir.string());
     }
   }
-  world.bcast(problem, 0);
   agree_or_throw<usage_error>(world, problem.empty(), problem);
 }
 

@@ -106,8 +106,9 @@ void add_param(CLI::App& sub, holder& h) {
         [&p](std::string& text) -> std::string {
           const json value = json::parse(text, nullptr, false);
           const bool integer = p.type == param_type::integer;
-          std::string why = value.is_number() ? check_value(p, value) : "expected";
+          std::string why = value.is_number() ? check_value(p, value) : "expected a number";
           if (why.empty()) return {};
+          // check_value says "expected ..." for a number of the wrong kind (2.5 for an integer).
           if (why.rfind("expected", 0) == 0) {
             return "'" + text + "' is not " + (integer ? "an integer" : "a finite number");
           }

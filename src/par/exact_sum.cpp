@@ -346,8 +346,9 @@ moments reproducible_moments(const comm_ref& c, std::span<const double> x) {
   residual.add(-product);
   residual.add(-std::fma(n, mean, -product));
   const double r = residual.value();
-  m.variance = std::max(0.0, dev.value() - r * r / n) / n;
-  if (std::isnan(dev.value())) m.variance = dev.value();
+  const double m2 = dev.value();
+  // NaN stays NaN (std::max would turn it into 0).
+  m.variance = std::isnan(m2) ? m2 : std::max(0.0, m2 - r * r / n) / n;
   return m;
 }
 

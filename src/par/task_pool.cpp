@@ -173,13 +173,15 @@ class scheduler {
     return {begin, next_};
   }
 
-  void queue_chunk(std::uint64_t b, std::uint64_t e) {
+  // Queues [b, e); an empty chunk means no more will come. Returns whether one came.
+  bool queue_chunk(std::uint64_t b, std::uint64_t e) {
     if (b == e) {
       supply_done_.store(true, std::memory_order_release);
-    } else {
-      queue_.push(b, e);
-      ++chunks;
+      return false;
     }
+    queue_.push(b, e);
+    ++chunks;
+    return true;
   }
 
   // The master thread's communication step, between two of its tasks.
@@ -188,7 +190,7 @@ class scheduler {
       serve_requests();
       if (!supply_done_.load(std::memory_order_relaxed) && queue_.size() < low_water_) {
         const auto [b, e] = take_chunk(threads_);
-        queue_chunk(b, e);
+        (void)queue_chunk(b, e);
       }
       return;
     }
@@ -196,8 +198,7 @@ class scheduler {
     if (asking_ && reply_request_.test()) {
       asking_ = false;
       ask_request_.wait();
-      queue_chunk(reply_[0], reply_[1]);
-      if (reply_[0] == reply_[1]) return;
+      if (!queue_chunk(reply_[0], reply_[1])) return;
     }
     if (!asking_ && queue_.size() < low_water_) {
       reply_request_ = comm_.irecv(std::span<std::uint64_t>(reply_), 0, reply_tag);

@@ -119,6 +119,21 @@ TEST(heat, a_signal_on_one_rank_stops_every_rank_with_a_checkpoint_and_restart_i
   EXPECT_EQ(hash_of(resumed), hash_of(reference));
 }
 
+// --restart before any checkpoint exists (a first submission of a requeued job) starts
+// from the initial field: the same bits as a run without --restart.
+TEST(heat, restart_without_a_checkpoint_starts_from_the_initial_field) {
+  const scratch dir;
+  const json p = {{"shape", "16x12"}, {"steps", 8}, {"checkpoint-every", 0}, {"output", dir / "a"}};
+  const auto fresh = run_kernel("heat", p);
+  json q = p;
+  q["output"] = dir / "b";
+  q["restart"] = true;
+  const auto restarted = run_kernel("heat", q);
+  EXPECT_TRUE(restarted.check.passed) << restarted.check.detail;
+  EXPECT_EQ(restarted.extra["resumed_from_step"], 0);
+  EXPECT_EQ(hash_of(restarted), hash_of(fresh));
+}
+
 TEST(heat, restart_refuses_a_checkpoint_written_with_other_parameters) {
   const scratch dir;
   (void)run_kernel(
