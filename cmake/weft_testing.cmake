@@ -64,4 +64,51 @@ function(weft_add_mpi_test name)
         ENVIRONMENT "${WEFT_TEST_ENVIRONMENT};OMP_NUM_THREADS=${threads}${wait}")
     endforeach()
   endforeach()
+  weft_add_cluster_variants(${name} "${ARG_RANKS}" "${ARG_THREADS}" ${ARG_TIMEOUT} "${ARG_LABELS}")
+endfunction()
+
+# The same executable across two nodes of the local cluster (scripts/cluster-local), label
+# `cluster`, run by `make test-cluster`: 2 nodes x 2 ranks where the test runs at 4 ranks
+# (2 nodes x 1 rank where it runs at 2 at most), and 2 nodes x 1 rank x 2 threads where it
+# runs multi-threaded.
+function(weft_add_cluster_variants name ranks threads timeout labels)
+  if(WEFT_TSAN)
+    return()
+  endif()
+  set(variants)
+  if(4 IN_LIST ranks)
+    list(APPEND variants "np4:2:1")
+  elseif(2 IN_LIST ranks)
+    list(APPEND variants "np2:1:1")
+  endif()
+  if(2 IN_LIST threads AND 2 IN_LIST ranks)
+    list(APPEND variants "np2.t2:1:2")
+  endif()
+  foreach(variant IN LISTS variants)
+    string(REPLACE ":" ";" parts "${variant}")
+    list(GET parts 0 suffix)
+    list(GET parts 1 per_node)
+    list(GET parts 2 threads)
+    math(EXPR ranks_total "2 * ${per_node}")
+    # The local cluster gives each node its own cores (one each on a 2-core machine), so
+    # several ranks or threads per node are oversubscribed: OpenMPI's default binding
+    # for ranks, none for threads.
+    set(bind)
+    if(threads GREATER 1)
+      set(bind --bind-to none)
+    endif()
+    set(test_name ${name}.nodes2.${suffix})
+    add_test(NAME ${test_name}
+      COMMAND ${PROJECT_SOURCE_DIR}/tests/cluster/on-cluster ${timeout}
+              mpirun -n ${ranks_total} --map-by ppr:${per_node}:node ${bind}
+              -x OMP_NUM_THREADS -x OMP_WAIT_POLICY -x WEFT_TEST_SCRATCH
+              $<TARGET_FILE:${name}>)
+    set_tests_properties(${test_name} PROPERTIES
+      PROCESSORS 2
+      TIMEOUT ${timeout}
+      SKIP_RETURN_CODE 77
+      FAIL_REGULAR_EXPRESSION "${WEFT_TEST_FAIL_REGEX}"
+      LABELS "cluster;${labels}"
+      ENVIRONMENT "${WEFT_TEST_ENVIRONMENT};OMP_NUM_THREADS=${threads};OMP_WAIT_POLICY=passive;WEFT_TEST_SCRATCH=${CMAKE_BINARY_DIR}/cluster-scratch")
+  endforeach()
 endfunction()

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -23,17 +24,24 @@ inline bool all_ranks(bool ok) {
 }
 
 // A fresh scratch folder shared by every rank of a test (named after rank 0's pid),
-// removed at the end. Collective: construct and destroy it on every rank.
+// removed at the end. Collective: construct and destroy it on every rank. It lies in
+// $WEFT_TEST_SCRATCH when set (on several nodes /tmp is each node's own, so the tests
+// registered for the cluster point it at the build folder), else in the temporary folder;
+// rank 0 chooses and every rank takes its path.
 class scratch_dir {
  public:
   explicit scratch_dir(const std::string& prefix = "weft-test") {
-    long pid = ::getpid();
-    world().bcast(pid, 0);
-    path_ = std::filesystem::temp_directory_path() / (prefix + "-" + std::to_string(pid));
+    std::string path;
     if (world().rank() == 0) {
-      std::filesystem::remove_all(path_);
-      std::filesystem::create_directories(path_);
+      const char* base = std::getenv("WEFT_TEST_SCRATCH");
+      const std::filesystem::path parent =
+          base && *base ? std::filesystem::path(base) : std::filesystem::temp_directory_path();
+      path = (parent / (prefix + "-" + std::to_string(::getpid()))).string();
+      std::filesystem::remove_all(path);
+      std::filesystem::create_directories(path);
     }
+    world().bcast(path, 0);
+    path_ = path;
     world().barrier();
   }
   scratch_dir(const scratch_dir&) = delete;
