@@ -5,6 +5,7 @@
 #   make test-asan  the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make test-tsan  the multi-threaded MPI tests under ThreadSanitizer (clang-14 + Archer)
 #   make test-slurm the Slurm tests against a throwaway one-node Slurm (scripts/slurm-local)
+#   make test-cluster the cross-node suite on a throwaway 2-node cluster (scripts/cluster-local)
 #   make bench      side-by-side benchmarks against peers (docs/benchmarks.md)
 #   make install    install into PREFIX (default /usr/local)
 JOBS ?= $(shell nproc)
@@ -12,7 +13,7 @@ PREFIX ?= /usr/local
 WERROR ?= OFF
 CTEST_ARGS ?=
 
-.PHONY: all deps build demo test test-slurm test-asan test-tsan bench install format clean
+.PHONY: all deps build demo test test-slurm test-cluster test-asan test-tsan bench install format clean
 
 all: build
 
@@ -26,9 +27,10 @@ build: deps
 demo: build
 	@scripts/demo build/release/bin/weft
 
+# The cross-node tests (label cluster) need the local cluster: `make test-cluster`.
 test: build
 	@scripts/install-deps --report
-	@ctest --preset release -j $(JOBS) $(CTEST_ARGS)
+	@ctest --preset release -j $(JOBS) -LE cluster $(CTEST_ARGS)
 
 # Starts a one-node Slurm, runs the tests labelled slurm (which fail rather than skip
 # here), and stops it again whatever happened.
@@ -38,6 +40,14 @@ test-slurm: build
 	  { WEFT_REQUIRE_SLURM=1 ctest --preset release -L slurm $(CTEST_ARGS) || status=$$?; } && \
 	  scripts/slurm-local stop && exit $$status
 
+# Starts a 2-node cluster on this machine (namespaces, a slurmd per node), runs the tests
+# labelled cluster (which fail rather than skip here), and stops it whatever happened.
+test-cluster: build
+	@scripts/install-deps --cluster
+	@scripts/cluster-local start 2 || exit 1; status=0; \
+	  WEFT_REQUIRE_CLUSTER=1 ctest --preset release -L cluster $(CTEST_ARGS) || status=$$?; \
+	  scripts/cluster-local stop; exit $$status
+
 # Every test but the 4-rank variants (oversubscribed 2:1 here, they are the slowest under
 # ASan and find no memory error the 1- and 2-rank runs miss; `make test` and the tsan lane
 # run them). ASAN_EXCLUDE= runs everything.
@@ -45,7 +55,7 @@ ASAN_EXCLUDE ?= \.np4
 test-asan: deps
 	@cmake --preset asan -DWEFT_WERROR=$(WERROR) >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
-	@ctest --preset asan -j $(JOBS) $(if $(ASAN_EXCLUDE),-E '$(ASAN_EXCLUDE)') $(CTEST_ARGS)
+	@ctest --preset asan -j $(JOBS) -LE cluster $(if $(ASAN_EXCLUDE),-E '$(ASAN_EXCLUDE)') $(CTEST_ARGS)
 
 # ThreadSanitizer needs clang and LLVM's OpenMP (with Archer): a separate build. It runs
 # every library and kernel test registered with 2 threads per rank (1, 2 and 4 ranks).

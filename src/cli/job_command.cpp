@@ -38,6 +38,7 @@ struct job_options {
   bool dry_run = false;
   bool wait = false;
   int timeout_s = 3600;
+  std::string hostfile;
 };
 
 }  // namespace
@@ -53,6 +54,9 @@ int job_main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run every step here, each run under mpirun");
   add_spec(run);
   run->add_flag("--dry-run", opts.dry_run, "print the commands, run nothing");
+  run->add_option("--hostfile", opts.hostfile,
+                  "mpirun hostfile for specs on several nodes (overrides resources.hostfile)")
+      ->check(CLI::ExistingFile);
   auto* submit = app.add_subcommand("submit", "submit the job to Slurm (sbatch)");
   add_spec(submit);
   submit->add_flag("--dry-run", opts.dry_run, "print the batch scripts, submit nothing");
@@ -85,6 +89,7 @@ int job_main(int argc, char** argv) {
     po.cores_per_node = po.local ? launch::local_cores() : 0;
     po.sockets_per_node = po.local ? launch::local_sockets() : 1;
     po.output = opts.results;
+    po.hostfile = opts.hostfile;
     const auto plan = launch::make_plan(spec, po);
     if (run->parsed()) return launch::run_locally(plan, opts.dry_run, std::cout, std::cerr);
     if (submit->parsed()) return launch::submit_to_slurm(plan, opts.dry_run, std::cout, std::cerr);

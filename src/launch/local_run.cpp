@@ -101,10 +101,13 @@ int run_locally(const job_plan& plan, bool dry_run, std::ostream& out, std::ostr
                           run.threads, run.threads == 1 ? "" : "s");
     out << fmt::format("\n== [{}/{}] {}: {}\n", i + 1, plan.runs.size(), run.id, layout);
     if (run.oversubscribed) {
+      const int per_node = (run.ranks + run.nodes - 1) / run.nodes;
       out << fmt::format(
-          "weft job: {} ranks x {} threads on {} cores: oversubscribing "
+          "weft job: {} rank{} x {} thread{} on {} core{}{}: oversubscribing "
           "(--oversubscribe, no binding), as binding.oversubscribe allows\n",
-          run.ranks, run.threads, plan.cores_per_node);
+          per_node, per_node == 1 ? "" : "s", run.threads, run.threads == 1 ? "" : "s",
+          plan.cores_per_node, plan.cores_per_node == 1 ? "" : "s",
+          run.nodes > 1 ? " per node" : "");
     }
     out.flush();
     process_options o;

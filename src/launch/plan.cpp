@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
+#include <stdexcept>
 #include <thread>
 
 namespace weft::launch {
@@ -124,6 +126,19 @@ std::vector<point> points_of(const job_spec& spec, const step_spec& step) {
 
 }  // namespace
 
+int hostfile_hosts(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(fmt::format("cannot read the hostfile {}", path));
+  std::set<std::string> hosts;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line.substr(0, line.find('#')));
+    std::string host;
+    if (words >> host) hosts.insert(host);
+  }
+  return static_cast<int>(hosts.size());
+}
+
 job_plan make_plan(const job_spec& spec, const plan_options& options) {
   job_plan plan;
   plan.spec = spec;
@@ -134,11 +149,23 @@ job_plan make_plan(const job_spec& spec, const plan_options& options) {
                     .lexically_normal()
                     .string();
   if (plan.output.size() > 1 && plan.output.back() == '/') plan.output.pop_back();
+  plan.hostfile = options.hostfile.empty() ? spec.resources.hostfile
+                                            : fs::absolute(options.hostfile).lexically_normal().string();
   if (options.local && spec.resources.nodes > 1) {
-    throw spec_error(spec.file, spec.resources_line, "resources.nodes",
-                     fmt::format("{} nodes need a cluster: submit with 'weft job submit', or "
-                                 "set nodes = 1 to run here",
-                                 spec.resources.nodes));
+    if (plan.hostfile.empty()) {
+      throw spec_error(spec.file, spec.resources_line, "resources.nodes",
+                       fmt::format("{} nodes need a cluster: give mpirun's hostfile "
+                                   "(resources.hostfile or --hostfile), submit with 'weft job "
+                                   "submit', or set nodes = 1 to run here",
+                                   spec.resources.nodes));
+    }
+    const int hosts = hostfile_hosts(plan.hostfile);
+    if (hosts < spec.resources.nodes) {
+      throw spec_error(spec.file, spec.resources_line, "resources.nodes",
+                       fmt::format("{} nodes, but the hostfile {} lists {} host{}",
+                                   spec.resources.nodes, plan.hostfile, hosts,
+                                   hosts == 1 ? "" : "s"));
+    }
   }
   const std::string spec_dir =
       fs::absolute(fs::path(spec.file)).parent_path().lexically_normal().string();
@@ -221,18 +248,25 @@ job_plan make_plan(const job_spec& spec, const plan_options& options) {
 
 std::vector<std::string> mpirun_command(const job_plan& plan, const run_spec& run) {
   std::vector<std::string> cmd = {"mpirun", "-q", "-n", std::to_string(run.ranks)};
+  if (!plan.hostfile.empty()) cmd.insert(cmd.end(), {"--hostfile", plan.hostfile});
   const int per_node = (run.ranks + run.nodes - 1) / run.nodes;
+  // On several nodes the ranks are spread evenly, R per node, rather than filling the
+  // first node's slots.
+  const std::string spread = fmt::format("ppr:{}:node", per_node);
   if (run.oversubscribed) {
     cmd.insert(cmd.end(), {"--oversubscribe", "--bind-to", "none"});
+    if (run.nodes > 1) cmd.insert(cmd.end(), {"--map-by", spread});
   } else if (plan.spec.binding.policy == "cores") {
-    cmd.insert(cmd.end(),
-               {"--map-by", fmt::format("slot:PE={}", run.threads), "--bind-to", "core"});
+    cmd.insert(cmd.end(), {"--map-by",
+                           fmt::format("{}:PE={}", run.nodes > 1 ? spread : "slot", run.threads),
+                           "--bind-to", "core"});
   } else if (plan.spec.binding.policy == "socket") {
     const int per_socket = (per_node + plan.sockets_per_node - 1) / plan.sockets_per_node;
     cmd.insert(cmd.end(), {"--map-by", fmt::format("ppr:{}:socket:PE={}", per_socket, run.threads),
                            "--bind-to", "core"});
   } else {
     cmd.insert(cmd.end(), {"--bind-to", "none"});
+    if (run.nodes > 1) cmd.insert(cmd.end(), {"--map-by", spread});
   }
   for (const auto& [name, value] : openmp_environment(run)) cmd.insert(cmd.end(), {"-x", name});
   cmd.insert(cmd.end(), run.args.begin(), run.args.end());

@@ -36,11 +36,16 @@ struct plan_options {
   int sockets_per_node = 1;
   bool local = true;   // `weft job run`: one node, layouts checked against the cores here
   std::string output;  // overrides paths.output
+  std::string hostfile;  // overrides resources.hostfile (`weft job run --hostfile`)
 };
+
+// The number of distinct hosts an mpirun hostfile lists (comments and blank lines skipped).
+[[nodiscard]] int hostfile_hosts(const std::string& path);
 
 struct job_plan {
   job_spec spec;
-  std::string output;  // absolute results folder
+  std::string output;    // absolute results folder
+  std::string hostfile;  // mpirun --hostfile for local runs on several nodes; "" for none
   std::string weft;
   int cores_per_node = 0;
   int sockets_per_node = 1;

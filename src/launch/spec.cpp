@@ -6,11 +6,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 namespace weft::launch {
+
+namespace fs = std::filesystem;
 
 spec_error::spec_error(const std::string& file, int line, const std::string& key,
                        const std::string& what)
@@ -479,6 +482,13 @@ job_spec parse_spec(const std::string& text, const std::string& file,
     }
     if (auto v = rr.integer("threads", 1, 1024)) res.threads = static_cast<int>(*v);
     if (auto v = rr.integer("cores_per_node", 1, 100000)) res.cores_per_node = static_cast<int>(*v);
+    if (auto v = rr.text("hostfile")) {
+      if (v->empty()) rr.fail("hostfile", "expected the path of an mpirun hostfile");
+      // Relative to the spec's folder, like the spec's other paths.
+      res.hostfile = fs::path(*v).is_absolute()
+                         ? *v
+                         : (fs::absolute(fs::path(file)).parent_path() / *v).lexically_normal().string();
+    }
     if (auto v = rr.text("time")) {
       const auto seconds = parse_duration(*v);
       if (!seconds)

@@ -79,6 +79,7 @@ struct resources_spec {
   std::string account;
   std::string memory;  // per node, e.g. "4G"
   bool exclusive = false;
+  std::string hostfile;  // for `weft job run` on several nodes with plain mpirun
 };
 
 struct binding_spec {

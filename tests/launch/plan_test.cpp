@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 namespace weft::launch {
 namespace {
@@ -123,6 +125,36 @@ TEST(job_plan, a_local_run_refuses_several_nodes_but_a_cluster_plan_accepts_them
 
   EXPECT_THROW((void)plan_of(spec, 2, true), spec_error);
   EXPECT_EQ(plan_of(spec, 0, false).runs[0].ranks, 2);
+}
+
+TEST(job_plan, several_nodes_run_here_with_a_hostfile_and_r_ranks_on_each_node) {
+  const auto dir = std::filesystem::temp_directory_path() / "weft-plan-hostfile";
+  std::filesystem::create_directories(dir);
+  const auto hostfile = (dir / "hosts").string();
+  std::ofstream(hostfile) << "# two nodes\nnode1 slots=4\nnode2 slots=4  # the second\n\n";
+  const std::string spec = "name = \"n\"\n[resources]\nnodes = 2\nranks_per_node = 2\nthreads = 2\n"
+                           "[[step]]\nkernel = \"nstream\"\n";
+  plan_options o;
+  o.cores_per_node = 4;
+  o.hostfile = hostfile;
+  const auto plan = make_plan(parse_spec(spec, "t.toml"), o);
+  const auto cmd = mpirun_command(plan, plan.runs[0]);
+  EXPECT_TRUE(has_sequence(cmd, {"mpirun", "-q", "-n", "4", "--hostfile", hostfile}));
+  EXPECT_TRUE(has_sequence(cmd, {"--map-by", "ppr:2:node:PE=2", "--bind-to", "core"}));
+
+  // A spec's own hostfile is relative to the spec's folder; too few hosts is an error.
+  std::ofstream(dir / "one") << "node1 slots=4\n";
+  o.hostfile.clear();
+  EXPECT_THROW((void)make_plan(parse_spec(spec + "", (dir / "t.toml").string()), o), spec_error);
+  const std::string with_one = "name = \"n\"\n[resources]\nnodes = 2\nhostfile = \"one\"\n"
+                               "[[step]]\nkernel = \"nstream\"\n";
+  try {
+    (void)make_plan(parse_spec(with_one, (dir / "t.toml").string()), o);
+    ADD_FAILURE() << "a hostfile of one host accepted for 2 nodes";
+  } catch (const spec_error& e) {
+    EXPECT_NE(std::string(e.what()).find("lists 1 host"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(job_plan, a_command_step_runs_once_with_weft_replaced_by_this_weft) {
