@@ -26,6 +26,7 @@ json record::to_json() const {
   lay["ranks"] = placement.ranks;
   lay["threads_per_rank"] = placement.threads;
   lay["nodes"] = placement.nodes;
+  lay["ranks_per_node"] = placement.ranks_per_node();
   lay["workers"] = placement.workers();
   json ranks = json::array();
   for (const auto& p : placement.placement) {

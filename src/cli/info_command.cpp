@@ -2,7 +2,11 @@
 #include <omp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <set>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -29,6 +33,20 @@ int run_info(const comm_ref& world, bool as_json) {
   const std::string hdf5_version = io::library_version();
   const bool parallel = io::library_is_parallel();
   const std::string level = to_string(static_cast<thread_level>(provided));
+  // Per node, in the order nodes first appear: its ranks and the cores they are bound to.
+  struct node_summary {
+    std::string host;
+    std::vector<int> ranks;
+    std::set<int> cores;
+  };
+  std::vector<node_summary> per_node;
+  for (const auto& p : lay.placement) {
+    auto it = std::find_if(per_node.begin(), per_node.end(),
+                           [&](const node_summary& n) { return n.host == p.host; });
+    if (it == per_node.end()) it = per_node.insert(per_node.end(), node_summary{p.host, {}, {}});
+    it->ranks.push_back(p.rank);
+    for (const auto& cores : p.thread_cores) it->cores.insert(cores.begin(), cores.end());
+  }
   if (as_json) {
     json j;
     j["weft"] = {{"version", build_info::version}, {"git_revision", build_info::git_revision}};
@@ -37,6 +55,14 @@ int run_info(const comm_ref& world, bool as_json) {
     j["ranks"] = lay.ranks;
     j["nodes"] = lay.nodes;
     j["threads_per_rank"] = lay.threads;
+    j["ranks_per_node"] = lay.ranks_per_node();
+    json nodes = json::array();
+    for (const auto& n : per_node) {
+      nodes.push_back({{"host", n.host},
+                       {"ranks", n.ranks},
+                       {"cores", std::vector<int>(n.cores.begin(), n.cores.end())}});
+    }
+    j["per_node"] = nodes;
     json b = json::array();
     for (const auto& p : lay.placement) {
       b.push_back({{"rank", p.rank}, {"host", p.host}, {"thread_cores", p.thread_cores}});
@@ -53,7 +79,12 @@ int run_info(const comm_ref& world, bool as_json) {
   out += fmt::format("layout:   {} rank{} on {} node{}, {} OpenMP thread{} per rank\n", lay.ranks,
                      lay.ranks == 1 ? "" : "s", lay.nodes, lay.nodes == 1 ? "" : "s", lay.threads,
                      lay.threads == 1 ? "" : "s");
-  out += fmt::format("cores on this node: {}\n", sysconf(_SC_NPROCESSORS_ONLN));
+  out += fmt::format("cores online on rank 0's node: {}\n", sysconf(_SC_NPROCESSORS_ONLN));
+  for (const auto& n : per_node) {
+    out += fmt::format("node {}: {} rank{} ({}), bound to cores {}\n", n.host, n.ranks.size(),
+                       n.ranks.size() == 1 ? "" : "s", format_cores(n.ranks),
+                       format_cores(std::vector<int>(n.cores.begin(), n.cores.end())));
+  }
   for (const auto& p : lay.placement) {
     std::string threads;
     for (std::size_t t = 0; t < p.thread_cores.size(); ++t) {

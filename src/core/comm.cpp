@@ -123,6 +123,18 @@ comm comm_ref::split_shared() const {
   return comm(out);
 }
 
+node_split split_nodes(const comm_ref& c) {
+  node_split out;
+  out.node = c.split_shared();
+  const bool leader = out.node.rank() == 0;
+  out.leaders = c.split(leader ? 0 : -1, c.rank());
+  int index = leader ? out.leaders.rank() : 0;
+  out.node.bcast(index, 0);
+  out.node_index = index;
+  out.nodes = c.allreduce(leader ? 1 : 0, op::sum);
+  return out;
+}
+
 comm::comm(MPI_Comm native) : comm_ref(native) {
   if (native_ != MPI_COMM_NULL) {
     WEFT_MPI_CHECK(MPI_Comm_set_errhandler(native_, MPI_ERRORS_RETURN));

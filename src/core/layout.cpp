@@ -43,11 +43,7 @@ layout gather_layout(const comm_ref& c) {
   layout out;
   out.ranks = c.size();
   out.threads = c.allreduce(threads, op::max);
-  {
-    const comm node = c.split_shared();
-    const int leader = node.rank() == 0 ? 1 : 0;
-    out.nodes = c.allreduce(leader, op::sum);
-  }
+  out.nodes = split_nodes(c).nodes;
   if (c.rank() != 0) return out;
   std::size_t offset = 0;
   for (int r = 0; r < c.size(); ++r) {

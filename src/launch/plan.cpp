@@ -149,8 +149,9 @@ job_plan make_plan(const job_spec& spec, const plan_options& options) {
                     .lexically_normal()
                     .string();
   if (plan.output.size() > 1 && plan.output.back() == '/') plan.output.pop_back();
-  plan.hostfile = options.hostfile.empty() ? spec.resources.hostfile
-                                            : fs::absolute(options.hostfile).lexically_normal().string();
+  plan.hostfile = options.hostfile.empty()
+                      ? spec.resources.hostfile
+                      : fs::absolute(options.hostfile).lexically_normal().string();
   if (options.local && spec.resources.nodes > 1) {
     if (plan.hostfile.empty()) {
       throw spec_error(spec.file, spec.resources_line, "resources.nodes",
@@ -161,10 +162,10 @@ job_plan make_plan(const job_spec& spec, const plan_options& options) {
     }
     const int hosts = hostfile_hosts(plan.hostfile);
     if (hosts < spec.resources.nodes) {
-      throw spec_error(spec.file, spec.resources_line, "resources.nodes",
-                       fmt::format("{} nodes, but the hostfile {} lists {} host{}",
-                                   spec.resources.nodes, plan.hostfile, hosts,
-                                   hosts == 1 ? "" : "s"));
+      throw spec_error(
+          spec.file, spec.resources_line, "resources.nodes",
+          fmt::format("{} nodes, but the hostfile {} lists {} host{}", spec.resources.nodes,
+                      plan.hostfile, hosts, hosts == 1 ? "" : "s"));
     }
   }
   const std::string spec_dir =
@@ -257,9 +258,9 @@ std::vector<std::string> mpirun_command(const job_plan& plan, const run_spec& ru
     cmd.insert(cmd.end(), {"--oversubscribe", "--bind-to", "none"});
     if (run.nodes > 1) cmd.insert(cmd.end(), {"--map-by", spread});
   } else if (plan.spec.binding.policy == "cores") {
-    cmd.insert(cmd.end(), {"--map-by",
-                           fmt::format("{}:PE={}", run.nodes > 1 ? spread : "slot", run.threads),
-                           "--bind-to", "core"});
+    cmd.insert(cmd.end(),
+               {"--map-by", fmt::format("{}:PE={}", run.nodes > 1 ? spread : "slot", run.threads),
+                "--bind-to", "core"});
   } else if (plan.spec.binding.policy == "socket") {
     const int per_socket = (per_node + plan.sockets_per_node - 1) / plan.sockets_per_node;
     cmd.insert(cmd.end(), {"--map-by", fmt::format("ppr:{}:socket:PE={}", per_socket, run.threads),

@@ -34,8 +34,8 @@ struct plan_options {
   std::string weft = "weft";  // the weft executable the runs start
   int cores_per_node = 0;     // 0: unknown (the spec's resources.cores_per_node wins)
   int sockets_per_node = 1;
-  bool local = true;   // `weft job run`: one node, layouts checked against the cores here
-  std::string output;  // overrides paths.output
+  bool local = true;     // `weft job run`: one node, layouts checked against the cores here
+  std::string output;    // overrides paths.output
   std::string hostfile;  // overrides resources.hostfile (`weft job run --hostfile`)
 };
 

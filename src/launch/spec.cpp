@@ -485,9 +485,10 @@ job_spec parse_spec(const std::string& text, const std::string& file,
     if (auto v = rr.text("hostfile")) {
       if (v->empty()) rr.fail("hostfile", "expected the path of an mpirun hostfile");
       // Relative to the spec's folder, like the spec's other paths.
-      res.hostfile = fs::path(*v).is_absolute()
-                         ? *v
-                         : (fs::absolute(fs::path(file)).parent_path() / *v).lexically_normal().string();
+      res.hostfile =
+          fs::path(*v).is_absolute()
+              ? *v
+              : (fs::absolute(fs::path(file)).parent_path() / *v).lexically_normal().string();
     }
     if (auto v = rr.text("time")) {
       const auto seconds = parse_duration(*v);

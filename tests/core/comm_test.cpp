@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <string>
@@ -20,6 +23,50 @@ struct particle {
   int id;
   char tag;
 };
+
+// On one node every rank is in one node communicator; on the local cluster (2 nodes) the
+// halves are checked against the host names the ranks report.
+TEST(comm, split_nodes_gives_each_node_its_ranks_and_one_leader_per_node) {
+  const auto w = world();
+  const auto s = weft::split_nodes(w);
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  // Ranks on the same host are the node communicator, and nothing else.
+  std::vector<std::string> hosts;
+  for (int r = 0; r < w.size(); ++r) {
+    std::string h(host);
+    w.bcast(h, r);
+    hosts.push_back(h);
+  }
+  const int same_host = static_cast<int>(std::count(hosts.begin(), hosts.end(), hosts[w.rank()]));
+  EXPECT_EQ(s.node.size(), same_host);
+  std::vector<std::string> distinct = hosts;
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  EXPECT_EQ(s.nodes, static_cast<int>(distinct.size()));
+  // The leader is the lowest rank on the host, and only leaders hold `leaders`.
+  const int lowest =
+      static_cast<int>(std::find(hosts.begin(), hosts.end(), hosts[w.rank()]) - hosts.begin());
+  EXPECT_EQ(s.node.rank() == 0, w.rank() == lowest);
+  EXPECT_EQ(s.leaders.valid(), w.rank() == lowest);
+  if (s.leaders.valid()) {
+    EXPECT_EQ(s.leaders.size(), s.nodes);
+    EXPECT_EQ(s.leaders.rank(), s.node_index);
+  }
+  // Leaders number nodes by rank order: the node index counts the distinct hosts of lower
+  // leaders.
+  int index = 0;
+  for (int r = 0; r < lowest; ++r) {
+    if (std::find(hosts.begin(), hosts.begin() + r, hosts[r]) == hosts.begin() + r) ++index;
+  }
+  EXPECT_EQ(s.node_index, index);
+  // A sum over the node, then over leaders, is the world's sum.
+  const int node_sum = s.node.allreduce(w.rank(), op::sum);
+  int total = 0;
+  if (s.leaders.valid()) total = s.leaders.allreduce(node_sum, op::sum);
+  s.node.bcast(total, 0);
+  EXPECT_EQ(total, w.size() * (w.size() - 1) / 2);
+}
 
 TEST(comm, rank_and_size_match_mpi) {
   int r = -1, s = -1;

@@ -132,8 +132,9 @@ TEST(job_plan, several_nodes_run_here_with_a_hostfile_and_r_ranks_on_each_node) 
   std::filesystem::create_directories(dir);
   const auto hostfile = (dir / "hosts").string();
   std::ofstream(hostfile) << "# two nodes\nnode1 slots=4\nnode2 slots=4  # the second\n\n";
-  const std::string spec = "name = \"n\"\n[resources]\nnodes = 2\nranks_per_node = 2\nthreads = 2\n"
-                           "[[step]]\nkernel = \"nstream\"\n";
+  const std::string spec =
+      "name = \"n\"\n[resources]\nnodes = 2\nranks_per_node = 2\nthreads = 2\n"
+      "[[step]]\nkernel = \"nstream\"\n";
   plan_options o;
   o.cores_per_node = 4;
   o.hostfile = hostfile;
@@ -146,8 +147,9 @@ TEST(job_plan, several_nodes_run_here_with_a_hostfile_and_r_ranks_on_each_node) 
   std::ofstream(dir / "one") << "node1 slots=4\n";
   o.hostfile.clear();
   EXPECT_THROW((void)make_plan(parse_spec(spec + "", (dir / "t.toml").string()), o), spec_error);
-  const std::string with_one = "name = \"n\"\n[resources]\nnodes = 2\nhostfile = \"one\"\n"
-                               "[[step]]\nkernel = \"nstream\"\n";
+  const std::string with_one =
+      "name = \"n\"\n[resources]\nnodes = 2\nhostfile = \"one\"\n"
+      "[[step]]\nkernel = \"nstream\"\n";
   try {
     (void)make_plan(parse_spec(with_one, (dir / "t.toml").string()), o);
     ADD_FAILURE() << "a hostfile of one host accepted for 2 nodes";

@@ -301,6 +301,18 @@ class comm : public comm_ref {
   void free_quietly() noexcept;
 };
 
+// The node split of a communicator: the ranks on this rank's node, and the node leaders.
+struct node_split {
+  comm node;           // the ranks sharing memory with this one (MPI_COMM_TYPE_SHARED)
+  comm leaders;        // rank 0 of every node, ordered by rank; null (valid() false) elsewhere
+  int node_index = 0;  // this node's place among the nodes, 0 .. nodes-1, ordered by leader rank
+  int nodes = 1;
+};
+// Collective over c. Use `node` for work within a node (shared-memory windows, one reader
+// per node) and `leaders` for the step between nodes (a hierarchical reduction, a file
+// per node); every rank learns its node's index and the node count.
+[[nodiscard]] node_split split_nodes(const comm_ref& c);
+
 // Every rank passes its own `ok`; all learn whether every rank was ok, and, when not,
 // the message of the lowest failing rank. Collective over comm. Use it before a
 // collective that must not start unless all ranks are ready, so that an error found on
