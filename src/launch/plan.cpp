@@ -64,6 +64,7 @@ std::string option_value(const json& v) {
 }
 
 struct point {
+  int nodes = 1;
   int ranks = 1;
   int threads = 1;
   json params = json::object();
@@ -72,6 +73,7 @@ struct point {
 
 std::vector<point> points_of(const job_spec& spec, const step_spec& step) {
   point base;
+  base.nodes = spec.resources.nodes;
   base.ranks = step.ranks.value_or(spec.resources.ranks);
   base.threads = step.threads.value_or(spec.resources.threads);
   base.params = step.params;
@@ -93,6 +95,24 @@ std::vector<point> points_of(const job_spec& spec, const step_spec& step) {
     if (!sw.layouts.empty() || !sw.ranks.empty()) p.sweep["ranks"] = r;
     if (!sw.layouts.empty() || !sw.threads.empty()) p.sweep["threads"] = t;
     out.push_back(p);
+  }
+  if (!sw.nodes.empty()) {
+    // Without a ranks axis, ranks_per_node keeps each node equally full as nodes grow;
+    // without either, the ranks stay and spread over more nodes.
+    const bool ranks_follow = sw.ranks.empty() && sw.layouts.empty() &&
+                              !step.ranks && spec.resources.ranks_per_node.has_value();
+    std::vector<point> next;
+    for (const auto& p : out) {
+      for (int n : sw.nodes) {
+        point q = p;
+        q.nodes = n;
+        if (ranks_follow) q.ranks = n * *spec.resources.ranks_per_node;
+        q.sweep["nodes"] = n;
+        if (ranks_follow) q.sweep["ranks"] = q.ranks;
+        next.push_back(q);
+      }
+    }
+    out = std::move(next);
   }
   for (const auto& [name, values] : sw.params) {
     std::vector<point> next;
@@ -152,22 +172,25 @@ job_plan make_plan(const job_spec& spec, const plan_options& options) {
   plan.hostfile = options.hostfile.empty()
                       ? spec.resources.hostfile
                       : fs::absolute(options.hostfile).lexically_normal().string();
-  if (options.local && spec.resources.nodes > 1) {
+  // A local run on several nodes needs mpirun's hostfile, with enough hosts.
+  int hosts = -1;
+  const auto check_nodes = [&](int nodes, int line, const std::string& key) {
+    if (!options.local || nodes <= 1) return;
     if (plan.hostfile.empty()) {
-      throw spec_error(spec.file, spec.resources_line, "resources.nodes",
+      throw spec_error(spec.file, line, key,
                        fmt::format("{} nodes need a cluster: give mpirun's hostfile "
                                    "(resources.hostfile or --hostfile), submit with 'weft job "
                                    "submit', or set nodes = 1 to run here",
-                                   spec.resources.nodes));
+                                   nodes));
     }
-    const int hosts = hostfile_hosts(plan.hostfile);
-    if (hosts < spec.resources.nodes) {
-      throw spec_error(
-          spec.file, spec.resources_line, "resources.nodes",
-          fmt::format("{} nodes, but the hostfile {} lists {} host{}", spec.resources.nodes,
-                      plan.hostfile, hosts, hosts == 1 ? "" : "s"));
+    if (hosts < 0) hosts = hostfile_hosts(plan.hostfile);
+    if (hosts < nodes) {
+      throw spec_error(spec.file, line, key,
+                       fmt::format("{} nodes, but the hostfile {} lists {} host{}", nodes,
+                                   plan.hostfile, hosts, hosts == 1 ? "" : "s"));
     }
-  }
+  };
+  check_nodes(spec.resources.nodes, spec.resources_line, "resources.nodes");
   const std::string spec_dir =
       fs::absolute(fs::path(spec.file)).parent_path().lexically_normal().string();
   const placeholders ph{spec.input, plan.output, plan.weft, spec_dir};
@@ -178,7 +201,16 @@ job_plan make_plan(const job_spec& spec, const plan_options& options) {
     const int repeats = step.kind == step_kind::command ? 1 : step.repeats.value_or(spec.repeats);
     for (std::size_t pi = 0; pi < points.size(); ++pi) {
       const auto& p = points[pi];
-      const int per_node = (p.ranks + spec.resources.nodes - 1) / spec.resources.nodes;
+      if (step.sweep) {
+        const std::string key = fmt::format("step[{}].sweep.nodes", si + 1);
+        check_nodes(p.nodes, step.sweep->line, key);
+        if (p.ranks < p.nodes) {
+          throw spec_error(spec.file, step.sweep->line, key,
+                           fmt::format("{} rank{} cannot fill {} nodes", p.ranks,
+                                       p.ranks == 1 ? "" : "s", p.nodes));
+        }
+      }
+      const int per_node = (p.ranks + p.nodes - 1) / p.nodes;
       const bool over = plan.cores_per_node > 0 && step.kind != step_kind::command &&
                         per_node * p.threads > plan.cores_per_node;
       if (over && !spec.binding.oversubscribe) {
@@ -198,7 +230,7 @@ job_plan make_plan(const job_spec& spec, const plan_options& options) {
         run.points = static_cast<int>(points.size());
         run.repeat = rep;
         run.kind = step.kind;
-        run.nodes = spec.resources.nodes;
+        run.nodes = p.nodes;
         run.ranks = p.ranks;
         run.threads = p.threads;
         run.sweep = p.sweep;

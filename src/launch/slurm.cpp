@@ -71,8 +71,10 @@ weft_launch() {
 }
 )";
 
-std::string header(const job_plan& plan, const std::string& step, int ntasks, int cpus, int tasks,
-                   bool signal) {
+// `nodes`: the most nodes any run of the step spans (an array sweeping nodes gets the
+// largest allocation for every task; each launch line says how many nodes it uses).
+std::string header(const job_plan& plan, const std::string& step, int nodes, int ntasks, int cpus,
+                   int tasks, bool signal) {
   const auto& spec = plan.spec;
   const auto& res = spec.resources;
   std::string s = "#!/bin/bash\n";
@@ -81,7 +83,7 @@ std::string header(const job_plan& plan, const std::string& step, int ntasks, in
   s += "# Change the spec and submit again rather than editing this file.\n";
   s += fmt::format("#SBATCH --job-name={}-{}\n", spec.name, step);
   const bool collect = step == "collect";
-  s += fmt::format("#SBATCH --nodes={}\n", collect ? 1 : res.nodes);
+  s += fmt::format("#SBATCH --nodes={}\n", collect ? 1 : nodes);
   s += fmt::format("#SBATCH --ntasks={}\n", ntasks);
   if (res.ranks_per_node && !collect) {
     s += fmt::format("#SBATCH --ntasks-per-node={}\n", *res.ranks_per_node);
@@ -123,6 +125,8 @@ std::vector<std::string> launcher_words(const job_plan& plan, const run_spec& ru
   return {"srun",
           "--mpi=pmix",
           "--cpu-bind=cores",
+          "-N",
+          std::to_string(run.nodes),
           "-c",
           run.threads == cpus ? "$SLURM_CPUS_PER_TASK" : std::to_string(run.threads),
           "-n",
@@ -157,13 +161,15 @@ std::vector<batch_script> batch_scripts(const job_plan& plan) {
     const int points = runs.empty() ? 1 : runs.front()->points;
     int ntasks = 1;
     int cpus = 1;
+    int nodes = 1;
     for (const auto* r : runs) {
+      nodes = std::max(nodes, r->nodes);
       ntasks = std::max(ntasks, r->ranks);
       cpus = std::max(cpus, r->threads);
     }
     const bool checkpoints = step.checkpoints;
     const bool restart = checkpoints && !step.restart_flag.empty();
-    std::string s = header(plan, step.name, ntasks, cpus, points, checkpoints);
+    std::string s = header(plan, step.name, nodes, ntasks, cpus, points, checkpoints);
     s += "export OMP_PLACES=cores OMP_PROC_BIND=close\n";
     if (root_vars && step.kind != step_kind::command) {
       s += "if [ \"$(id -u)\" -eq 0 ]; then\n"
@@ -214,7 +220,7 @@ std::vector<batch_script> batch_scripts(const job_plan& plan) {
         {step.name, plan.output + "/slurm/" + spec.name + "-" + step.name + ".sbatch", s, points});
   }
   if (spec.slurm.collect) {
-    std::string s = header(plan, "collect", 1, 1, 1, false);
+    std::string s = header(plan, "collect", 1, 1, 1, 1, false);
     s += quoted_line({plan.weft, "job", "collect",
                       fs::absolute(spec.file).lexically_normal().string(), "--results",
                       plan.output}) +

@@ -255,6 +255,7 @@ sweep_spec read_sweep(const toml::table& t, const std::string& prefix, const std
   table_reader r(t, prefix, file);
   sweep_spec s;
   s.line = r.line();
+  if (auto v = r.integers("nodes", 1, 100000)) s.nodes = *v;
   if (auto v = r.integers("ranks", 1, 100000)) s.ranks = *v;
   if (auto v = r.integers("threads", 1, 1024)) s.threads = *v;
   if (auto v = r.strings("layouts")) {
@@ -292,7 +293,8 @@ sweep_spec read_sweep(const toml::table& t, const std::string& prefix, const std
       s.params.emplace_back(name, std::move(values));
     }
   }
-  if (s.ranks.empty() && s.threads.empty() && s.layouts.empty() && s.params.empty()) {
+  if (s.nodes.empty() && s.ranks.empty() && s.threads.empty() && s.layouts.empty() &&
+      s.params.empty()) {
     throw spec_error(file, s.line, prefix, "a sweep needs at least one axis");
   }
   if (!s.weak.empty() && s.scaling != "weak") {

@@ -44,6 +44,7 @@ enum class step_kind { kernel, data, command };
 // parameter axes). Weak scaling multiplies the `weak` parameters by workers / workers of
 // the first point, so each worker keeps the same share.
 struct sweep_spec {
+  std::vector<int> nodes;  // with resources.ranks_per_node and no ranks axis: ranks = nodes x it
   std::vector<int> ranks;
   std::vector<int> threads;
   std::vector<std::pair<int, int>> layouts;  // explicit (ranks, threads)

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "weft/base/staged_file.hpp"
 #include "weft/base/utc_time.hpp"
@@ -558,7 +559,7 @@ double run_time(const record& rec, std::string* name) {
 std::vector<scaling_series> scaling(const std::vector<loaded_record>& records) {
   struct group {
     std::string title, scaling, time_name;
-    std::map<std::pair<int, int>, double> best;  // (ranks, threads) -> shortest time
+    std::map<std::tuple<int, int, int>, double> best;  // (nodes, ranks, threads) -> shortest time
   };
   std::vector<std::string> order;
   std::map<std::string, group> groups;
@@ -575,7 +576,8 @@ std::vector<scaling_series> scaling(const std::vector<loaded_record>& records) {
       std::string fixed;
       if (job.contains("sweep") && job["sweep"].is_object()) {
         for (const auto& [k, v] : job["sweep"].items()) {
-          if (k == "ranks" || k == "threads") continue;
+          // The layout axes are the series' x axis; nodes among them.
+          if (k == "ranks" || k == "threads" || k == "nodes") continue;
           // Weak-scaled sizes change with the layout; they do not split a series.
           if (mode == "weak") continue;
           fixed += (fixed.empty() ? "" : ", ") + k + "=" + text_of(v);
@@ -596,7 +598,8 @@ std::vector<scaling_series> scaling(const std::vector<loaded_record>& records) {
       groups[key] = group{title, mode, name, {}};
     }
     auto& g = groups[key];
-    const std::pair<int, int> layout{d.placement.ranks, d.placement.threads};
+    const std::tuple<int, int, int> layout{d.placement.nodes, d.placement.ranks,
+                                           d.placement.threads};
     const auto it = g.best.find(layout);
     if (it == g.best.end() || t < it->second) g.best[layout] = t;
   }
@@ -605,13 +608,22 @@ std::vector<scaling_series> scaling(const std::vector<loaded_record>& records) {
     const auto& g = groups[key];
     if (g.best.size() < 2) continue;
     scaling_series s{g.title, g.scaling, g.time_name, {}};
+    std::set<int> node_counts;
+    for (const auto& [layout, t] : g.best) node_counts.insert(std::get<0>(layout));
     for (const auto& [layout, t] : g.best) {
-      s.points.push_back({fmt::format("{}x{}", layout.first, layout.second), layout.first,
-                          layout.second, t, 0, 0});
+      const auto [nodes, ranks, threads] = layout;
+      // Where a series spans several node counts, each point says how many nodes it used.
+      const std::string label = node_counts.size() > 1
+                                    ? fmt::format("{}:{}x{}", nodes, ranks, threads)
+                                    : fmt::format("{}x{}", ranks, threads);
+      s.points.push_back({label, nodes, ranks, threads, t, 0, 0});
     }
+    // By workers, then by node count (the same workers on more nodes after), then ranks.
     std::sort(s.points.begin(), s.points.end(), [](const auto& a, const auto& b) {
       const int wa = a.ranks * a.threads, wb = b.ranks * b.threads;
-      return wa != wb ? wa < wb : a.ranks > b.ranks;
+      if (wa != wb) return wa < wb;
+      if (a.nodes != b.nodes) return a.nodes < b.nodes;
+      return a.ranks > b.ranks;
     });
     const auto& base = s.points.front();
     const double base_workers = base.ranks * base.threads;

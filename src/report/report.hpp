@@ -30,7 +30,8 @@ struct loaded_record {
 
 // One point of a scaling series: the best (shortest) time over repeats.
 struct scaling_point {
-  std::string label;  // "RxT"
+  std::string label;  // "RxT", or "N:RxT" (N nodes) when the series spans several node counts
+  int nodes = 1;
   int ranks = 1;
   int threads = 1;
   double time_s = 0;

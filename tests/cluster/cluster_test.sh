@@ -13,8 +13,9 @@
 #   kill_rank    SIGKILL to one rank on node2: every node's processes end, non-zero, in
 #                10 s; a rerun resumes from the newest checkpoint to the uninterrupted bits
 #   lost_node    every process of the job on node2 killed at once: the same
-#   slurm        weft job submit of a 2-node job (srun) and of a 2-node sweep (a job array,
-#                mpirun in each allocation) through the cluster's Slurm, collected
+#   slurm        weft job submit of a 2-node job (srun) and of a sweep over 1 and 2 nodes
+#                (a job array, mpirun in each allocation) through the cluster's Slurm,
+#                collected
 #   job_hostfile weft job run --hostfile: the same 2-node spec with plain mpirun
 # Without a cluster it skips (exit 77), unless WEFT_REQUIRE_CLUSTER=1 (make test-cluster).
 set -u
@@ -227,14 +228,14 @@ assert (lay["nodes"], lay["ranks"]) == (2, 4), lay
 hosts = [b["host"] for b in lay["bindings"]]
 assert hosts == ["node1", "node1", "node2", "node2"], hosts
 r = rows("two-node-sweep")
-assert [(x["run"], x["validation"]) for x in r] == [("layouts-p0", "passed"), ("layouts-p1", "passed")], r
-for x, ranks in zip(r, (2, 4)):
+assert [(x["run"], x["validation"]) for x in r] == [("nodes-p0", "passed"), ("nodes-p1", "passed")], r
+for x, nodes in zip(r, (1, 2)):
     lay = record("two-node-sweep", x["run"])["layout"]
-    assert (lay["nodes"], lay["ranks"]) == (2, ranks), lay
-    assert sorted({b["host"] for b in lay["bindings"]}) == ["node1", "node2"], lay["bindings"]
+    assert (lay["nodes"], lay["ranks"], lay["ranks_per_node"]) == (nodes, 2 * nodes, 2), lay
+    assert len({b["host"] for b in lay["bindings"]}) == nodes, lay["bindings"]
 print("ok")
 PY
-  echo "ok: a 2-node job (srun) and a 2-node job array (mpirun) ran through Slurm and were collected"
+  echo "ok: a 2-node job (srun) and a sweep over 1 and 2 nodes (a job array, mpirun) ran through Slurm and were collected"
   ;;
 
 job_hostfile)

@@ -159,6 +159,43 @@ TEST(job_plan, several_nodes_run_here_with_a_hostfile_and_r_ranks_on_each_node) 
   std::filesystem::remove_all(dir);
 }
 
+TEST(job_plan, a_sweep_over_nodes_keeps_ranks_per_node_and_needs_a_cluster) {
+  const std::string spec = R"(name = "n"
+[resources]
+nodes = 1
+ranks_per_node = 2
+[[step]]
+kernel = "nstream"
+[step.sweep]
+nodes = [1, 2, 4]
+)";
+  const auto plan = plan_of(spec, 2, false);
+  ASSERT_EQ(plan.runs.size(), 3U);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const int nodes = 1 << i;
+    EXPECT_EQ(plan.runs[i].nodes, nodes);
+    EXPECT_EQ(plan.runs[i].ranks, 2 * nodes);
+    EXPECT_EQ(plan.runs[i].sweep["nodes"], nodes);
+  }
+  EXPECT_TRUE(has_sequence(mpirun_command(plan, plan.runs[2]), {"--map-by", "ppr:2:node:PE=1"}));
+  try {
+    (void)plan_of(spec, 2, true);
+    ADD_FAILURE() << "a local sweep over nodes without a hostfile was accepted";
+  } catch (const spec_error& e) {
+    EXPECT_NE(std::string(e.what()).find("step[1].sweep.nodes"), std::string::npos) << e.what();
+  }
+  // With a ranks axis the ranks stay as given; too few to fill the nodes is an error.
+  EXPECT_THROW((void)plan_of(R"(name = "n"
+[[step]]
+kernel = "nstream"
+[step.sweep]
+nodes = [2]
+ranks = [1]
+)",
+                             2, false),
+               spec_error);
+}
+
 TEST(job_plan, a_command_step_runs_once_with_weft_replaced_by_this_weft) {
   const auto plan = plan_of(
       "name = \"c\"\nrepeats = 3\n[[step]]\ncommand = [\"weft\", \"report\", \"{output}\"]\n");

@@ -68,6 +68,29 @@ TEST(scaling, weak_scaling_efficiency_is_the_base_time_over_the_time) {
   EXPECT_NEAR(s->points[1].speedup, 2 * 0.040 / 0.044, 1e-12);
 }
 
+TEST(scaling, a_sweep_over_nodes_is_one_series_whose_points_name_their_node_count) {
+  std::vector<loaded_record> records;
+  for (const auto& [nodes, seconds] : {std::pair{1, 0.040}, std::pair{2, 0.022}}) {
+    loaded_record r;
+    r.rec.kernel = "nstream";
+    r.rec.placement.nodes = nodes;
+    r.rec.placement.ranks = 2 * nodes;
+    r.rec.job = {{"job", "j"}, {"step", "s"}, {"sweep", {{"nodes", nodes}, {"ranks", 2 * nodes}}}};
+    r.rec.metrics = {
+        {.name = "time_per_iteration", .value = seconds, .unit = "s", .higher_is_better = false}};
+    records.push_back(r);
+  }
+
+  const auto all = scaling(records);
+  ASSERT_EQ(all.size(), 1U);
+  EXPECT_EQ(all[0].title, "j / s");
+  ASSERT_EQ(all[0].points.size(), 2U);
+  EXPECT_EQ(all[0].points[0].label, "1:2x1");
+  EXPECT_EQ(all[0].points[1].label, "2:4x1");
+  EXPECT_EQ(all[0].points[1].nodes, 2);
+  EXPECT_NEAR(all[0].points[1].speedup, 0.040 / 0.022, 1e-12);
+}
+
 TEST(scaling, runs_at_a_single_layout_make_no_series) {
   const auto all = scaling(fixture_records());
 
