@@ -33,8 +33,9 @@ def run(cmd, env_extra=None, timeout=900):
 
 
 def record(stdout):
-    """The JSON record `weft run ... --json -` printed after its table."""
-    return json.loads(stdout[stdout.index("\n{") + 1:])
+    """The JSON record `weft run ... --json -` printed (stdout carries only the record; the
+    table goes to stderr)."""
+    return json.loads(stdout[stdout.index("{"):])
 
 
 def metric(rec, name):
