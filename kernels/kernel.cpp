@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "weft/core/error.hpp"
+#include "weft/io/file.hpp"
 
 namespace weft::kernels {
 
@@ -81,6 +82,8 @@ void check_output_prefix(const comm_ref& world, const std::filesystem::path& pre
     }
   }
   agree_or_throw<usage_error>(world, problem.empty(), problem);
+  // Before the run rather than at its first output: every node must see the folder.
+  io::require_shared_folder(world, prefix.parent_path());
 }
 
 }  // namespace weft::kernels

@@ -310,6 +310,8 @@ input open_input(const comm_ref& c, const dataset_ref& ref, int max_axes) {
     in.f = open_file(c, ref.file);
     in.d = dataset(WEFT_H5_CHECK(H5Dopen2(in.f.native_handle(), ref.path.c_str(), H5P_DEFAULT)));
     in.info = describe(in.d.native_handle(), ref.path);
+  } catch (const input_error&) {
+    throw;  // thrown on every rank (a file not every node sees)
   } catch (const std::exception& e) {
     ok = false;
     message = ref.text() + ": " + e.what();

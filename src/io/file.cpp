@@ -1,5 +1,6 @@
 #include "weft/io/file.hpp"
 
+#include <fcntl.h>
 #include <omp.h>
 #include <unistd.h>
 
@@ -45,7 +46,68 @@ property_list parallel_access(const comm_ref& c) {
 }
 }  // namespace
 
+namespace {
+std::string host_name() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return host;
+}
+}  // namespace
+
+void require_same_file(const comm_ref& c, const fs::path& path) {
+  if (c.size() == 1) return;
+  std::error_code ec;
+  const auto size_here = [&]() -> long long {
+    const auto n = fs::file_size(path, ec);
+    return ec ? -1 : static_cast<long long>(n);
+  };
+  long long size0 = c.rank() == 0 ? size_here() : 0;
+  c.bcast(size0, 0);
+  if (size0 < 0) return;  // rank 0 cannot read it either: the open reports why
+  const long long mine = size_here();
+  const bool ok = mine == size0;
+  const std::string message =
+      ok ? std::string()
+         : fmt::format("{}: rank {} on {} {}; inputs must be on a file system every node "
+                       "shares (not a node's own /tmp)",
+                       path.string(), c.rank(), host_name(),
+                       mine < 0 ? "cannot see this file"
+                                : "sees a different file of that name (size " +
+                                      std::to_string(mine) + ", rank 0: " +
+                                      std::to_string(size0) + ")");
+  const auto a = agree(c, ok, message);
+  if (!a.ok) throw input_error(a.message, true);
+}
+
+void require_shared_folder(const comm_ref& c, const fs::path& folder) {
+  if (c.size() == 1) return;
+  const fs::path dir = folder.empty() ? fs::path(".") : folder;
+  std::string marker;
+  if (c.rank() == 0) {
+    const fs::path m = dir / fmt::format(".weft-shared.{}.{}", ::getpid(), MPI_Wtime());
+    const int fd = ::open(m.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0600);
+    if (fd >= 0) {
+      ::close(fd);
+      marker = m.string();
+    }
+  }
+  c.bcast(marker, 0);
+  if (marker.empty()) return;  // rank 0 cannot write there: creating the file says why
+  std::error_code ec;
+  const bool ok = fs::exists(marker, ec);
+  const std::string message =
+      ok ? std::string()
+         : fmt::format("output folder '{}' is not shared: rank {} on {} cannot see a file rank 0 "
+                       "created there; write to a file system every node shares (not a node's "
+                       "own /tmp)",
+                       dir.string(), c.rank(), host_name());
+  const auto a = agree(c, ok, message);
+  if (c.rank() == 0) fs::remove(marker, ec);
+  if (!a.ok) throw usage_error(a.message, true);
+}
+
 file open_file(const comm_ref& c, const fs::path& path, bool writable) {
+  require_same_file(c, path);
   const auto fapl = parallel_access(c);
   const weft::detail::blocking_call mark("H5Fopen (collective)", __FILE__, __LINE__);
   return file(WEFT_H5_CHECK(
@@ -65,6 +127,7 @@ bool is_hdf5(const fs::path& path) {
 }
 
 file create_file(const comm_ref& c, const fs::path& path) {
+  require_shared_folder(c, path.parent_path());
   const auto fapl = parallel_access(c);
   const weft::detail::blocking_call mark("H5Fcreate (collective)", __FILE__, __LINE__);
   return file(
@@ -95,6 +158,8 @@ output_file::output_file(const comm_ref& c, fs::path target, bool overwrite, con
   temporary_ = temporary;
   try {
     file_ = create_file(c, temporary_);
+  } catch (const usage_error&) {
+    throw;  // thrown on every rank (a folder not every node sees)
   } catch (const std::exception& e) {
     ok = false;
     message = "cannot create '" + temporary_.string() + "': " + e.what();

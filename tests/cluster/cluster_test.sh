@@ -17,6 +17,7 @@
 #                (a job array, mpirun in each allocation) through the cluster's Slurm,
 #                collected
 #   job_hostfile weft job run --hostfile: the same 2-node spec with plain mpirun
+#   node_local   an output folder or an input only in one node's /tmp: one line, exit 2 / 3
 # Without a cluster it skips (exit 77), unless WEFT_REQUIRE_CLUSTER=1 (make test-cluster).
 set -u
 weft=$1 work=$2 scenario=$3
@@ -236,6 +237,32 @@ for x, nodes in zip(r, (1, 2)):
 print("ok")
 PY
   echo "ok: a 2-node job (srun) and a sweep over 1 and 2 nodes (a job array, mpirun) ran through Slurm and were collected"
+  ;;
+
+node_local)
+  # A node's own /tmp is not shared: an output or an input there is one clear line and the
+  # documented exit code on every rank, promptly, never a hang or a half-written file.
+  "$weft" data generate -o "$dir/in.h5:/x" --shape 100x10 >gen.txt 2>&1 || fail "generate"
+  "$cluster" exec node1 -- cp "$dir/in.h5" /tmp/weft-node-local-in.h5
+  start=$SECONDS
+  mpi 60 "${on2x2[@]}" "$weft" run heat --shape 40x36 --steps 20 --output /tmp/weft-node-local \
+    >out.txt 2>out_err.txt
+  rc=$?
+  [[ $rc -eq 2 ]] || fail "output in /tmp: exit $rc, expected 2"
+  grep -q "is not shared: rank 2 on node2 cannot see" out_err.txt || fail "output in /tmp: no clear message"
+  [[ $(grep -c '' out_err.txt) -eq 1 ]] || fail "output in /tmp: more than one line on stderr"
+  mpi 60 "${on2x2[@]}" "$weft" run reduce --input /tmp/weft-node-local-in.h5:/x >in.txt 2>in_err.txt
+  rc=$?
+  [[ $rc -eq 3 ]] || fail "input in node1's /tmp: exit $rc, expected 3"
+  grep -q "rank 2 on node2 cannot see this file" in_err.txt || fail "input in /tmp: no clear message"
+  [[ $(grep -c '' in_err.txt) -eq 1 ]] || fail "input in /tmp: more than one line on stderr"
+  took=$((SECONDS - start))
+  [[ $took -le 20 ]] || fail "the two refusals took ${took}s"
+  "$cluster" exec node1 -- sh -c 'ls -a /tmp' >tmp_listing.txt
+  "$cluster" exec node1 -- rm -f /tmp/weft-node-local-in.h5
+  grep -q "weft-node-local\.\|\.weft-shared" tmp_listing.txt && fail "files left in node1's /tmp"
+  no_leftovers || fail "processes left"
+  echo "ok: node-local output and input refused with one line (exit 2 and 3) in ${took}s"
   ;;
 
 job_hostfile)

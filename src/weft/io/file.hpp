@@ -33,15 +33,24 @@ struct dataset_ref {
 [[nodiscard]] dataset_ref parse_dataset_ref(const std::string& text, const std::string& option,
                                             bool path_required = true);
 
+// Collective over c: every rank sees the file rank 0 sees (same size), so a collective open
+// cannot hang or mix files. On several nodes a path in a node's own file system (/tmp)
+// fails here: input_error naming the first rank that does not see it and its host.
+void require_same_file(const comm_ref& c, const std::filesystem::path& path);
+// Collective over c: a file rank 0 creates in `folder` is seen by every rank (a marker,
+// removed again). usage_error naming the first rank that does not see it and its host.
+void require_shared_folder(const comm_ref& c, const std::filesystem::path& folder);
+
 // Collective over c: opens an existing file with the MPI-IO driver (read-only unless
-// `writable`). Throws hdf5_error.
+// `writable`), after require_same_file. Throws hdf5_error.
 [[nodiscard]] file open_file(const comm_ref& c, const std::filesystem::path& path,
                              bool writable = false);
 // Local: true when `path` is a readable HDF5 file (checks its signature only).
 [[nodiscard]] bool is_hdf5(const std::filesystem::path& path);
 // Local: opens an existing file read-only with the default (POSIX) driver.
 [[nodiscard]] file open_file_serial(const std::filesystem::path& path);
-// Collective over c: creates (truncates) a file with the MPI-IO driver.
+// Collective over c: creates (truncates) a file with the MPI-IO driver, after
+// require_shared_folder on its folder.
 [[nodiscard]] file create_file(const comm_ref& c, const std::filesystem::path& path);
 
 // An HDF5 output published atomically: written under a temporary name in the target's
