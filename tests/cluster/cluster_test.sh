@@ -4,8 +4,8 @@
 # SCENARIO
 #   transports   shared memory alone cannot reach the other node, TCP alone can; within a
 #                node shared memory alone is enough
-#   same_bits    reduce and montecarlo give the same bits on 1 node x 4 ranks and on
-#                2 nodes x 2 ranks
+#   same_bits    reduce and montecarlo give the same bits, and histogram the same bins, on
+#                1 node x 4 ranks and on 2 nodes x 2 ranks
 #   h5py         a dataset written collectively from 2 nodes reads back in h5py with the
 #                bits of the same dataset written by one process
 #   restart      heat stopped (SIGUSR1) on 2 nodes x 2 ranks resumes on 1 node x 2 ranks,
@@ -95,6 +95,10 @@ same_bits)
       >"reduce$layout.txt" 2>&1 || fail "reduce on $layout"
     mpi 120 "${l[@]}" "$weft" run montecarlo --samples 4000000 --json "mc$layout.json" \
       >"mc$layout.txt" 2>&1 || fail "montecarlo on $layout"
+    # histogram's tests run at 2 ranks at most; here it validates at 4 ranks on both layouts.
+    mpi 120 "${l[@]}" "$weft" run histogram --input "$dir/d.h5:/x" --bins 64 --slab-mib 1 \
+      --json "hist$layout.json" >"hist$layout.txt" 2>&1 || fail "histogram on $layout"
+    grep -q "validation: passed" "hist$layout.txt" || fail "histogram on $layout did not validate"
   done
   [[ $(nodes_of reduce1x4.json) == 1 && $(nodes_of reduce2x2.json) == 2 ]] || fail "layouts report the wrong node counts"
   for k in sum_bits variance_bits; do
@@ -105,7 +109,10 @@ same_bits)
   a=$(json_get mc1x4.json "d['extra']['estimate_bits']")
   b=$(json_get mc2x2.json "d['extra']['estimate_bits']")
   [[ -n $a && $a == "$b" ]] || fail "montecarlo estimate bits: $a on 1 node, $b on 2 nodes"
-  echo "ok: reduce sum and variance bits and montecarlo estimate bits equal on 1x4 and 2x2"
+  a=$(json_get hist1x4.json "[d['extra']['histogram'][k] for k in ('counts', 'edges')] if sum(d['extra']['histogram']['counts']) == 20000 * 37 else ''")
+  b=$(json_get hist2x2.json "[d['extra']['histogram'][k] for k in ('counts', 'edges')]")
+  [[ -n $a && $a == "$b" ]] || fail "histogram bins differ between 1 node and 2 nodes"
+  echo "ok: reduce sum and variance bits, montecarlo estimate bits and histogram bins equal on 1x4 and 2x2"
   ;;
 
 h5py)
