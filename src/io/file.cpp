@@ -68,13 +68,13 @@ void require_same_file(const comm_ref& c, const fs::path& path) {
   const bool ok = mine == size0;
   const std::string message =
       ok ? std::string()
-         : fmt::format("{}: rank {} on {} {}; inputs must be on a file system every node "
-                       "shares (not a node's own /tmp)",
-                       path.string(), c.rank(), host_name(),
-                       mine < 0 ? "cannot see this file"
-                                : "sees a different file of that name (size " +
-                                      std::to_string(mine) + ", rank 0: " +
-                                      std::to_string(size0) + ")");
+         : fmt::format(
+               "{}: rank {} on {} {}; inputs must be on a file system every node "
+               "shares (not a node's own /tmp)",
+               path.string(), c.rank(), host_name(),
+               mine < 0 ? "cannot see this file"
+                        : "sees a different file of that name (size " + std::to_string(mine) +
+                              ", rank 0: " + std::to_string(size0) + ")");
   const auto a = agree(c, ok, message);
   if (!a.ok) throw input_error(a.message, true);
 }
@@ -97,10 +97,11 @@ void require_shared_folder(const comm_ref& c, const fs::path& folder) {
   const bool ok = fs::exists(marker, ec);
   const std::string message =
       ok ? std::string()
-         : fmt::format("output folder '{}' is not shared: rank {} on {} cannot see a file rank 0 "
-                       "created there; write to a file system every node shares (not a node's "
-                       "own /tmp)",
-                       dir.string(), c.rank(), host_name());
+         : fmt::format(
+               "output folder '{}' is not shared: rank {} on {} cannot see a file rank 0 "
+               "created there; write to a file system every node shares (not a node's "
+               "own /tmp)",
+               dir.string(), c.rank(), host_name());
   const auto a = agree(c, ok, message);
   if (c.rank() == 0) fs::remove(marker, ec);
   if (!a.ok) throw usage_error(a.message, true);

@@ -99,8 +99,8 @@ std::vector<point> points_of(const job_spec& spec, const step_spec& step) {
   if (!sw.nodes.empty()) {
     // Without a ranks axis, ranks_per_node keeps each node equally full as nodes grow;
     // without either, the ranks stay and spread over more nodes.
-    const bool ranks_follow = sw.ranks.empty() && sw.layouts.empty() &&
-                              !step.ranks && spec.resources.ranks_per_node.has_value();
+    const bool ranks_follow = sw.ranks.empty() && sw.layouts.empty() && !step.ranks &&
+                              spec.resources.ranks_per_node.has_value();
     std::vector<point> next;
     for (const auto& p : out) {
       for (int n : sw.nodes) {
