@@ -98,10 +98,11 @@ params = { length = 100 }
         "export OMP_NUM_THREADS=4\n", "export OMP_PLACES=cores OMP_PROC_BIND=close\n"}) {
     EXPECT_TRUE(contains(s, line)) << line << "\n" << s;
   }
-  EXPECT_TRUE(contains(s,
-                       "weft_launch srun --mpi=pmix --cpu-bind=cores -c \"$SLURM_CPUS_PER_TASK\" "
-                       "-n 4 '/opt/weft/bin/weft' 'run' 'nstream' '--length' '100' '--json' "
-                       "'/shared/r/runs/bw.json'"))
+  EXPECT_TRUE(
+      contains(s,
+               "weft_launch srun --mpi=pmix --cpu-bind=cores -N 2 -c \"$SLURM_CPUS_PER_TASK\" "
+               "-n 4 '/opt/weft/bin/weft' 'run' 'nstream' '--length' '100' '--json' "
+               "'/shared/r/runs/bw.json'"))
       << s;
   EXPECT_FALSE(contains(s, "--signal"));
   EXPECT_EQ(scripts[0].path, "/shared/r/slurm/demo-bw.sbatch");
