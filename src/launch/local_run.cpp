@@ -101,7 +101,7 @@ int run_locally(const job_plan& plan, bool dry_run, std::ostream& out, std::ostr
                           run.threads, run.threads == 1 ? "" : "s");
     out << fmt::format("\n== [{}/{}] {}: {}\n", i + 1, plan.runs.size(), run.id, layout);
     if (run.oversubscribed) {
-      const int per_node = (run.ranks + run.nodes - 1) / run.nodes;
+      const int per_node = run.ranks_per_node();
       out << fmt::format(
           "weft job: {} rank{} x {} thread{} on {} core{}{}: oversubscribing "
           "(--oversubscribe, no binding), as binding.oversubscribe allows\n",

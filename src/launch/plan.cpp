@@ -282,7 +282,7 @@ job_plan make_plan(const job_spec& spec, const plan_options& options) {
 std::vector<std::string> mpirun_command(const job_plan& plan, const run_spec& run) {
   std::vector<std::string> cmd = {"mpirun", "-q", "-n", std::to_string(run.ranks)};
   if (!plan.hostfile.empty()) cmd.insert(cmd.end(), {"--hostfile", plan.hostfile});
-  const int per_node = (run.ranks + run.nodes - 1) / run.nodes;
+  const int per_node = run.ranks_per_node();
   // On several nodes the ranks are spread evenly, R per node, rather than filling the
   // first node's slots.
   const std::string spread = fmt::format("ppr:{}:node", per_node);

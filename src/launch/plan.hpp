@@ -28,6 +28,9 @@ struct run_spec {
   std::vector<std::string> args;  // what the launcher starts
   std::string record;             // the JSON record a kernel run writes; "" otherwise
   bool oversubscribed = false;
+
+  // Ranks on the fullest node (ranks spread evenly over the nodes).
+  [[nodiscard]] int ranks_per_node() const noexcept { return (ranks + nodes - 1) / nodes; }
 };
 
 struct plan_options {

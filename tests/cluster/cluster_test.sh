@@ -83,6 +83,15 @@ transports)
   mpi 60 -n 2 --map-by ppr:1:node --mca btl self,tcp "$weft" run pingpong --max-size 1048576 --json tcp2.json >tcp2.txt 2>&1 ||
     fail "TCP across nodes failed"
   [[ $(nodes_of vader1.json) == 1 && $(nodes_of tcp2.json) == 2 ]] || fail "layouts report the wrong node counts"
+  # weft info names each node with its ranks and the cores they are bound to.
+  mpi 60 -n 3 --map-by ppr:2:node "$weft" info --json >info.json 2>info.txt || fail "weft info on 2 nodes"
+  /usr/bin/python3 - info.json >>info.txt 2>&1 <<'PY' || fail "weft info's nodes"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert (d["nodes"], d["ranks"], d["ranks_per_node"]) == (2, 3, 2), d
+assert [(n["host"], n["ranks"]) for n in d["per_node"]] == [("node1", [0, 1]), ("node2", [2])], d["per_node"]
+assert all(n["cores"] for n in d["per_node"]), d["per_node"]
+PY
   grep -q "validation: passed" tcp2.txt || fail "pingpong across nodes did not validate"
   echo "ok: shared memory within a node, TCP across nodes, shared memory cannot cross"
   ;;
@@ -275,8 +284,11 @@ node_local)
 job_hostfile)
   timeout -k 5 120 "$cluster" exec node1 -- "$weft" job run "$here/specs/two-node.toml" \
     --hostfile "$WEFT_CLUSTER_HOSTFILE" --results "$dir/run" >run.txt 2>&1 || fail "weft job run --hostfile"
-  grep -q -- "--hostfile $WEFT_CLUSTER_HOSTFILE" run.txt "$dir"/run/*.sh "$dir"/run/logs/* 2>/dev/null ||
-    grep -rq -- "--hostfile" "$dir/run" || fail "the launch line has no --hostfile"
+  # The launch line itself (the records below show where the ranks ran).
+  "$weft" job run "$here/specs/two-node.toml" --hostfile "$WEFT_CLUSTER_HOSTFILE" --dry-run \
+    --results "$dir/dry" >dry.txt 2>&1 || fail "weft job run --hostfile --dry-run"
+  grep -q -- "mpirun -q -n 4 --hostfile $WEFT_CLUSTER_HOSTFILE .*--map-by ppr:2:node" dry.txt ||
+    fail "the launch line lacks the hostfile or the per-node mapping"
   /usr/bin/python3 - "$dir/run" >check.txt 2>&1 <<'PY' || fail "results"
 import csv, json, os, sys
 d = sys.argv[1]
