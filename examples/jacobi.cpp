@@ -1,7 +1,8 @@
 // jacobi: a user's own program on weft — a 2-D Jacobi iteration for Laplace's equation on
 // an N x N plate (top edge held at 1, the others at 0) with halo exchange, checkpoints
-// every 100 sweeps, a clean stop on SIGTERM/SIGUSR1 (exit 75; rerun with --restart),
-// progress lines, and the final field written atomically to jacobi.h5:/u.
+// every 100 sweeps and a clean stop on SIGTERM/SIGUSR1 (exit 75; rerun with --restart)
+// by io::step_loop, progress lines, and the final field written atomically to
+// jacobi.h5:/u.
 //
 //   mpirun -n 4 ./jacobi 256 2000 [--restart]
 //
@@ -69,21 +70,21 @@ int main(int argc, char** argv) {
     ckpt.add("u", u);
     double first_change = 0;
     ckpt.add("first_change", first_change);
+    // Checkpoints every 100 sweeps and after the last; SIGTERM/SIGUSR1 checkpoint and
+    // exit 75; progress lines with rate and ETA.
+    weft::io::step_loop loop(world, {.steps = sweeps,
+                                     .checkpoints = &ckpt,
+                                     .checkpoint_every = 100,
+                                     .label = "jacobi",
+                                     .unit = "sweeps"});
     const long long first = restart ? ckpt.restore().value_or(0) : 0;
-
-    weft::stop_request stop(world);
-    weft::progress bar(world, first, sweeps, {.label = "jacobi", .unit = "sweeps"});
     double change = 0;
-    for (long long s = first; s < sweeps; ++s) {
+    loop.run(first, [&](long long s) {
       halo.exchange();
       change = world.allreduce(sweep(u, v), weft::op::max);
       std::swap(u, v);  // u holds the newest field
       if (s == 0) first_change = change;
-      const bool stopping = stop.agreed() != 0 && s + 1 < sweeps;
-      if ((s + 1) % 100 == 0 || stopping) (void)ckpt.write(s + 1);
-      if (stopping) stop.stopped(s + 1, sweeps, "jacobi", "rerun with --restart to resume");
-      bar.update(s + 1);
-    }
+    });
 
     weft::io::output_file out(world, "jacobi.h5", true);
     (void)weft::io::write_block(out.create_dataset("/u", weft::io::element_type::f64, {n, n}), u);

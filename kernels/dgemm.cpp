@@ -57,7 +57,7 @@ std::vector<int> choose_grid(const arguments& args, int ranks) {
     WEFT_MPI_CHECK(MPI_Dims_create(ranks, 2, dims));
     return {dims[0], dims[1]};
   }
-  const extents e = parse_extents(args.text("grid"), "--grid");
+  const extents e = args.shape("grid", 2);
   if (e.size() != 2 || e[0] < 1 || e[1] < 1 || e[0] * e[1] != ranks) {
     throw usage_error(
         fmt::format("--grid {} must be RxC with R*C = {} ranks", args.text("grid"), ranks), true);
@@ -88,9 +88,11 @@ struct block_matrix {
 };
 
 // Reads one operand's block; the dataset must be a square 2-D matrix.
-index_t read_operand(const comm_ref& world, const std::string& option, const std::string& text,
+index_t read_operand(const comm_ref& world, const arguments& args, const std::string& name,
                      std::optional<io::input>& in) {
-  in.emplace(io::open_input(world, io::parse_dataset_ref(text, option), 2));
+  const std::string option = "--" + name;
+  const std::string text = args.text(name);
+  in.emplace(io::open_input(world, args.dataset(name), 2));
   const auto& shape = in->info.shape;
   if (shape.size() != 2 || shape[0] != shape[1]) {
     throw input_error(fmt::format("{} {}: a square matrix is needed, found {}", option, text,
@@ -293,8 +295,8 @@ record run_dgemm(const context& ctx) {
   index_t n = args.integer("order");
   std::optional<io::input> in_a, in_b;
   if (from_files) {
-    n = read_operand(world, "--a", args.text("a"), in_a);
-    const index_t nb = read_operand(world, "--b", args.text("b"), in_b);
+    n = read_operand(world, args, "a", in_a);
+    const index_t nb = read_operand(world, args, "b", in_b);
     if (nb != n) {
       throw input_error(fmt::format("--a is {0}x{0} but --b is {1}x{1}", n, nb), true);
     }
@@ -356,7 +358,7 @@ record run_dgemm(const context& ctx) {
 
   if (args.given("c")) {
     const auto io_scope = timer.time("io");
-    const auto ref = io::parse_dataset_ref(args.text("c"), "--c");
+    const auto ref = args.dataset("c");
     io::output_file out(world, ref.file, args.flag("overwrite"), args.values());
     {
       const auto ds = out.create_dataset(ref.path, io::element_type::f64, {n, n});
@@ -402,10 +404,7 @@ kernel make_dgemm() {
            .default_value = "256",
            .help = "panel width: columns of A / rows of B broadcast per SUMMA step",
            .min = 1},
-          {.name = "grid",
-           .type = param_type::text,
-           .default_value = "auto",
-           .help = "rank grid RxC, or auto (MPI_Dims_create)"},
+          rank_grid_param(),
           {.name = "a",
            .type = param_type::text,
            .default_value = "none",

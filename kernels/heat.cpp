@@ -8,33 +8,27 @@
 // (field_hash) has the same bits on any layout and after any stop and --restart.
 //
 // Everything but the physics is a library facility, under the --output prefix P: P.h5 and
-// P.xdmf (io::snapshot_series, every --snapshot-every steps); P.ckpt.NNNNNNNN.h5
-// (io::checkpoint, every --checkpoint-every steps, the newest --keep-checkpoints kept;
-// --restart resumes from the newest intact one with the same physical parameters);
-// P.final.h5. SIGTERM or SIGUSR1 (Slurm's warning before a time limit): stop_request
-// agrees on it after a step, every rank checkpoints that step and exits with code 75.
+// P.xdmf (io::snapshot_series); P.ckpt.NNNNNNNN.h5 (io::checkpoint; --restart resumes
+// from the newest intact one with the same physical parameters); P.final.h5. io::step_loop
+// checkpoints every --checkpoint-every steps and, on SIGTERM or SIGUSR1 agreed after a
+// step, checkpoints that step and exits with code 75.
 //
 // Validation: a generated field is an eigenmode of the discrete Laplacian, so after s
 // steps it is exactly g^s times the initial field (g = 1 - alpha dt lambda); a field read
 // from a file must keep the maximum principle (and, periodic, its total).
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <limits>
 #include <numbers>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "rank_grid.hpp"
 #include "registry.hpp"
 #include "weft/core/error.hpp"
-#include "weft/core/progress.hpp"
-#include "weft/core/stop.hpp"
 #include "weft/core/timer.hpp"
 #include "weft/grid/dist_array.hpp"
 #include "weft/grid/halo.hpp"
@@ -42,6 +36,7 @@
 #include "weft/io/checkpoint.hpp"
 #include "weft/io/file.hpp"
 #include "weft/io/snapshots.hpp"
+#include "weft/io/step_loop.hpp"
 
 namespace weft::kernels {
 
@@ -63,18 +58,16 @@ struct settings {
   fs::path prefix;
   bool restart = false;
   double pace_ms = 0;
-  std::string grid;
   json parameters;
   // What a checkpoint must match to be resumed from.
   [[nodiscard]] std::string fingerprint() const {
-    json f = json::object();
-    f["shape"] = shape;
-    f["input"] = input;
-    f["boundary"] = periodic ? "periodic" : "dirichlet";
-    f["boundary_value"] = boundary_value;
-    f["alpha"] = alpha;
-    f["dt"] = dt;
-    return f.dump();
+    return json{{"shape", shape},
+                {"input", input},
+                {"boundary", periodic ? "periodic" : "dirichlet"},
+                {"boundary_value", boundary_value},
+                {"alpha", alpha},
+                {"dt", dt}}
+        .dump();
   }
   [[nodiscard]] fs::path with_suffix(const std::string& suffix) const {
     return prefix.parent_path() / (prefix.filename().string() + suffix);
@@ -92,7 +85,7 @@ class simulation {
         s_(std::move(s)),
         u_(dec, 1),
         v_(dec, 1),
-        halo_(world, u_, options()),
+        halo_(world, u_, {.periodic = {s_.periodic, s_.periodic, s_.periodic}}),
         checkpoint_(world, {.prefix = s_.prefix,
                             .keep = static_cast<int>(s_.keep),
                             .fingerprint = s_.fingerprint(),
@@ -103,11 +96,6 @@ class simulation {
   record run();
 
  private:
-  grid::halo_options options() const {
-    grid::halo_options o;
-    for (std::size_t d = 0; d < N; ++d) o.periodic[d] = s_.periodic;
-    return o;
-  }
   // The generated field: an eigenmode of the discrete Laplacian for these boundaries.
   double mode(const index& g) const {
     double v = 1;
@@ -133,15 +121,7 @@ class simulation {
 
   void step();
   long long initialise();
-  void snapshot(long long step) {
-    if (series_) series_->write(step, static_cast<double>(step) * s_.dt, u_);
-  }
-  void write_final();
-  // Collective: the smallest and largest value and the sum of u over every rank's cells.
-  struct field_range {
-    double lo, hi, sum;
-  };
-  field_range global_range() const;
+  void snapshot(long long at) { series_->write(at, static_cast<double>(at) * s_.dt, u_); }
 
   const comm_ref& world_;
   settings s_;
@@ -150,9 +130,7 @@ class simulation {
   grid::halo_exchange<double, N> halo_;
   io::checkpoint checkpoint_;
   std::optional<io::snapshot_series> series_;
-  double initial_min_ = 0;
-  double initial_max_ = 0;
-  double initial_sum_ = 0;
+  grid::value_range initial_;  // the field's range (and the boundary value) at the start
 };
 
 template <std::size_t N>
@@ -164,28 +142,24 @@ void simulation<N>::step() {
   const auto& st = u_.strides();
   const double* up = u_.storage().data() + u_.offset(index{});
   double* vp = v_.storage().data() + v_.offset(index{});
+  // Rows along the last (contiguous) axis; 3-D has a middle axis of stride s1.
   const index_t rows = c[0];
   const index_t s0 = st[0];
-  const index_t s1 = st[1];
-  const index_t n1 = c[1];
-  const index_t n2 = N == 3 ? c[N - 1] : 1;
+  const index_t s1 = N == 3 ? st[1] : 0;
+  const index_t n1 = N == 3 ? c[1] : 1;
+  const index_t n2 = c[N - 1];
 #pragma omp parallel for schedule(static) default(none) \
     shared(up, vp, rows, s0, s1, n1, n2, k, centre)
   for (index_t i = 0; i < rows; ++i) {
     for (index_t j = 0; j < n1; ++j) {
-      if constexpr (N == 2) {
-        const index_t o = i * s0 + j;
-        const double sum = (up[o - s0] + up[o + s0]) + (up[o - 1] + up[o + 1]);
-        vp[o] = up[o] + k * (sum - centre * up[o]);
-      } else {
-        const index_t row = i * s0 + j * s1;
+      const index_t row = i * s0 + j * s1;
 #pragma omp simd
-        for (index_t l = 0; l < n2; ++l) {
-          const index_t o = row + l;
-          const double sum =
-              (up[o - s0] + up[o + s0]) + (up[o - s1] + up[o + s1]) + (up[o - 1] + up[o + 1]);
-          vp[o] = up[o] + k * (sum - centre * up[o]);
-        }
+      for (index_t l = 0; l < n2; ++l) {
+        const index_t o = row + l;
+        double sum = up[o - s0] + up[o + s0];
+        if constexpr (N == 3) sum += up[o - s1] + up[o + s1];
+        sum += up[o - 1] + up[o + 1];
+        vp[o] = up[o] + k * (sum - centre * up[o]);
       }
     }
   }
@@ -209,40 +183,22 @@ long long simulation<N>::initialise() {
     u_.fill([this](const index& g) { return mode(g); });
   }
 
-  const field_range r = global_range();
-  initial_min_ = s_.periodic ? r.lo : std::min(r.lo, s_.boundary_value);
-  initial_max_ = s_.periodic ? r.hi : std::max(r.hi, s_.boundary_value);
-  initial_sum_ = r.sum;
+  initial_ = grid::global_range(world_, u_);
+  if (!s_.periodic) initial_.min = std::min(initial_.min, s_.boundary_value);
+  if (!s_.periodic) initial_.max = std::max(initial_.max, s_.boundary_value);
   return restored.value_or(0);
 }
 
 template <std::size_t N>
-typename simulation<N>::field_range simulation<N>::global_range() const {
-  double lo = std::numeric_limits<double>::max();
-  double hi = std::numeric_limits<double>::lowest();
-  double sum = 0;
-  u_.for_each([&](const index&, double x) {
-    lo = std::min(lo, x);
-    hi = std::max(hi, x);
-    sum += x;
-  });
-  return {world_.allreduce(lo, op::min), world_.allreduce(hi, op::max),
-          world_.allreduce(sum, op::sum)};
-}
-
-template <std::size_t N>
-void simulation<N>::write_final() {
-  io::output_file out(world_, s_.with_suffix(".final.h5"), true, s_.parameters);
-  io::write_block(out.create_dataset("/field", io::element_type::f64, s_.shape), u_);
-  out.commit();
-}
-
-template <std::size_t N>
 record simulation<N>::run() {
-  stop_request stop(world_);
-  const long long first = initialise();
   phase_timer timer;
-  progress bar(world_, first, s_.steps, {.label = "heat", .unit = "steps"});
+  io::step_loop loop(world_, {.steps = s_.steps,
+                              .checkpoints = &checkpoint_,
+                              .checkpoint_every = s_.checkpoint_every,
+                              .label = "heat",
+                              .timer = &timer,
+                              .pause_ms = s_.pace_ms});
+  const long long first = initialise();
   if (s_.snapshot_every > 0) {
     auto t = timer.time("io");
     series_.emplace(
@@ -251,36 +207,22 @@ record simulation<N>::run() {
             .attribute = "temperature", .resume = s_.restart, .parameters = s_.parameters});
     if (first == 0) snapshot(0);
   }
-  long long stepped = first;
   const double start = now();
-  while (stepped < s_.steps) {
+  loop.run(first, [&](long long at) {
     {
       auto t = timer.time("compute");
       step();
     }
-    ++stepped;
-    const bool stopping = stop.agreed() != 0 && stepped < s_.steps;
-    {
+    if (s_.snapshot_every > 0 && (at + 1) % s_.snapshot_every == 0) {
       auto t = timer.time("io");
-      if (s_.snapshot_every > 0 && stepped % s_.snapshot_every == 0) snapshot(stepped);
-      const bool due = s_.checkpoint_every > 0 && stepped % s_.checkpoint_every == 0;
-      if (due || stopping) (void)checkpoint_.write(stepped);
+      snapshot(at + 1);
     }
-    if (stopping) {
-      bar.interrupted();
-      stop.stopped(stepped, s_.steps, "heat",
-                   fmt::format("checkpoint {} written; rerun with --restart to resume",
-                               checkpoint_.path_of(stepped).string()));
-    }
-    bar.update(stepped);
-    if (s_.pace_ms > 0) {
-      std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(s_.pace_ms));
-    }
-  }
+  });
   const double elapsed = now() - start;
   {
     auto t = timer.time("io");
-    write_final();
+    io::write_array(world_, {s_.with_suffix(".final.h5").string(), "/field"}, u_, true,
+                    s_.parameters);
   }
 
   // Validation.
@@ -300,20 +242,20 @@ record simulation<N>::run() {
     rec.check.detail = fmt::format("max abs error {:.3g} (limit {:.3g}), decay factor {:.17g}", err,
                                    limit, factor);
   } else {
-    const auto [lo, hi, sum] = global_range();
-    const double scale = std::max({std::abs(initial_min_), std::abs(initial_max_), 1e-300});
+    const auto [lo, hi, sum] = grid::global_range(world_, u_);
+    const double scale = std::max({std::abs(initial_.min), std::abs(initial_.max), 1e-300});
     const double slack = 1e-12 * scale;
-    rec.check.passed = lo >= initial_min_ - slack && hi <= initial_max_ + slack;
+    rec.check.passed = lo >= initial_.min - slack && hi <= initial_.max + slack;
     rec.check.method = "maximum principle: the field stays within its initial and boundary range";
     rec.check.detail = fmt::format("range [{:.17g}, {:.17g}] within [{:.17g}, {:.17g}]", lo, hi,
-                                   initial_min_, initial_max_);
+                                   initial_.min, initial_.max);
     if (s_.periodic) {
       const double tol =
           1e-12 * scale * static_cast<double>(cells) * static_cast<double>(s_.steps + 1);
-      const bool kept = std::abs(sum - initial_sum_) <= tol;
+      const bool kept = std::abs(sum - initial_.sum) <= tol;
       rec.check.passed = rec.check.passed && kept;
       rec.check.method += "; periodic: total heat conserved";
-      rec.check.detail += fmt::format("; total {:.17g}, initially {:.17g}", sum, initial_sum_);
+      rec.check.detail += fmt::format("; total {:.17g}, initially {:.17g}", sum, initial_.sum);
     }
   }
 
@@ -355,32 +297,22 @@ record run_heat(const context& ctx) {
   s.pace_ms = a.real("pace-ms");
   s.parameters = a.values();
 
-  std::string problem;
-  try {
-    if (s.input.empty()) {
-      s.shape = parse_extents(a.text("shape"), "--shape");
-    } else {
-      (void)io::parse_dataset_ref(s.input, "--input");
-    }
-  } catch (const usage_error& e) {
-    problem = e.what();
-  }
-  agree_or_throw<usage_error>(world, problem.empty(), problem);
-  if (!s.input.empty()) {
-    // Collective: rank 0 checks the file; every rank throws the same input_error.
-    const auto in = io::open_input(world, io::parse_dataset_ref(s.input, "--input"), 3);
-    s.shape = in.info.shape;
-  }
+  // Collective: open_input checks the file on rank 0; every rank throws the same error.
+  s.shape =
+      s.input.empty() ? a.shape("shape") : io::open_input(world, a.dataset("input"), 3).info.shape;
   const auto axes = s.shape.size();
-  agree_or_throw<input_error>(world, axes == 2 || axes == 3,
-                              fmt::format("heat needs a 2-D or 3-D field, not {}-D", axes));
+  // These checks give the same answer on every rank: no agreement needed.
+  if (axes != 2 && axes != 3) {
+    throw input_error(fmt::format("heat needs a 2-D or 3-D field, not {}-D", axes), true);
+  }
   const double limit = 1.0 / (2.0 * static_cast<double>(axes) * s.alpha);
   s.dt = a.real("dt") > 0 ? a.real("dt") : 0.5 * limit;
-  agree_or_throw<usage_error>(
-      world, s.dt <= limit,
-      fmt::format(
-          "--dt {:g} is unstable: explicit {}-D diffusion needs dt <= 1/(2*{}*alpha) = {:g}", s.dt,
-          axes, axes, limit));
+  if (s.dt > limit) {
+    throw usage_error(fmt::format("--dt {:g} is unstable: explicit {}-D diffusion needs dt <= "
+                                  "1/(2*{}*alpha) = {:g}",
+                                  s.dt, axes, axes, limit),
+                      true);
+  }
   const grid::decomposition dec = decompose(world, s.shape, a.text("grid"), true);
   check_output_prefix(world, s.prefix, "--output");
   if (axes == 2) return simulation<2>(world, std::move(s), dec).run();
@@ -431,28 +363,14 @@ kernel make_heat() {
            .default_value = "0",
            .help = "write a snapshot every K steps (0: none)",
            .min = 0},
-          {.name = "checkpoint-every",
-           .type = param_type::integer,
-           .default_value = "100",
-           .help = "write a checkpoint every K steps (0: only when stopped)",
-           .min = 0},
-          {.name = "keep-checkpoints",
-           .type = param_type::integer,
-           .default_value = "2",
-           .help = "checkpoints kept (newest)",
-           .min = 1},
+          checkpoint_every_param("100", "steps"),
+          keep_checkpoints_param(),
           {.name = "output",
            .type = param_type::text,
            .default_value = "heat",
            .help = "prefix of the output files (folder must exist)"},
-          {.name = "restart",
-           .type = param_type::flag,
-           .default_value = "false",
-           .help = "resume from the newest complete checkpoint under the prefix"},
-          {.name = "grid",
-           .type = param_type::text,
-           .default_value = "auto",
-           .help = "rank grid, e.g. 2x1 (or auto)"},
+          restart_param(),
+          rank_grid_param(),
           {.name = "pace-ms",
            .type = param_type::real,
            .default_value = "0",

@@ -38,6 +38,26 @@ bool arguments::given(const std::string& name) const {
   return !t.empty() && t != "none";
 }
 
+namespace {
+// Runs parse(); a usage_error it throws is rethrown marked collective.
+template <class F>
+auto same_on_every_rank(F parse) {
+  try {
+    return parse();
+  } catch (const usage_error& e) {
+    throw usage_error(e.what(), true);
+  }
+}
+}  // namespace
+
+extents arguments::shape(const std::string& name, int max_axes) const {
+  return same_on_every_rank([&] { return parse_extents(text(name), "--" + name, max_axes); });
+}
+
+io::dataset_ref arguments::dataset(const std::string& name) const {
+  return same_on_every_rank([&] { return io::parse_dataset_ref(text(name), "--" + name); });
+}
+
 const kernel* find(const std::string& name) {
   for (const auto& k : registry()) {
     if (k.name == name) return &k;
@@ -58,6 +78,36 @@ param slab_param() {
           .help = "MiB read per collective step (over all ranks)",
           .min = 0.001,
           .max = 1e6};
+}
+
+param checkpoint_every_param(const std::string& every, const std::string& unit) {
+  return {.name = "checkpoint-every",
+          .type = param_type::integer,
+          .default_value = every,
+          .help = "write a checkpoint every K " + unit + " (0: only when stopped by a signal)",
+          .min = 0};
+}
+
+param keep_checkpoints_param() {
+  return {.name = "keep-checkpoints",
+          .type = param_type::integer,
+          .default_value = "2",
+          .help = "checkpoints kept (the newest)",
+          .min = 1};
+}
+
+param restart_param() {
+  return {.name = "restart",
+          .type = param_type::flag,
+          .default_value = "false",
+          .help = "resume from the newest good checkpoint"};
+}
+
+param rank_grid_param() {
+  return {.name = "grid",
+          .type = param_type::text,
+          .default_value = "auto",
+          .help = "rank grid, e.g. 2x1 (auto: MPI_Dims_create's choice)"};
 }
 
 void check_closed_form(record& rec, const std::string& what, double got, double expected,

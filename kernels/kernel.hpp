@@ -18,6 +18,8 @@
 #include "weft/base/param.hpp"
 #include "weft/base/record.hpp"
 #include "weft/core/comm.hpp"
+#include "weft/core/shape.hpp"
+#include "weft/io/file.hpp"
 
 namespace weft::kernels {
 
@@ -35,6 +37,11 @@ class arguments {
   // An optional text parameter such as FILE:/path: false when absent, empty or "none"
   // (the default those parameters declare).
   [[nodiscard]] bool given(const std::string& name) const;
+  // Text parameters parsed as a shape (512x512) or a dataset (FILE:/path), naming the
+  // option in errors. Every rank holds the same arguments, so a malformed one throws the
+  // same usage_error on every rank, marked collective: one line, printed once.
+  [[nodiscard]] extents shape(const std::string& name, int max_axes = 3) const;
+  [[nodiscard]] io::dataset_ref dataset(const std::string& name) const;
   [[nodiscard]] const json& values() const noexcept { return values_; }
 
  private:
@@ -62,6 +69,14 @@ param input_param();
 void check_output_prefix(const comm_ref& world, const std::filesystem::path& prefix,
                          const std::string& option);
 param slab_param();
+// The checkpoint options every kernel that checkpoints shares (io::checkpoint,
+// io::step_loop): --checkpoint-every K (`unit`s; 0: only when stopped by a signal, the
+// default `every`), --keep-checkpoints and --restart.
+param checkpoint_every_param(const std::string& every, const std::string& unit);
+param keep_checkpoints_param();
+param restart_param();
+// --grid: the rank grid, e.g. 2x1 (or auto: MPI_Dims_create's choice).
+param rank_grid_param();
 
 // Fills rec.check for a figure compared with its closed form: passed when the relative
 // error |got - expected| / |expected| (|got| when expected is 0) is at most `limit`; the

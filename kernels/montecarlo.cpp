@@ -5,7 +5,7 @@
 // rank × thread layout. Reports samples/s, the estimate, its error against the exact
 // value and the standard error; validates |error| <= 5 standard errors.
 //
-// Long runs checkpoint through the library (weft::io::checkpoint): with --checkpoint
+// Long runs checkpoint through the library (io::checkpoint, io::step_loop): with --checkpoint
 // PREFIX the tasks run in rounds of --checkpoint-every tasks, and after each round the
 // running sums and the number of tasks done are written. SIGTERM/SIGUSR1 stop the run
 // after the current round with a checkpoint and exit code 75; --restart resumes from
@@ -28,9 +28,9 @@
 #include "registry.hpp"
 #include "weft/core/clones.hpp"
 #include "weft/core/error.hpp"
-#include "weft/core/stop.hpp"
 #include "weft/core/timer.hpp"
 #include "weft/io/checkpoint.hpp"
+#include "weft/io/step_loop.hpp"
 #include "weft/par/rng.hpp"
 #include "weft/par/task_pool.hpp"
 
@@ -195,7 +195,7 @@ record run_montecarlo(const context& ctx) {
   if (checkpointing) {
     ckpt.emplace(world, io::checkpoint_options{
                             .prefix = ctx.args.text("checkpoint"),
-                            .keep = 2,
+                            .keep = static_cast<int>(ctx.args.integer("keep-checkpoints")),
                             .fingerprint = fmt::format("samples={} block={} seed={} integrand={}",
                                                        samples, block, seed, in.name),
                             .parameters = ctx.args.values()});
@@ -212,7 +212,13 @@ record run_montecarlo(const context& ctx) {
                                   ? std::max<std::uint64_t>(tasks, 1)
                                   : (every > 0 ? every : std::max<std::uint64_t>(1, tasks / 20));
 
-  stop_request stop(world);
+  // Rounds end at step boundaries: a due checkpoint, an agreed stop (exit 75), progress.
+  io::step_loop loop(world, {.steps = static_cast<long long>(tasks),
+                             .checkpoints = ckpt ? &*ckpt : nullptr,
+                             .checkpoint_every = static_cast<long long>(every),
+                             .label = "montecarlo",
+                             .unit = "tasks"});
+  loop.start(static_cast<long long>(done_tasks));
   pool_totals figures;
   world.barrier();
   const double start = now();
@@ -224,13 +230,7 @@ record run_montecarlo(const context& ctx) {
         total, add);
     figures.add(pool.stats());
     done_tasks += count;
-    if (!checkpointing) continue;
-    const bool stopping = stop.agreed() != 0 && done_tasks < tasks;
-    if (every > 0 || stopping) (void)ckpt->write(static_cast<long long>(done_tasks));
-    if (stopping) {
-      stop.stopped(static_cast<long long>(done_tasks), static_cast<long long>(tasks), "montecarlo",
-                   "checkpoint written; rerun with --restart to resume");
-    }
+    loop.completed(static_cast<long long>(done_tasks));
   }
   const double elapsed = world.allreduce(now() - start, op::max);
 
@@ -313,16 +313,9 @@ kernel make_montecarlo() {
            .type = param_type::text,
            .default_value = "none",
            .help = "checkpoint under this prefix (PREFIX.ckpt.N.h5); none: no checkpoints"},
-          {.name = "checkpoint-every",
-           .type = param_type::integer,
-           .default_value = "0",
-           .help =
-               "with --checkpoint: a checkpoint every K tasks (0: only when stopped by a signal)",
-           .min = 0},
-          {.name = "restart",
-           .type = param_type::flag,
-           .default_value = "false",
-           .help = "with --checkpoint: resume from the newest good checkpoint"},
+          checkpoint_every_param("0", "tasks"),
+          keep_checkpoints_param(),
+          restart_param(),
       },
       run_montecarlo,
   };

@@ -493,12 +493,7 @@ void check(record& rec, const running& r, index_t total, int ranks) {
 record run_reduce(const context& ctx) {
   const auto& world = ctx.world;
   const double slab_mib = ctx.args.real("slab-mib");
-  io::dataset_ref ref;
-  try {
-    ref = io::parse_dataset_ref(ctx.args.text("input"), "--input");
-  } catch (const usage_error& e) {
-    throw usage_error(e.what(), true);  // every rank has the same parameters
-  }
+  const io::dataset_ref ref = ctx.args.dataset("input");
   world.barrier();
   const double start = now();
   running r;

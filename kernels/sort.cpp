@@ -183,7 +183,7 @@ record run_typed(const context& ctx, const std::string& type_name) {
   std::optional<io::input> in;
   std::uint64_t n = static_cast<std::uint64_t>(args.integer("keys"));
   if (args.given("input")) {
-    in.emplace(io::open_input(world, io::parse_dataset_ref(args.text("input"), "--input"), 1));
+    in.emplace(io::open_input(world, args.dataset("input"), 1));
     n = static_cast<std::uint64_t>(in->info.shape[0]);
   }
   const auto first =
@@ -261,7 +261,7 @@ record run_typed(const context& ctx, const std::string& type_name) {
   // --- output -------------------------------------------------------------------------
   if (args.given("output")) {
     const auto io_scope = timer.time("io");
-    const auto ref = io::parse_dataset_ref(args.text("output"), "--output");
+    const auto ref = args.dataset("output");
     io::output_file out(world, ref.file, args.flag("overwrite"), args.values());
     std::uint64_t before = 0;
     for (int r = 0; r < world.rank(); ++r) before += edges[r].count;
@@ -306,8 +306,7 @@ record run_sort(const context& ctx) {
   std::string type = ctx.args.text("type");
   if (ctx.args.given("input")) {
     // The file's element type decides: floats sort as f64, integers as i64 or u64.
-    const auto ref = io::parse_dataset_ref(ctx.args.text("input"), "--input");
-    auto in = io::open_input(ctx.world, ref, 1);
+    auto in = io::open_input(ctx.world, ctx.args.dataset("input"), 1);
     type = in.info.floating() ? "f64" : in.info.is_signed ? "i64" : "u64";
   }
   if (type == "f64") return run_typed<double>(ctx, type);

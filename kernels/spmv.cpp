@@ -108,8 +108,9 @@ csr_block generate(const comm_ref& world, int scale, int radius, bool scramble) 
 
 // Reads this rank's rows of a CSR matrix stored as GROUP/row_ptr (order + 1 integers,
 // starting at 0), GROUP/col_index and GROUP/values (nnz each). Collective over world.
-csr_block read_matrix(const comm_ref& world, const std::string& text) {
-  const auto ref = io::parse_dataset_ref(text, "--matrix");
+csr_block read_matrix(const comm_ref& world, const arguments& args) {
+  const auto ref = args.dataset("matrix");
+  const std::string text = ref.text();
   auto dataset_of = [&](const char* name) {
     return io::dataset_ref{ref.file, ref.path + "/" + name};
   };
@@ -242,7 +243,7 @@ record run_spmv(const context& ctx) {
   csr_block m;
   {
     const auto setup = timer.time(from_file ? "io" : "setup");
-    m = from_file ? read_matrix(world, args.text("matrix"))
+    m = from_file ? read_matrix(world, args)
                   : generate(world, scale, radius, args.flag("scramble"));
   }
   std::vector<std::int32_t> local_col;

@@ -113,6 +113,7 @@ fs::path checkpoint::write(long long step) {
     out.write_attribute(meta_attribute, meta.dump());
     out.commit();
   }
+  if (options_.verify) verify(target, hashes);
   if (c.rank() == 0) {
     const auto all = list();
     for (std::size_t k = static_cast<std::size_t>(options_.keep); k < all.size(); ++k) {
@@ -122,6 +123,51 @@ fs::path checkpoint::write(long long step) {
   }
   c.barrier();  // nobody lists the folder while rank 0 prunes it
   return target;
+}
+
+void checkpoint::verify(const fs::path& path, const json& hashes) const {
+  const comm_ref c(comm_);
+  std::string bad;
+  try {
+    const file f = open_file(c, path);
+    for (const auto& a : arrays_) {
+      const std::string got = fmt::format("{:016x}", a.stored_hash(f));
+      const std::string want = hashes.at(a.name).get<std::string>();
+      if (got != want && bad.empty()) {
+        bad = fmt::format("'{}' reads back with hash {}, written as {}", a.name, got, want);
+      }
+    }
+  } catch (const std::exception& e) {
+    bad = e.what();
+  }
+  const agreement agreed = agree(c, bad.empty(), bad);
+  if (agreed.ok) return;
+  const fs::path damaged = fs::path(path.string() + ".damaged");
+  if (c.rank() == 0) {
+    std::error_code ec;
+    fs::rename(path, damaged, ec);
+  }
+  c.barrier();
+  throw error(fmt::format("checkpoint {} does not read back as written ({}); it is kept as {} "
+                          "and the older checkpoints are untouched: check the file system",
+                          path.string(), agreed.message, damaged.string()),
+              exit_code::run_failed, true);
+}
+
+void checkpoint::verify(long long step) const {
+  const comm_ref c(comm_);
+  const fs::path path = path_of(step);
+  std::string text;
+  std::string why;
+  try {
+    const file f = open_file(c, path);
+    text = f.read_string_attribute(meta_attribute).value_or("");
+    if (text.empty()) why = "no checkpoint metadata";
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  agree_or_throw<input_error>(c, why.empty(), "checkpoint " + path.string() + ": " + why);
+  verify(path, json::parse(text).at("hashes"));
 }
 
 bool checkpoint::try_restore(const fs::path& path, long long step) {

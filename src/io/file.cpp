@@ -137,26 +137,28 @@ file create_file(const comm_ref& c, const fs::path& path) {
 
 output_file::output_file(const comm_ref& c, fs::path target, bool overwrite, const json& parameters)
     : comm_(c.native_handle()), target_(std::move(target)) {
-  bool ok = true;
-  int exists = 0;
-  std::string message;
-  std::string temporary;
+  // Rank 0 stages the file and tells every rank, in one broadcast, the temporary name
+  // ('T' + name), that the target exists ('X'), or why it could not ('E' + message).
+  std::string reply;
   if (c.rank() == 0) {
     try {
       staged_.emplace(target_, overwrite);
-      temporary = staged_->temporary().string();
+      reply = "T" + staged_->temporary().string();
     } catch (const output_exists&) {
-      exists = 1;
+      reply = "X";
     } catch (const std::exception& e) {
-      ok = false;
-      message = e.what();
+      reply = std::string("E") + e.what();
     }
   }
-  c.bcast(exists, 0);
-  if (exists != 0) throw output_exists(target_, true);
-  agree_or_throw<usage_error>(c, ok, message);
-  c.bcast(temporary, 0);
-  temporary_ = temporary;
+  c.bcast(reply, 0);
+  if (reply.front() == 'X') throw output_exists(target_, true);
+  if (reply.front() == 'E') {
+    const std::string why = reply.substr(1);
+    throw usage_error(c.size() > 1 ? "rank 0: " + why : why, true);
+  }
+  temporary_ = reply.substr(1);
+  bool ok = true;
+  std::string message;
   try {
     file_ = create_file(c, temporary_);
   } catch (const usage_error&) {

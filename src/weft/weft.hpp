@@ -33,6 +33,8 @@
 #include "weft/io/file.hpp"
 #include "weft/io/hdf5.hpp"
 #include "weft/io/slab_reader.hpp"
+#include "weft/io/snapshots.hpp"
+#include "weft/io/step_loop.hpp"
 #include "weft/par/channel.hpp"
 #include "weft/par/exact_sum.hpp"
 #include "weft/par/rng.hpp"

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <string>
 #include <vector>
 
 #include "test_support.hpp"
@@ -44,6 +46,21 @@ struct state {
     ckpt.add("rng", rng);
   }
 };
+
+// Overwrites bytes in the middle of a checkpoint's field data (rank 0): the metadata
+// still reads, the values do not.
+void damage_field(const std::filesystem::path& file) {
+  if (world().rank() == 0) {
+    const weft::io::file f = weft::io::open_file_serial(file);
+    const haddr_t at = H5Dget_offset(f.open_dataset("/field").native_handle());
+    ASSERT_NE(at, HADDR_UNDEF);
+    const int fd = ::open(file.c_str(), O_WRONLY);
+    const std::vector<char> junk(256, 'x');
+    ASSERT_EQ(::pwrite(fd, junk.data(), junk.size(), static_cast<off_t>(at + 4096)), 256);
+    ::close(fd);
+  }
+  world().barrier();
+}
 
 TEST(checkpoint, keeps_the_newest_k_and_restores_the_newest_to_the_same_bits) {
   const weft::testing::scratch_dir dir("weft-ckpt");
@@ -108,23 +125,67 @@ TEST(checkpoint, a_damaged_newest_checkpoint_falls_back_to_the_one_before) {
   (void)ckpt.write(1);
   const auto good = weft::grid::content_hash(world(), s.field);
   s.at_step(2);
-  const auto newest = ckpt.write(2);
-  if (world().rank() == 0) {
-    // Overwrite bytes in the middle of the field's data: the metadata still reads.
-    const weft::io::file f = weft::io::open_file_serial(newest);
-    const haddr_t at = H5Dget_offset(f.open_dataset("/field").native_handle());
-    ASSERT_NE(at, HADDR_UNDEF);
-    const int fd = ::open(newest.c_str(), O_WRONLY);
-    const std::vector<char> junk(256, 'x');
-    ASSERT_EQ(::pwrite(fd, junk.data(), junk.size(), static_cast<off_t>(at + 4096)), 256);
-    ::close(fd);
-  }
-  world().barrier();
+  damage_field(ckpt.write(2));
   s.at_step(0);
 
   const auto restored = ckpt.restore();
 
   EXPECT_EQ(restored, 1);
+  EXPECT_EQ(weft::grid::content_hash(world(), s.field), good);
+}
+
+TEST(checkpoint, the_stored_hash_read_back_in_pieces_equals_the_arrays_hash) {
+  const weft::testing::scratch_dir dir("weft-ckpt");
+  // Odd sizes, so blocks and pieces are uneven; tiny pieces, so ranks read different
+  // numbers of them and the empty reads still take part.
+  dist_array<float, 3> a(decomposition::over(world(), {13, 7, 5}), 1);
+  a.fill([](const std::array<index_t, 3>& g) {
+    return static_cast<float>(g[0] * 100 + g[1] * 10 + g[2]) * 0.5F;
+  });
+  checkpoint ckpt(world(), {.prefix = dir.path() / "cube", .keep = 1});
+  ckpt.add("field", a);
+  const auto path = ckpt.write(3);  // verifies with the default pieces
+  const weft::io::file f = weft::io::open_file(world(), path);
+  const auto want = weft::grid::content_hash(world(), a);
+  for (const std::size_t piece : {std::size_t{1}, std::size_t{35 * 4}, std::size_t{1} << 20U}) {
+    EXPECT_EQ(weft::io::detail::stored_hash<float>(world(), f.open_dataset("/field"),
+                                                   a.decomposition(), piece),
+              want)
+        << "pieces of " << piece << " bytes";
+  }
+  // A changed value changes the hash.
+  if (!a.empty()) a.local({0, 0, 0}) += 1.0F;
+  EXPECT_NE(weft::grid::content_hash(world(), a), want);
+}
+
+TEST(checkpoint, a_checkpoint_that_does_not_read_back_is_set_aside_and_the_older_kept) {
+  const weft::testing::scratch_dir dir("weft-ckpt");
+  state s(world(), {64, 64});
+  checkpoint ckpt(world(), {.prefix = dir.path() / "run", .keep = 1});
+  s.register_in(ckpt);
+  s.at_step(1);
+  (void)ckpt.write(1);
+  const auto good = weft::grid::content_hash(world(), s.field);
+  s.at_step(2);
+  // Written unverified so that the damage can come between the write and the check.
+  checkpoint unchecked(world(), {.prefix = dir.path() / "run", .keep = 2, .verify = false});
+  s.register_in(unchecked);
+  const auto newest = unchecked.write(2);
+  damage_field(newest);
+
+  try {
+    ckpt.verify(2);
+    ADD_FAILURE() << "a damaged checkpoint verified";
+  } catch (const weft::error& e) {
+    EXPECT_TRUE(e.collective());
+    EXPECT_NE(std::string(e.what()).find("does not read back as written"), std::string::npos)
+        << e.what();
+  }
+
+  EXPECT_FALSE(std::filesystem::exists(newest));
+  EXPECT_TRUE(std::filesystem::exists(newest.string() + ".damaged"));
+  s.at_step(0);
+  EXPECT_EQ(ckpt.restore(), 1);
   EXPECT_EQ(weft::grid::content_hash(world(), s.field), good);
 }
 

@@ -18,10 +18,12 @@
 // cells are filled by a halo exchange (not by this class).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -205,46 +207,111 @@ constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
   return x ^ (x >> 31);
 }
+
+// The hash terms of one row: n contiguous elements whose global linear indices are
+// linear, linear + 1, ...
+template <class T>
+std::uint64_t row_hash(std::uint64_t linear, const T* p, index_t n) noexcept {
+  std::uint64_t h = 0;
+  for (index_t l = 0; l < n; ++l) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, p + l, sizeof(T));
+    h += mix64((linear + static_cast<std::uint64_t>(l)) ^ mix64(bits));
+  }
+  return h;
+}
+
+inline constexpr std::size_t max_axes = 32;  // HDF5's limit (H5S_MAX_RANK)
+
+// Calls f(row, linear, local) for each of `rows` rows of a block of shape `count` at
+// global `start` in an array of shape `global`: `linear` is the global linear index of
+// the row's first element and `local` (an array of count.size()) its index within the
+// block, last axis 0. At most max_axes axes. OpenMP
+// over the rows; the hash sum is order-independent, so the split does not matter.
+template <class F>
+std::uint64_t sum_over_rows(const extents& global, const extents& start, const extents& count,
+                            F&& f) {
+  const std::size_t n = count.size();
+  if (n == 0 || n > max_axes || element_count(count) == 0) return 0;
+  index_t rows = 1;
+  for (std::size_t d = 0; d + 1 < n; ++d) rows *= count[d];
+  unsigned long long h = 0;
+#pragma omp parallel for schedule(static) reduction(+ : h) default(none) \
+    shared(global, start, count, rows, n, f)
+  for (index_t r = 0; r < rows; ++r) {
+    std::array<index_t, max_axes> local{};
+    index_t rest = r;
+    for (std::size_t d = n - 1; d-- > 0;) {
+      local[d] = rest % count[d];
+      rest /= count[d];
+    }
+    std::uint64_t linear = 0;
+    for (std::size_t d = 0; d < n; ++d) {
+      linear = linear * static_cast<std::uint64_t>(global[d]) +
+               static_cast<std::uint64_t>(start[d] + local[d]);
+    }
+    h += f(r, linear, local.data());
+  }
+  return h;
+}
+
+// What a contiguous row-major block `data` of shape `count`, lying at `start` in an array
+// of shape `global`, adds to content_hash (no communication): the hash of data read back
+// from a file, piece by piece, without a second dist_array.
+template <class T>
+std::uint64_t block_hash(const extents& global, const extents& start, const extents& count,
+                         const T* data) {
+  static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= 8);
+  if (count.empty()) return 0;
+  const index_t last = count.back();
+  return sum_over_rows(global, start, count,
+                       [&](index_t row, std::uint64_t linear, const index_t*) {
+                         return row_hash(linear, data + row * last, last);
+                       });
+}
 }  // namespace detail
+
+// The smallest and largest interior value of a distributed array and their sum.
+struct value_range {
+  double min = 0;
+  double max = 0;
+  double sum = 0;
+};
+// Collective over c: value_range over every rank's interior (for a maximum principle, a
+// conserved total, a plot's scale). One pass on the calling thread and one allreduce of
+// three values per statistic; the sum is a plain one (par::reproducible_sum is exact).
+template <class T, std::size_t N>
+value_range global_range(const comm_ref& c, const dist_array<T, N>& a) {
+  double lo = std::numeric_limits<double>::max();
+  double hi = std::numeric_limits<double>::lowest();
+  double sum = 0;
+  a.for_each([&](const auto&, const T& x) {
+    const auto v = static_cast<double>(x);
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    sum += v;
+  });
+  return {c.allreduce(lo, op::min), c.allreduce(hi, op::max), c.allreduce(sum, op::sum)};
+}
 
 // Collective over c: a 64-bit hash of a whole distributed array that depends on every
 // element's global index and bits but not on the decomposition — the same array on any
 // rank grid, at any thread count, hashes to the same value (a sum mod 2^64 of one mixed
 // word per element). Checkpoints use it to prove a restored array is the written one.
-// Cost: one pass over the local interior (OpenMP over the outer axis) and one allreduce.
+// Cost: one pass over the local interior (OpenMP over its rows) and one allreduce.
 template <class T, std::size_t N>
 std::uint64_t content_hash(const comm_ref& c, const dist_array<T, N>& a) {
   static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= 8,
                 "content_hash covers element types of at most 8 bytes");
-  const auto& shape = a.decomposition().global_shape();
-  const auto& start = a.decomposition().local_start();
-  const auto& in = a.interior_shape();
-  const index_t outer = in[0];
-  index_t inner = 1;
-  for (std::size_t d = 1; d < N; ++d) inner *= in[d];
-  unsigned long long h = 0;
-#pragma omp parallel for schedule(static) reduction(+ : h) default(none) \
-    shared(a, shape, start, in, outer, inner)
-  for (index_t i0 = 0; i0 < outer; ++i0) {
-    std::array<index_t, N> local{};
-    local[0] = i0;
-    for (index_t k = 0; k < inner; ++k) {
-      index_t rest = k;
-      for (std::size_t d = N - 1; d >= 1; --d) {
-        local[d] = rest % in[d];
-        rest /= in[d];
-      }
-      std::uint64_t linear = 0;
-      for (std::size_t d = 0; d < N; ++d) {
-        linear = linear * static_cast<std::uint64_t>(shape[d]) +
-                 static_cast<std::uint64_t>(start[d] + local[d]);
-      }
-      const T value = a.local(local);
-      std::uint64_t bits = 0;
-      std::memcpy(&bits, &value, sizeof(T));
-      h += detail::mix64(linear ^ detail::mix64(bits));
-    }
-  }
+  const auto& dec = a.decomposition();
+  const index_t last = a.interior_shape()[N - 1];
+  const std::uint64_t h =
+      detail::sum_over_rows(dec.global_shape(), dec.local_start(), dec.local_shape(),
+                            [&](index_t, std::uint64_t linear, const index_t* local) {
+                              std::array<index_t, N> at{};
+                              for (std::size_t d = 0; d < N; ++d) at[d] = local[d];
+                              return detail::row_hash(linear, &a.local(at), last);
+                            });
   return c.allreduce(h, op::sum);
 }
 
