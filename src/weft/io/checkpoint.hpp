@@ -57,7 +57,7 @@ std::uint64_t stored_hash(const comm_ref& c, const dataset& d, const grid::decom
                           std::size_t piece_bytes = std::size_t{8} << 20U) {
   const extents& global = dec.global_shape();
   const extents& start = dec.local_start();
-  const extents count = dec.local_shape();
+  const extents& count = dec.local_shape();
   index_t row = 1;
   for (std::size_t k = 1; k < count.size(); ++k) row *= count[k];
   const index_t rows_per_piece = std::max<index_t>(
