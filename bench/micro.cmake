@@ -9,3 +9,6 @@ set_target_properties(bench_micro_exact_sum PROPERTIES RUNTIME_OUTPUT_DIRECTORY 
 add_executable(bench_micro_checkpoint ${CMAKE_CURRENT_SOURCE_DIR}/micro_checkpoint.cpp)
 target_link_libraries(bench_micro_checkpoint PRIVATE weft::weft benchmark::benchmark weft_warnings)
 set_target_properties(bench_micro_checkpoint PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bench)
+add_executable(bench_micro_probe ${CMAKE_CURRENT_SOURCE_DIR}/micro_probe.cpp)
+target_link_libraries(bench_micro_probe PRIVATE weft::weft benchmark::benchmark weft_warnings)
+set_target_properties(bench_micro_probe PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bench)

@@ -359,6 +359,55 @@ void describe_below(const Location& where, const std::string& base, std::string&
   });
 }
 
+// What `weft data info` prints for FILE or FILE:/path; throws input_error. Reads
+// metadata only (run it in the probe).
+std::string describe_target(const io::dataset_ref& ref) {
+  std::string out;
+  if (!ref.path.empty()) {
+    // Named dataset: the kernels' input checks (without the numeric-type rule: info
+    // also describes strings), then its description.
+    const auto f = [&] {
+      try {
+        return io::open_file_serial(ref.file);
+      } catch (const std::exception&) {
+        (void)io::check_input(ref);  // throws the precise input_error
+        throw;
+      }
+    }();
+    switch (f.kind_of(ref.path)) {
+      case io::object_kind::missing:
+        throw input_error(ref.text() + ": no such dataset or group");
+      case io::object_kind::dataset: {
+        const auto d = f.open_dataset(ref.path);
+        out += describe_dataset(d, ref.path) + attribute_lines(d);
+        break;
+      }
+      case io::object_kind::group: {
+        const auto g = f.open_group(ref.path);
+        out += ref.path + "  group\n" + attribute_lines(g);
+        describe_below(g, ref.path, out);
+        break;
+      }
+      case io::object_kind::other:
+        out += ref.path + "  (other object)\n";
+        break;
+    }
+  } else {
+    std::error_code ec;
+    if (!io::is_hdf5(ref.file)) throw input_error(ref.file + ": not an HDF5 file");
+    io::file f;
+    try {
+      f = io::open_file_serial(ref.file);
+    } catch (const std::exception& e) {
+      throw input_error(ref.file + ": cannot open as HDF5 (truncated or damaged file?)");
+    }
+    out += fmt::format("{} ({} bytes)\n", ref.file, std::filesystem::file_size(ref.file, ec));
+    out += "/  group\n" + attribute_lines(f);
+    describe_below(f, "/", out);
+  }
+  return out;
+}
+
 int run_data_info(const comm_ref& world, const std::string& target) {
   io::dataset_ref ref;
   try {
@@ -370,53 +419,13 @@ int run_data_info(const comm_ref& world, const std::string& target) {
   std::string message, out;
   if (world.rank() == 0) {
     try {
-      io::quiet_hdf5();
-      if (!ref.path.empty()) {
-        // Named dataset: the kernels' input checks (without the numeric-type rule: info
-        // also describes strings), then its description.
-        const auto f = [&] {
-          try {
-            return io::open_file_serial(ref.file);
-          } catch (const std::exception&) {
-            (void)io::check_input(ref);  // throws the precise input_error
-            throw;
-          }
-        }();
-        switch (f.kind_of(ref.path)) {
-          case io::object_kind::missing:
-            throw input_error(ref.text() + ": no such dataset or group");
-          case io::object_kind::dataset: {
-            const auto d = f.open_dataset(ref.path);
-            out += describe_dataset(d, ref.path) + attribute_lines(d);
-            break;
-          }
-          case io::object_kind::group: {
-            const auto g = f.open_group(ref.path);
-            out += ref.path + "  group\n" + attribute_lines(g);
-            describe_below(g, ref.path, out);
-            break;
-          }
-          case io::object_kind::other:
-            out += ref.path + "  (other object)\n";
-            break;
-        }
-      } else {
-        std::error_code ec;
-        if (!std::filesystem::exists(ref.file, ec)) throw input_error(ref.file + ": no such file");
-        if (std::filesystem::is_directory(ref.file, ec)) {
-          throw input_error(ref.file + ": is a folder; give an HDF5 file");
-        }
-        if (!io::is_hdf5(ref.file)) throw input_error(ref.file + ": not an HDF5 file");
-        io::file f;
-        try {
-          f = io::open_file_serial(ref.file);
-        } catch (const std::exception& e) {
-          throw input_error(ref.file + ": cannot open as HDF5 (truncated or damaged file?)");
-        }
-        out += fmt::format("{} ({} bytes)\n", ref.file, std::filesystem::file_size(ref.file, ec));
-        out += "/  group\n" + attribute_lines(f);
-        describe_below(f, "/", out);
+      // Outside the probe: the cheap file-system checks with their own messages.
+      std::error_code ec;
+      if (!std::filesystem::exists(ref.file, ec)) throw input_error(ref.file + ": no such file");
+      if (std::filesystem::is_directory(ref.file, ec)) {
+        throw input_error(ref.file + ": is a folder; give an HDF5 file");
       }
+      out = io::probed(ref.file, [&] { return describe_target(ref); });
     } catch (const std::exception& e) {
       ok = false;
       message = e.what();
@@ -462,6 +471,9 @@ void add_data(CLI::App& app, action& chosen) {
   auto target = std::make_shared<std::string>();
   auto* info = data->add_subcommand("info", "datasets, shapes, types, chunks, filters, attributes");
   info->add_option("target", *target, "FILE or FILE:/path")->required();
+  info->add_flag_callback(
+      "--trust-input", [] { io::set_probe(false); },
+      "read the file in this process, without the metadata probe (WEFT_PROBE=off)");
   info->callback([&chosen, target] {
     chosen = [target](const comm_ref& world) { return run_data_info(world, *target); };
   });

@@ -24,6 +24,7 @@
 #include "weft/core/log.hpp"
 #include "weft/core/provenance.hpp"
 #include "weft/core/watchdog.hpp"
+#include "weft/io/dataset.hpp"
 
 namespace weft::cli {
 
@@ -44,7 +45,8 @@ struct common_options {
   int threads = 0;
   std::string fault;
   int fault_rank = 0;
-  double hang_timeout = 0;  // seconds; 0: no hang watchdog
+  double hang_timeout = 0;   // seconds; 0: no hang watchdog
+  bool trust_input = false;  // no metadata probe (io::set_probe)
 };
 
 json to_values(const std::list<holder>& holders) {
@@ -260,6 +262,24 @@ int run_kernel(const comm_ref& world, const kernels::kernel& k, const std::list<
 
 }  // namespace
 
+// Before MPI starts, on the process that will be rank 0 (the launcher's environment
+// says which; none: a lone process): the metadata probe of every FILE:/path argument
+// starts now and runs while MPI initialises (io::probe_ahead).
+void probe_inputs_ahead(const std::list<holder>& holders) {
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && std::string(value) != "0") return;
+  }
+  for (const auto& h : holders) {
+    if (h.spec->type != param_type::text) continue;
+    try {
+      io::probe_ahead(io::parse_dataset_ref(h.text, "--" + h.spec->name));
+    } catch (const usage_error&) {
+      // not FILE:/path: nothing to probe (the kernel reports a malformed one)
+    }
+  }
+}
+
 void add_run(CLI::App& app, action& chosen, int& threads, double& hang_timeout) {
   auto* run = app.add_subcommand("run", "run a kernel (inside mpirun/srun, or as one process)");
   run->require_subcommand(1);
@@ -290,10 +310,14 @@ void add_run(CLI::App& app, action& chosen, int& threads, double& hang_timeout) 
                     "seconds a rank may wait in one MPI call before every rank says where it is "
                     "and the job ends (default: no limit)")
         ->check(CLI::PositiveNumber);
+    sub->add_flag("--trust-input", opts->trust_input,
+                  "skip the metadata probe of input files (WEFT_PROBE=off does the same)");
     const kernels::kernel* kp = &k;
     sub->callback([&chosen, &threads, &hang_timeout, kp, holders, opts] {
       if (opts->threads > 0) threads = opts->threads;
       hang_timeout = opts->hang_timeout;
+      if (opts->trust_input) io::set_probe(false);
+      probe_inputs_ahead(*holders);
       chosen = [kp, holders, opts](const comm_ref& world) {
         return run_kernel(world, *kp, *holders, *opts);
       };

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 
+#include "weft/base/crash_handler.hpp"
 #include "weft/base/program.hpp"
 #include "weft/core/log.hpp"
 
@@ -30,6 +31,9 @@ environment::environment(int& argc, char**& argv, thread_level required) {
   if (rc != MPI_SUCCESS) throw error("MPI_Init_thread failed");
   provided_ = static_cast<thread_level>(provided);
   WEFT_MPI_CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  install_crash_handler(rank);  // after MPI_Init: it replaces the MPI library's handler
   if (provided < static_cast<int>(required)) {
     const std::string message = "the MPI library provides " + to_string(provided_) +
                                 " but weft needs " + to_string(required);

@@ -4,10 +4,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 
+#include "weft/base/isolated.hpp"
 #include "weft/core/error.hpp"
 
 namespace weft::io {
@@ -141,6 +147,37 @@ std::string type_text(hid_t type) {
   }
 }
 
+// Filters from The HDF Group's registry that files from h5py, PyTables, netCDF-4 and
+// hdf5plugin carry, with the Debian package that brings each plugin.
+struct known_filter {
+  H5Z_filter_t id;
+  const char* name;
+  const char* package;
+};
+constexpr known_filter known_filters[] = {
+    {307, "bzip2", "hdf5-filter-plugin"},
+    {32000, "lzf", "hdf5-plugin-lzf"},
+    {32001, "blosc", "hdf5-filter-plugin-blosc-serial"},
+    {32004, "lz4", "hdf5-filter-plugin"},
+    {32008, "bitshuffle", "hdf5-filter-plugin"},
+    {32013, "zfp", "hdf5-filter-plugin-zfp-serial"},
+    {32015, "zstd", ""},
+    {32017, "sz", ""},
+    {32026, "blosc2", ""},
+};
+
+const known_filter* find_filter(H5Z_filter_t id) {
+  for (const auto& f : known_filters) {
+    if (f.id == id) return &f;
+  }
+  return nullptr;
+}
+
+const char* registered_filter_name(H5Z_filter_t id) {
+  const known_filter* f = find_filter(id);
+  return f != nullptr ? f->name : nullptr;
+}
+
 std::string filter_text(H5Z_filter_t id, const unsigned* cd, std::size_t ncd) {
   switch (id) {
     case H5Z_FILTER_DEFLATE:
@@ -155,8 +192,10 @@ std::string filter_text(H5Z_filter_t id, const unsigned* cd, std::size_t ncd) {
       return "nbit";
     case H5Z_FILTER_SCALEOFFSET:
       return "scaleoffset";
-    default:
-      return fmt::format("filter {}", id);
+    default: {
+      const char* name = registered_filter_name(id);
+      return name != nullptr ? fmt::format("{} ({})", name, id) : fmt::format("filter {}", id);
+    }
   }
 }
 
@@ -202,6 +241,36 @@ dataset_info describe(hid_t d, const std::string& path) {
 
 namespace {
 
+// "" when HDF5 can decode every filter of the dataset's pipeline; else what to do, in
+// words: the filter, its plugin's package and HDF5_PLUGIN_PATH.
+std::string missing_filter(hid_t d) {
+  const property_list dcpl(WEFT_H5_CHECK(H5Dget_create_plist(d)));
+  const int n = H5Pget_nfilters(dcpl.native_handle());
+  for (int i = 0; i < n; ++i) {
+    unsigned flags = 0;
+    std::size_t ncd = 0;
+    unsigned config = 0;
+    char name[64] = {};
+    const H5Z_filter_t id = H5Pget_filter2(dcpl.native_handle(), static_cast<unsigned>(i), &flags,
+                                           &ncd, nullptr, sizeof(name), name, &config);
+    if (id < 0) continue;
+    const htri_t avail = H5Zfilter_avail(id);  // loads a plugin when one is found
+    H5Eclear2(H5E_DEFAULT);
+    if (avail > 0) continue;
+    const known_filter* f = find_filter(id);
+    const std::string what = f != nullptr ? fmt::format("the {} filter ({})", f->name, id)
+                                          : fmt::format("filter {}", id);
+    const std::string package =
+        f != nullptr && *f->package != '\0' ? fmt::format(" (Debian: {})", f->package) : "";
+    const char* path = std::getenv("HDF5_PLUGIN_PATH");
+    return fmt::format(
+        "is compressed with {}, which this HDF5 cannot decode: install its plugin{} and set "
+        "HDF5_PLUGIN_PATH to the plugin's folder{}",
+        what, package, path != nullptr ? fmt::format(" (now: {})", path) : "");
+  }
+  return "";
+}
+
 // The innermost (most specific) message of HDF5's error stack.
 std::string innermost_error() {
   const std::string stack = take_error_stack();
@@ -211,7 +280,132 @@ std::string innermost_error() {
 
 }  // namespace
 
+namespace {
+std::optional<bool> probe_override;
+bool inside_probe = false;  // in the probe's child: nested probes run in place
+// check_input's checks, in this process; with `every_attribute`, every attribute of the
+// dataset is read too (in the probe: what a command may touch later).
+dataset_info check_input_here(const dataset_ref& ref, int max_axes, bool every_attribute = false);
+}  // namespace
+
+probe_settings probe() {
+  probe_settings p;
+  const char* on = std::getenv("WEFT_PROBE");
+  if (on != nullptr && (std::string(on) == "off" || std::string(on) == "0")) p.enabled = false;
+  if (probe_override) p.enabled = *probe_override;
+  if (const char* t = std::getenv("WEFT_PROBE_SECONDS"); t != nullptr) {
+    char* end = nullptr;
+    const double v = std::strtod(t, &end);
+    if (end != t && v > 0) p.seconds = v;
+  }
+  return p;
+}
+
+void set_probe(bool enabled) {
+  probe_override = enabled;
+}
+
+namespace {
+
+// First thing in a probe's child.
+void enter_probe() {
+  inside_probe = true;
+  quiet_hdf5();
+}
+
+// Throws the damaged-file input_error for a probe that crashed or ran out of time.
+void throw_if_damaged(const std::string& file, const isolated_result& r, double seconds) {
+  const std::string damaged =
+      file + ": damaged HDF5 file: the HDF5 library failed reading its metadata";
+  if (r.how == isolated_outcome::crashed) {
+    throw input_error(r.signal != 0 ? fmt::format("{} (SIG{})", damaged, ::sigabbrev_np(r.signal))
+                                    : damaged + " (it ended without an answer)");
+  }
+  if (r.how == isolated_outcome::timed_out) {
+    throw input_error(fmt::format(
+        "{} (no answer in {:g} s; raise WEFT_PROBE_SECONDS for a file with very many objects)",
+        damaged, seconds));
+  }
+}
+
+// What identifies a file's content for the probe: device, inode, size, modification time.
+std::string identity_of(const std::string& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return {};
+  return fmt::format("{}:{}:{}:{}.{}", st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec,
+                     st.st_mtim.tv_nsec);
+}
+
+// The probe of one input: check_input's checks with any number of axes and every
+// attribute read. An input_error there is not damage: the checks run again here and say
+// it precisely.
+isolated_task* start_probe(const dataset_ref& ref, double seconds) {
+  return new isolated_task(
+      [ref] {
+        enter_probe();
+        (void)check_input_here(ref, any_axes, true);
+        return std::string();
+      },
+      {.seconds = seconds});
+}
+
+struct pending_probe {
+  dataset_ref ref;
+  std::string identity;
+  std::unique_ptr<isolated_task> task;
+};
+std::vector<pending_probe>& pending() {
+  static std::vector<pending_probe> list;
+  return list;
+}
+
+}  // namespace
+
+void probe_ahead(const dataset_ref& ref) {
+  const probe_settings p = probe();
+  const std::string identity = identity_of(ref.file);
+  if (!p.enabled || inside_probe || identity.empty() || ref.path.empty()) return;
+  pending().push_back({ref, identity, std::unique_ptr<isolated_task>(start_probe(ref, p.seconds))});
+}
+
+std::string probed(const std::string& file, const std::function<std::string()>& work) {
+  const probe_settings p = probe();
+  if (!p.enabled || inside_probe) return work();
+  const isolated_result r = run_isolated(
+      [&] {
+        enter_probe();
+        return work();
+      },
+      {.seconds = p.seconds});
+  throw_if_damaged(file, r, p.seconds);
+  if (r.how == isolated_outcome::ok) return r.text;
+  if (r.how == isolated_outcome::failed) throw input_error(r.text);
+  return work();  // no child could be started: read it here, as without the probe
+}
+
 dataset_info check_input(const dataset_ref& ref, int max_axes) {
+  const probe_settings p = probe();
+  if (p.enabled && !inside_probe) {
+    // A probe started ahead of time for this very file, or one now.
+    const std::string identity = identity_of(ref.file);
+    std::unique_ptr<isolated_task> task;
+    auto& list = pending();
+    for (auto it = list.begin(); it != list.end(); ++it) {
+      if (it->ref.file == ref.file && it->ref.path == ref.path && it->identity == identity) {
+        task = std::move(it->task);
+        list.erase(it);
+        break;
+      }
+    }
+    if (!task && !identity.empty()) task.reset(start_probe(ref, p.seconds));
+    if (task) throw_if_damaged(ref.file, task->wait(), p.seconds);
+  }
+  return check_input_here(ref, max_axes);
+}
+
+namespace {
+
+dataset_info check_input_here(const dataset_ref& ref, int max_axes, bool every_attribute) {
   quiet_hdf5();
   const std::string name = ref.text();
   auto fail = [&](const std::string& what) { throw input_error(name + ": " + what); };
@@ -269,6 +463,9 @@ dataset_info check_input(const dataset_ref& ref, int max_axes) {
   if (!info.numeric()) {
     fail("has type " + info.type_text + "; weft reads integer and floating-point datasets");
   }
+  if (const std::string missing = missing_filter(d.native_handle()); !missing.empty()) {
+    fail(missing);
+  }
   if (info.type_size > 8) fail("has " + info.type_text + " elements; the limit is 64 bits");
   if (info.shape.empty())
     fail("is a scalar; weft reads arrays of 1 to " + std::to_string(max_axes) + " axes");
@@ -288,8 +485,11 @@ dataset_info check_input(const dataset_ref& ref, int max_axes) {
           fmt::format("is truncated: its {} bytes of data extend past the end of the file", bytes));
     }
   }
+  if (every_attribute) (void)d.attributes();
   return info;
 }
+
+}  // namespace
 
 input open_input(const comm_ref& c, const dataset_ref& ref, int max_axes) {
   bool ok = true;

@@ -1,7 +1,9 @@
 // Umbrella header: includes every public weft header.
 #pragma once
 
+#include "weft/base/crash_handler.hpp"
 #include "weft/base/error.hpp"
+#include "weft/base/isolated.hpp"
 #include "weft/base/json.hpp"
 #include "weft/base/layout.hpp"
 #include "weft/base/param.hpp"

@@ -48,6 +48,11 @@ def fixtures(d):
         f.create_dataset("empty", shape=(0, 4), dtype="f8")
         # netCDF-4's commonest layout: time x level x lat x lon.
         f["climate"] = np.arange(120, dtype="f4").reshape(2, 3, 4, 5)
+    # h5py's own LZF filter: HDF5 decodes it only through a plugin.
+    with h5py.File(os.path.join(d, "filters.h5"), "w") as f:
+        f.create_dataset("lzf", data=np.arange(1000, dtype="f8"), chunks=(100,),
+                         compression="lzf")
+    os.makedirs(os.path.join(d, "no-plugins"), exist_ok=True)
     with open(os.path.join(d, "text.h5"), "w") as f:
         f.write("this is not an HDF5 file\n" * 10)
     with open(os.path.join(d, "good.h5"), "rb") as f:

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -102,6 +103,32 @@ struct dataset_info {
 // type that is not integer or float (string, compound, ...), a scalar or empty dataset,
 // too many axes, or contiguous data that extends past the end of the file.
 [[nodiscard]] dataset_info check_input(const dataset_ref& ref, int max_axes = 3);
+
+// The metadata probe. Debian's HDF5 1.10.8 crashes, aborts or loops forever inside its
+// own metadata code on some malformed files, and no process that calls it can be safe
+// from that. So an input's metadata are read first in a child process
+// (weft/base/isolated.hpp) with a time and a memory limit: check_input runs its checks
+// there, and a crash, abort, hang or limit becomes one input_error (exit 3):
+//   FILE: damaged HDF5 file: the HDF5 library failed reading its metadata (SIGSEGV)
+// `weft data info` works the same way. The probe is on unless WEFT_PROBE=off is in the
+// environment or set_probe(false) was called (trusted input; `--trust-input`); its time
+// limit is WEFT_PROBE_SECONDS (default 20). Cost: docs/datasets.md#the-metadata-probe.
+struct probe_settings {
+  bool enabled = true;
+  double seconds = 20;
+};
+[[nodiscard]] probe_settings probe();
+void set_probe(bool enabled);
+// Starts the probe of an input now, in the background; check_input of the same file
+// (unchanged since) collects its verdict instead of probing again. The weft command calls
+// it for every FILE:/path argument before MPI starts, so the probe runs while MPI
+// initialises and costs the run nothing.
+void probe_ahead(const dataset_ref& ref);
+// Runs `work` (which reads metadata of `file` with HDF5 and returns text) in the probe
+// and returns its text; an input_error `work` throws comes back as the same input_error.
+// Throws input_error naming `file` when the child crashed or ran out of time. With the
+// probe off, runs `work` in this process.
+[[nodiscard]] std::string probed(const std::string& file, const std::function<std::string()>& work);
 
 // Any number of axes HDF5 allows (H5S_MAX_RANK): for readers that stream a dataset along
 // its first axis whatever its rank (netCDF-4's time x level x lat x lon, say).
