@@ -7,13 +7,14 @@
 #   make test-slurm the Slurm tests against a throwaway one-node Slurm (scripts/slurm-local)
 #   make test-cluster the cross-node suite on a throwaway 2-node cluster (scripts/cluster-local)
 #   make bench      side-by-side benchmarks against peers (docs/benchmarks.md)
+#   make fuzz       mutation fuzzing of the HDF5 input path (not in CI; docs/datasets.md)
 #   make install    install into PREFIX (default /usr/local)
 JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
 WERROR ?= OFF
 CTEST_ARGS ?=
 
-.PHONY: all deps build demo test test-slurm test-cluster test-asan test-tsan bench install format clean
+.PHONY: all deps build demo test test-slurm test-cluster test-asan test-tsan bench fuzz install format clean
 
 all: build
 
@@ -68,6 +69,9 @@ test-tsan:
 
 bench: build
 	@bench/run build/release
+
+fuzz: build
+	@scripts/fuzz-hdf5 --build build/release --count $(or $(COUNT),500) --compare build/fuzz
 
 install: build
 	@cmake --install build/release --prefix $(PREFIX)

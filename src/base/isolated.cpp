@@ -127,11 +127,14 @@ isolated_task::isolated_task(const std::function<std::string()>& work,
 }
 
 isolated_task::~isolated_task() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    exited.push_back(pid_);
-  }
   if (fd_ >= 0) ::close(fd_);
+  if (pid_ > 0) {
+    // Never waited for (a probe nobody collected): end it now. Not left in `exited`,
+    // which may already be gone when this runs during the program's exit.
+    ::kill(pid_, SIGKILL);
+    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
 }
 
 isolated_result isolated_task::wait() {

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "weft/base/json.hpp"
 #include "weft/core/aligned.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/timer.hpp"
@@ -313,59 +314,58 @@ int run_generate(const comm_ref& world, const generate_options& o) {
   return 0;
 }
 
-std::string describe_dataset(const io::dataset& d, const std::string& path) {
+// What `weft data info` lists: one entry per object, as JSON, so that the probe's child
+// can send it and the parent print it as text or as JSON (--json).
+//   {"file": F, "bytes": N, "objects": [{"path", "kind": "group"|"dataset"|"other",
+//     "shape", "type", "chunks", "filters", "attributes": {name: text}, "problem"}]}
+json attributes_of(const auto& object) {
+  json a = json::object();
+  for (const auto& [name, value] : object.attributes()) a[name] = value;
+  return a;
+}
+
+json dataset_entry(const io::dataset& d, const std::string& path) {
   const auto info = d.info(path);
-  std::string line = fmt::format("{}  dataset {} {}", path, info.shape_text(), info.type_text);
-  line += info.chunk.empty() ? ", contiguous" : ", chunks " + to_string(info.chunk);
-  if (!info.filters.empty()) {
-    line += ", filters";
-    for (const auto& f : info.filters) line += " " + f;
-  }
-  return line + "\n";
+  return {{"path", path},
+          {"kind", "dataset"},
+          {"shape", info.shape},
+          {"type", info.type_text},
+          {"chunks", info.chunk},
+          {"filters", info.filters},
+          {"attributes", attributes_of(d)}};
 }
 
-template <class Object>
-std::string attribute_lines(const Object& object) {
-  std::string out;
-  for (const auto& [name, value] : object.attributes()) {
-    std::string v = value;
-    if (v.size() > 200) v = v.substr(0, 197) + "...";
-    out += fmt::format("    @{} = {}\n", name, v);
-  }
-  return out;
-}
-
-// Describes every object below `where` (a file or a group whose own path is `base`).
+// Every object below `where` (a file or a group whose own path is `base`).
 template <class Location>
-void describe_below(const Location& where, const std::string& base, std::string& out) {
+void list_below(const Location& where, const std::string& base, json& objects) {
   where.visit([&](const std::string& relative, io::object_kind kind) {
     const std::string path = (base == "/" ? "/" : base + "/") + relative;
     try {
       switch (kind) {
-        case io::object_kind::dataset: {
-          const auto d = where.open_dataset(relative);
-          out += describe_dataset(d, path) + attribute_lines(d);
+        case io::object_kind::dataset:
+          objects.push_back(dataset_entry(where.open_dataset(relative), path));
           break;
-        }
         case io::object_kind::group:
-          out += path + "  group\n" + attribute_lines(where.open_group(relative));
+          objects.push_back({{"path", path},
+                             {"kind", "group"},
+                             {"attributes", attributes_of(where.open_group(relative))}});
           break;
         default:
-          out += path + "  (other object)\n";
+          objects.push_back({{"path", path}, {"kind", "other"}});
       }
     } catch (const std::exception& e) {
-      out += path + "  (unreadable: " + e.what() + ")\n";
+      objects.push_back({{"path", path}, {"kind", "other"}, {"problem", e.what()}});
     }
   });
 }
 
-// What `weft data info` prints for FILE or FILE:/path; throws input_error. Reads
-// metadata only (run it in the probe).
-std::string describe_target(const io::dataset_ref& ref) {
-  std::string out;
+// The listing of FILE or FILE:/path; throws input_error. Reads metadata only (run it in
+// the probe).
+json list_target(const io::dataset_ref& ref) {
+  json out = {{"file", ref.file}};
+  json objects = json::array();
   if (!ref.path.empty()) {
-    // Named dataset: the kernels' input checks (without the numeric-type rule: info
-    // also describes strings), then its description.
+    // Named object: the kernels' input checks explain a file that does not open.
     const auto f = [&] {
       try {
         return io::open_file_serial(ref.file);
@@ -377,38 +377,77 @@ std::string describe_target(const io::dataset_ref& ref) {
     switch (f.kind_of(ref.path)) {
       case io::object_kind::missing:
         throw input_error(ref.text() + ": no such dataset or group");
-      case io::object_kind::dataset: {
-        const auto d = f.open_dataset(ref.path);
-        out += describe_dataset(d, ref.path) + attribute_lines(d);
+      case io::object_kind::dataset:
+        objects.push_back(dataset_entry(f.open_dataset(ref.path), ref.path));
         break;
-      }
       case io::object_kind::group: {
         const auto g = f.open_group(ref.path);
-        out += ref.path + "  group\n" + attribute_lines(g);
-        describe_below(g, ref.path, out);
+        objects.push_back(
+            {{"path", ref.path}, {"kind", "group"}, {"attributes", attributes_of(g)}});
+        list_below(g, ref.path, objects);
         break;
       }
       case io::object_kind::other:
-        out += ref.path + "  (other object)\n";
+        objects.push_back({{"path", ref.path}, {"kind", "other"}});
         break;
     }
-  } else {
-    std::error_code ec;
-    if (!io::is_hdf5(ref.file)) throw input_error(ref.file + ": not an HDF5 file");
-    io::file f;
-    try {
-      f = io::open_file_serial(ref.file);
-    } catch (const std::exception& e) {
-      throw input_error(ref.file + ": cannot open as HDF5 (truncated or damaged file?)");
+    out["objects"] = std::move(objects);
+    return out;
+  }
+  if (!io::is_hdf5(ref.file)) throw input_error(ref.file + ": not an HDF5 file");
+  io::file f;
+  try {
+    f = io::open_file_serial(ref.file);
+  } catch (const std::exception& e) {
+    throw input_error(ref.file + ": cannot open as HDF5 (truncated or damaged file?)");
+  }
+  std::error_code ec;
+  out["bytes"] = std::filesystem::file_size(ref.file, ec);
+  objects.push_back({{"path", "/"}, {"kind", "group"}, {"attributes", attributes_of(f)}});
+  list_below(f, "/", objects);
+  out["objects"] = std::move(objects);
+  return out;
+}
+
+// The listing as text: one line per object, its attributes indented below.
+std::string as_text(const json& listing) {
+  std::string out;
+  if (listing.contains("bytes")) {
+    out += fmt::format("{} ({} bytes)\n", listing.at("file").get<std::string>(),
+                       listing.at("bytes").get<std::uintmax_t>());
+  }
+  for (const auto& o : listing.at("objects")) {
+    const std::string path = o.at("path");
+    const std::string kind = o.at("kind");
+    if (o.contains("problem")) {
+      out += fmt::format("{}  (unreadable: {})\n", path, o.at("problem").get<std::string>());
+      continue;
     }
-    out += fmt::format("{} ({} bytes)\n", ref.file, std::filesystem::file_size(ref.file, ec));
-    out += "/  group\n" + attribute_lines(f);
-    describe_below(f, "/", out);
+    if (kind == "dataset") {
+      const extents shape = o.at("shape");
+      const extents chunks = o.at("chunks");
+      out +=
+          fmt::format("{}  dataset {} {}", path, to_string(shape), o.at("type").get<std::string>());
+      out += chunks.empty() ? ", contiguous" : ", chunks " + to_string(chunks);
+      if (!o.at("filters").empty()) {
+        out += ", filters";
+        for (const auto& f : o.at("filters")) out += " " + f.get<std::string>();
+      }
+      out += "\n";
+    } else {
+      out += path + (kind == "group" ? "  group\n" : "  (other object)\n");
+    }
+    const json attributes = o.value("attributes", json::object());
+    for (const auto& [name, value] : attributes.items()) {
+      std::string v = value;
+      if (v.size() > 200) v = v.substr(0, 197) + "...";
+      out += fmt::format("    @{} = {}\n", name, v);
+    }
   }
   return out;
 }
 
-int run_data_info(const comm_ref& world, const std::string& target) {
+int run_data_info(const comm_ref& world, const std::string& target, bool as_json) {
   io::dataset_ref ref;
   try {
     ref = io::parse_dataset_ref(target, "", false);
@@ -425,7 +464,9 @@ int run_data_info(const comm_ref& world, const std::string& target) {
       if (std::filesystem::is_directory(ref.file, ec)) {
         throw input_error(ref.file + ": is a folder; give an HDF5 file");
       }
-      out = io::probed(ref.file, [&] { return describe_target(ref); });
+      const json listing =
+          json::parse(io::probed(ref.file, [&] { return list_target(ref).dump(); }));
+      out = as_json ? listing.dump(2) + "\n" : as_text(listing);
     } catch (const std::exception& e) {
       ok = false;
       message = e.what();
@@ -474,8 +515,14 @@ void add_data(CLI::App& app, action& chosen) {
   info->add_flag_callback(
       "--trust-input", [] { io::set_probe(false); },
       "read the file in this process, without the metadata probe (WEFT_PROBE=off)");
-  info->callback([&chosen, target] {
-    chosen = [target](const comm_ref& world) { return run_data_info(world, *target); };
+  auto json_out = std::make_shared<bool>(false);
+  info->add_flag("--json", *json_out,
+                 "print the listing as JSON: file, bytes, objects (path, kind, shape, type, "
+                 "chunks, filters, attributes)");
+  info->callback([&chosen, target, json_out] {
+    chosen = [target, json_out](const comm_ref& world) {
+      return run_data_info(world, *target, *json_out);
+    };
   });
 }
 

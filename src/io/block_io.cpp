@@ -22,6 +22,18 @@ std::string to_string(io_mode m) {
 
 namespace detail {
 
+namespace {
+// FILE:/path of an open dataset, for messages.
+std::string object_name(hid_t object) {
+  char file[4096] = {};
+  char path[4096] = {};
+  (void)H5Fget_name(object, file, sizeof file);
+  (void)H5Iget_name(object, path, sizeof path);
+  H5Eclear2(H5E_DEFAULT);
+  return std::string(file) + ":" + path;
+}
+}  // namespace
+
 io_mode transfer(hid_t dset, hid_t mem_type, void* buffer, const selection& s, bool write) {
   const dataspace fspace(WEFT_H5_CHECK(H5Dget_space(dset)));
   const int rank = WEFT_H5_CHECK(H5Sget_simple_extent_ndims(fspace.native_handle()));
@@ -79,9 +91,15 @@ io_mode transfer(hid_t dset, hid_t mem_type, void* buffer, const selection& s, b
   if (write) {
     WEFT_H5_CHECK(H5Dwrite(dset, mem_type, mspace.native_handle(), fspace.native_handle(),
                            dxpl.native_handle(), buffer));
-  } else {
-    WEFT_H5_CHECK(H5Dread(dset, mem_type, mspace.native_handle(), fspace.native_handle(),
-                          dxpl.native_handle(), buffer));
+  } else if (H5Dread(dset, mem_type, mspace.native_handle(), fspace.native_handle(),
+                     dxpl.native_handle(), buffer) < 0) {
+    // The metadata were fine (the probe read them); the data are not: a chunk that does
+    // not decompress, a block past the end of a truncated file. Bad input, exit 3.
+    const std::string stack = take_error_stack();
+    const auto last = stack.rfind("; ");
+    throw input_error(fmt::format("{}: damaged data: HDF5 could not read it ({})",
+                                  object_name(dset),
+                                  last == std::string::npos ? stack : stack.substr(last + 2)));
   }
   if (!misfit.empty()) throw std::invalid_argument(misfit);
   H5D_mpio_actual_io_mode_t mode = H5D_MPIO_NO_COLLECTIVE;

@@ -111,8 +111,8 @@ file open_file(const comm_ref& c, const fs::path& path, bool writable) {
   require_same_file(c, path);
   const auto fapl = parallel_access(c);
   const weft::detail::blocking_call mark("H5Fopen (collective)", __FILE__, __LINE__);
-  return file(WEFT_H5_CHECK(
-      H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl.native_handle())));
+  return file(detail::opened_in_parallel(WEFT_H5_CHECK(
+      H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl.native_handle()))));
 }
 
 file open_file_serial(const fs::path& path) {
@@ -131,8 +131,8 @@ file create_file(const comm_ref& c, const fs::path& path) {
   require_shared_folder(c, path.parent_path());
   const auto fapl = parallel_access(c);
   const weft::detail::blocking_call mark("H5Fcreate (collective)", __FILE__, __LINE__);
-  return file(
-      WEFT_H5_CHECK(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.native_handle())));
+  return file(detail::opened_in_parallel(
+      WEFT_H5_CHECK(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.native_handle()))));
 }
 
 output_file::output_file(const comm_ref& c, fs::path target, bool overwrite, const json& parameters)

@@ -1,7 +1,14 @@
 #include "weft/io/hdf5.hpp"
 
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
 #include <exception>
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include "weft/core/log.hpp"
@@ -24,7 +31,34 @@ bool library_is_parallel() noexcept {
 
 void quiet_hdf5() noexcept {
   static std::once_flag once;
-  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+  std::call_once(once, [] {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    // Debian 12's LZF plugin (hdf5-plugin-lzf) calls lzf_decompress without naming
+    // liblzf as a dependency, so HDF5 fails to load it ("undefined symbol"). Loading
+    // liblzf first, into the global namespace, lets the plugin load and h5py's LZF
+    // datasets read. Nothing happens where liblzf is not installed.
+    [[maybe_unused]] void* lzf = ::dlopen("liblzf.so.1", RTLD_NOW | RTLD_GLOBAL);
+    // Debian builds most filter plugins (hdf5-filter-plugin: LZ4, bzip2, bitshuffle;
+    // hdf5-filter-plugin-blosc-serial) against the serial HDF5 only, into
+    // .../hdf5/serial/plugins; they decode for the OpenMPI HDF5 too (read at 1 and 2
+    // ranks in the tests). Unless the user chose HDF5_PLUGIN_PATH, that folder is
+    // searched after the library's own (.../hdf5/openmpi/plugins).
+    if (std::getenv("HDF5_PLUGIN_PATH") == nullptr) {
+      unsigned n = 0;
+      if (H5PLsize(&n) >= 0 && n > 0) {
+        char first[4096] = {};
+        if (H5PLget(0, first, sizeof first) > 0) {
+          const std::string own = first;
+          const std::string tail = "/openmpi/plugins";
+          if (own.size() > tail.size() && own.ends_with(tail)) {
+            const std::string serial = own.substr(0, own.size() - tail.size()) + "/serial/plugins";
+            if (::access(serial.c_str(), R_OK | X_OK) == 0) (void)H5PLappend(serial.c_str());
+          }
+        }
+      }
+      H5Eclear2(H5E_DEFAULT);
+    }
+  });
 }
 
 namespace {
@@ -53,13 +87,27 @@ std::string take_error_stack() {
 }
 
 namespace detail {
+namespace {
+std::mutex parallel_lock;
+std::set<hid_t>& parallel_files() {
+  static std::set<hid_t> ids;
+  return ids;
+}
+}  // namespace
+
+hid_t opened_in_parallel(hid_t id) {
+  const std::lock_guard<std::mutex> hold(parallel_lock);
+  parallel_files().insert(id);
+  return id;
+}
+
 herr_t close_file(hid_t id) noexcept {
-  if (std::uncaught_exceptions() > 0) {
-    const hid_t fapl = H5Fget_access_plist(id);
-    const bool parallel = fapl >= 0 && H5Pget_driver(fapl) == H5FD_MPIO;
-    if (fapl >= 0) H5Pclose(fapl);
-    if (parallel) return 0;
+  bool parallel = false;
+  {
+    const std::lock_guard<std::mutex> hold(parallel_lock);
+    parallel = parallel_files().erase(id) > 0;
   }
+  if (parallel && std::uncaught_exceptions() > 0) return 0;
   return H5Fclose(id);
 }
 

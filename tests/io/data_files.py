@@ -11,8 +11,13 @@ import os
 import subprocess
 import sys
 
-import h5py
-import numpy as np
+# h5py (the serial HDF5) finds Debian's filter plugins (LZ4, bzip2, blosc) here; set
+# before h5py loads HDF5, which reads the variable once.
+SERIAL_PLUGINS = "/usr/lib/x86_64-linux-gnu/hdf5/serial/plugins"
+os.environ.setdefault("HDF5_PLUGIN_PATH", SERIAL_PLUGINS)
+
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
 
 MASK32 = 0xFFFFFFFF
 
@@ -48,10 +53,15 @@ def fixtures(d):
         f.create_dataset("empty", shape=(0, 4), dtype="f8")
         # netCDF-4's commonest layout: time x level x lat x lon.
         f["climate"] = np.arange(120, dtype="f4").reshape(2, 3, 4, 5)
-    # h5py's own LZF filter: HDF5 decodes it only through a plugin.
+    # Filters HDF5 decodes only through plugins: h5py's own LZF, and LZ4 (32004), bzip2
+    # (307) and blosc (32001, lz4 inside, byte shuffle) through Debian's plugins.
     with h5py.File(os.path.join(d, "filters.h5"), "w") as f:
-        f.create_dataset("lzf", data=np.arange(1000, dtype="f8"), chunks=(100,),
-                         compression="lzf")
+        values = np.arange(1000, dtype="f8")
+        f.create_dataset("lzf", data=values, chunks=(100,), compression="lzf")
+        f.create_dataset("lz4", data=values, chunks=(100,), compression=32004)
+        f.create_dataset("bzip2", data=values, chunks=(100,), compression=307)
+        f.create_dataset("blosc", data=values, chunks=(100,), compression=32001,
+                         compression_opts=(0, 0, 0, 0, 5, 1, 1))
     os.makedirs(os.path.join(d, "no-plugins"), exist_ok=True)
     with open(os.path.join(d, "text.h5"), "w") as f:
         f.write("this is not an HDF5 file\n" * 10)

@@ -116,6 +116,10 @@ namespace detail {
 // wait there forever. The file is then left to HDF5's own shutdown inside MPI_Finalize
 // (reached by every rank after a collective error; a rank-local error ends in MPI_Abort).
 herr_t close_file(hid_t id) noexcept;
+// Records that `id` was opened with the MPI-IO driver; close_file forgets it. (Asking
+// HDF5 instead, H5Fget_access_plist, duplicates the file's communicator: a collective
+// call that a rank failing alone would wait in forever.)
+hid_t opened_in_parallel(hid_t id);
 }  // namespace detail
 
 using dataspace = handle<H5Sclose>;
