@@ -51,8 +51,12 @@ test-cluster: build
 
 # Every test but the 4-rank variants (oversubscribed 2:1 here, they are the slowest under
 # ASan and find no memory error the 1- and 2-rank runs miss; `make test` and the tsan lane
-# run them). ASAN_EXCLUDE= runs everything.
-ASAN_EXCLUDE ?= \.np4
+# run them). Also the probe tests on a file where HDF5 crashes: under ASan the sanitizer's
+# own SEGV handler catches the probe child's crash and exits after its (slow) report, so
+# weft sees a child that ended without an answer, not a signal, and later than 10 s; the
+# line and the exit code are right, the signal's name is not there to check. `make test`
+# runs them. ASAN_EXCLUDE= runs everything.
+ASAN_EXCLUDE ?= \.np4|cli\.data\.probe_(reduce|histogram|info)_damaged
 test-asan: deps
 	@cmake --preset asan -DWEFT_WERROR=$(WERROR) >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
