@@ -6,15 +6,34 @@
 #pragma once
 
 #include <ostream>
+#include <string>
+#include <vector>
 
 #include "launch/plan.hpp"
 
 namespace weft::launch {
 
-// Returns the exit code for the command: 0 all runs succeeded, 1 some failed, 75 when a
-// run stopped early on request (checkpoint written), 130/143 when interrupted.
-// dry_run prints the commands and runs nothing.
-int run_locally(const job_plan& plan, bool dry_run, std::ostream& out, std::ostream& err);
+struct local_options {
+  bool dry_run = false;            // print the commands, run nothing
+  bool force = false;              // run everything again, passed runs too
+  std::vector<std::string> only;   // run only these steps
+  std::string from;                // run this step and the ones after it
+};
+
+// Runs what is not done yet. A run is reused (not run again) when its state says it
+// passed, with the same command, environment and weft build, the files its words name
+// are as it left them, and its record still passes validation and references. A
+// checkpointing step that stopped or timed out resumes with its restart option. Command
+// steps always run when selected.
+//
+// Returns the exit code for the command: 0 all runs succeeded and no reference failed, 1
+// some failed (or missed a reference), 75 when a run stopped early on request (checkpoint
+// written), 130/143 when interrupted.
+int run_locally(const job_plan& plan, const local_options& options, std::ostream& out,
+                std::ostream& err);
+// Per run: done, failed, stopped, timed-out or pending, from the runs' state files.
+// Returns 0 when every run is done, 1 otherwise.
+int local_status(const job_plan& plan, std::ostream& out);
 
 // The command line (with its environment) one run starts, as a shell would take it.
 [[nodiscard]] std::vector<std::string> local_command(const job_plan& plan, const run_spec& run);

@@ -1,6 +1,7 @@
 #include "launch/plan.hpp"
 
 #include <sched.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -43,6 +44,15 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   return s;
 }
 
+std::string option_value(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) {
+    std::string s = fmt::format("{}", v.get<double>());
+    return s;
+  }
+  return v.dump();
+}
+
 struct placeholders {
   std::string input, output, weft, spec_dir;
   [[nodiscard]] std::string expand(std::string s, const std::string& run) const {
@@ -52,15 +62,36 @@ struct placeholders {
     s = replace_all(std::move(s), "{spec_dir}", spec_dir);
     return replace_all(std::move(s), "{run}", run);
   }
-};
-
-std::string option_value(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_float()) {
-    std::string s = fmt::format("{}", v.get<double>());
+  // A program step's words: the above, the run's layout and record, and its parameters.
+  [[nodiscard]] std::string expand(std::string s, const run_spec& run) const {
+    s = expand(std::move(s), run.id);
+    s = replace_all(std::move(s), "{ranks}", std::to_string(run.ranks));
+    s = replace_all(std::move(s), "{threads}", std::to_string(run.threads));
+    s = replace_all(std::move(s), "{nodes}", std::to_string(run.nodes));
+    s = replace_all(std::move(s), "{record}", run.record);
+    for (const auto& [name, value] : run.params.items()) {
+      s = replace_all(std::move(s), "{" + name + "}", option_value(value));
+    }
     return s;
   }
-  return v.dump();
+};
+
+// Where a program is found: a path with '/' as given (relative to the current folder, as
+// a shell takes it), a bare name on PATH. "" when it is not there.
+std::string find_program(const std::string& name) {
+  std::error_code ec;
+  if (name.find('/') != std::string::npos) {
+    return fs::exists(name, ec) && ::access(name.c_str(), X_OK) == 0 ? name : "";
+  }
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "/usr/bin:/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    const fs::path candidate = fs::path(dir.empty() ? "." : dir) / name;
+    if (fs::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate.string();
+    }
+  }
+  return "";
 }
 
 struct point {
@@ -199,6 +230,22 @@ job_plan make_plan(const job_spec& spec, const plan_options& options) {
     const auto& step = spec.steps[si];
     const auto points = points_of(spec, step);
     const int repeats = step.kind == step_kind::command ? 1 : step.repeats.value_or(spec.repeats);
+    // A program must be there to start, unless an earlier step may build it.
+    if (step.kind == step_kind::program && options.local) {
+      const bool built_before =
+          std::any_of(spec.steps.begin(), spec.steps.begin() + static_cast<long>(si),
+                      [](const step_spec& s) { return s.kind == step_kind::command; });
+      const std::string& prog = step.args[0];
+      if (!built_before && prog.find('{') == std::string::npos && find_program(prog).empty()) {
+        throw spec_error(
+            spec.file, step.line, fmt::format("step[{}].program", si + 1),
+            prog.find('/') != std::string::npos
+                ? fmt::format("'{}' is not an executable file (paths are relative to the "
+                              "folder weft job runs in, {})",
+                              prog, fs::current_path().string())
+                : fmt::format("'{}' is not on PATH; give its path, e.g. \"./{}\"", prog, prog));
+      }
+    }
     for (std::size_t pi = 0; pi < points.size(); ++pi) {
       const auto& p = points[pi];
       if (step.sweep) {
@@ -265,6 +312,14 @@ job_plan make_plan(const job_spec& spec, const plan_options& options) {
             run.args = {plan.weft, "data"};
             for (const auto& a : step.args) run.args.push_back(ph.expand(a, run.id));
             break;
+          case step_kind::program:
+            run.record = plan.output + "/runs/" + run.id + ".json";
+            for (auto& [name, value] : p.params.items()) {
+              run.params[name] = value.is_string() ? json(ph.expand(value.get<std::string>(), run.id))
+                                                   : value;
+            }
+            for (const auto& a : step.args) run.args.push_back(ph.expand(a, run));
+            break;
           case step_kind::command:
             run.ranks = 1;
             run.threads = 1;
@@ -272,6 +327,11 @@ job_plan make_plan(const job_spec& spec, const plan_options& options) {
             if (run.args[0] == "weft") run.args[0] = plan.weft;
             break;
         }
+        for (const auto& [name, value] : step.env) {
+          run.env.emplace_back(name, step.kind == step_kind::program ? ph.expand(value, run)
+                                                                     : ph.expand(value, run.id));
+        }
+        if (step.kind == step_kind::program) run.env.emplace_back("WEFT_RECORD", run.record);
         plan.runs.push_back(std::move(run));
       }
     }
@@ -301,7 +361,10 @@ std::vector<std::string> mpirun_command(const job_plan& plan, const run_spec& ru
     cmd.insert(cmd.end(), {"--bind-to", "none"});
     if (run.nodes > 1) cmd.insert(cmd.end(), {"--map-by", spread});
   }
+  const auto& step = plan.spec.steps[run.step];
+  cmd.insert(cmd.end(), step.launcher_args.begin(), step.launcher_args.end());
   for (const auto& [name, value] : openmp_environment(run)) cmd.insert(cmd.end(), {"-x", name});
+  for (const auto& [name, value] : run.env) cmd.insert(cmd.end(), {"-x", name});
   cmd.insert(cmd.end(), run.args.begin(), run.args.end());
   return cmd;
 }

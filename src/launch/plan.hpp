@@ -26,7 +26,8 @@ struct run_spec {
   json params = json::object();   // kernel parameters at this point
   json sweep = json::object();    // the swept axes' values at this point
   std::vector<std::string> args;  // what the launcher starts
-  std::string record;             // the JSON record a kernel run writes; "" otherwise
+  std::vector<std::pair<std::string, std::string>> env;  // the step's env, expanded
+  std::string record;  // the JSON record of a kernel or program run; "" otherwise
   bool oversubscribed = false;
 
   // Ranks on the fullest node (ranks spread evenly over the nodes).

@@ -117,32 +117,42 @@ std::string header(const job_plan& plan, const std::string& step, int nodes, int
 
 std::vector<std::string> launcher_words(const job_plan& plan, const run_spec& run, int cpus) {
   if (run.kind == step_kind::command) return {};
+  std::vector<std::string> words;
+  if (!run.env.empty()) {
+    words.emplace_back("env");
+    for (const auto& [k, v] : run.env) words.push_back(k + "=" + v);
+  }
   if (plan.spec.slurm.launcher == "mpirun") {
     auto cmd = mpirun_command(plan, run);
     cmd.resize(cmd.size() - run.args.size());
-    return cmd;
+    words.insert(words.end(), cmd.begin(), cmd.end());
+    return words;
   }
-  return {"srun",
-          "--mpi=pmix",
-          "--cpu-bind=cores",
-          "-N",
-          std::to_string(run.nodes),
-          "-c",
-          run.threads == cpus ? "$SLURM_CPUS_PER_TASK" : std::to_string(run.threads),
-          "-n",
-          std::to_string(run.ranks)};
+  const auto& extra = plan.spec.steps[run.step].launcher_args;
+  words.insert(words.end(), {"srun", "--mpi=pmix", "--cpu-bind=cores"});
+  words.insert(words.end(), extra.begin(), extra.end());
+  words.insert(words.end(),
+               {"-N", std::to_string(run.nodes), "-c",
+                run.threads == cpus ? "$SLURM_CPUS_PER_TASK" : std::to_string(run.threads), "-n",
+                std::to_string(run.ranks)});
+  return words;
 }
 
 std::string run_line(const job_plan& plan, const run_spec& run, int cpus, bool restart) {
   std::string line = "weft_launch";
   for (const auto& w : launcher_words(plan, run, cpus)) {
     line += ' ';
-    // Our own words; only the cpus variable needs expanding.
-    line += w == "$SLURM_CPUS_PER_TASK" ? "\"$SLURM_CPUS_PER_TASK\"" : w;
+    // Only the cpus variable needs expanding; env values and launcher_args are quoted.
+    line += w == "$SLURM_CPUS_PER_TASK" ? "\"$SLURM_CPUS_PER_TASK\"" : shell_word(w);
   }
   line += ' ' + quoted_line(run.args);
   if (restart) line += " \"${weft_restart[@]}\"";
-  return line + " || weft_rc=$?\n";
+  if (run.kind != step_kind::program) return line + " || weft_rc=$?\n";
+  // A program's figures are read from its output when the job is collected.
+  const std::string base = plan.output + "/runs/" + run.id;
+  const std::string log = shell_quote(base + ".log");
+  return line + " >" + log + " 2>&1; weft_x=$?; echo \"$weft_x\" >" + shell_quote(base + ".exit") +
+         "; cat " + log + "; [ \"$weft_x\" -eq 0 ] || weft_rc=$weft_x\n";
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <cmath>
 #include <set>
 #include <sstream>
 
@@ -279,7 +281,7 @@ sweep_spec read_sweep(const toml::table& t, const std::string& prefix, const std
   }
   if (auto v = r.strings("weak")) s.weak = *v;
   if (const auto* params = r.table("params")) {
-    if (!is_kernel_step) r.fail("params", "only kernel steps have parameters to sweep");
+    if (!is_kernel_step) r.fail("params", "only kernel and program steps have parameters to sweep");
     table_reader pr(*params, prefix + ".params", file);
     for (auto&& [k, node] : *params) {
       const std::string name(k.str());
@@ -304,6 +306,74 @@ sweep_spec read_sweep(const toml::table& t, const std::string& prefix, const std
   return s;
 }
 
+// Reads `metrics = [{ name, regex, unit, better }, ...]`.
+std::vector<metric_pattern> read_metric_patterns(table_reader& r, const std::string& file) {
+  std::vector<metric_pattern> out;
+  const toml::node* n = r.get("metrics");
+  if (!n) return out;
+  const auto* arr = n->as_array();
+  if (!arr || arr->empty()) {
+    r.fail("metrics", "expected an array of tables such as { name = \"rate\", regex = "
+                      "'Rate: ([0-9.]+)', unit = \"MB/s\", better = \"higher\" }");
+  }
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const auto* t = arr->get(i)->as_table();
+    const std::string key = r.key(fmt::format("metrics[{}]", i + 1));
+    if (!t) throw spec_error(file, line_of(*arr->get(i)), key, "expected a table");
+    table_reader mr(*t, key, file);
+    metric_pattern m;
+    m.line = line_of(*arr->get(i));
+    const auto name = mr.text("name");
+    if (!name || !is_safe_name(*name)) {
+      mr.fail("name", "expected a metric name (letters, digits, '.', '_', '-')");
+    }
+    if (!names.insert(*name).second) mr.fail("name", fmt::format("'{}' is given twice", *name));
+    m.name = *name;
+    const auto regex = mr.text("regex", true);
+    if (!regex || regex->empty()) mr.fail("regex", "expected a regular expression with one capture");
+    try {
+      const std::regex re(*regex);
+      if (re.mark_count() != 1) {
+        mr.fail("regex", fmt::format("has {} capture groups; it needs exactly one, around the "
+                                     "number, e.g. 'Rate: ([0-9.eE+-]+)'",
+                                     re.mark_count()));
+      }
+    } catch (const std::regex_error& e) {
+      mr.fail("regex", fmt::format("not a regular expression ({})", e.what()));
+    }
+    m.regex = *regex;
+    if (auto v = mr.text("unit")) m.unit = *v;
+    if (auto v = mr.text("better")) {
+      if (*v != "higher" && *v != "lower") mr.fail("better", "expected \"higher\" or \"lower\"");
+      m.higher_is_better = *v == "higher";
+    } else {
+      mr.fail("better", "missing: say whether \"higher\" or \"lower\" is better");
+    }
+    mr.finish();
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> read_env(table_reader& r, const std::string& file) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const auto* t = r.table("env");
+  if (!t) return out;
+  table_reader er(*t, r.key("env"), file);
+  for (auto&& [k, node] : *t) {
+    const std::string name(k.str());
+    const bool ok = !name.empty() && (std::isdigit(static_cast<unsigned char>(name[0])) == 0) &&
+                    std::all_of(name.begin(), name.end(), [](char c) {
+                      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+                    });
+    if (!ok) er.fail(name, "not an environment variable name (letters, digits, '_')", &node);
+    const auto value = er.text(name);
+    out.emplace_back(name, *value);
+  }
+  return out;
+}
+
 step_spec read_step(const toml::table& t, std::size_t index, const std::string& file,
                     const kernel_catalogue& kernels) {
   step_spec s;
@@ -311,12 +381,13 @@ step_spec read_step(const toml::table& t, std::size_t index, const std::string& 
   table_reader r(t, fmt::format("step[{}]", index + 1), file);
   const auto kernel = r.text("kernel");
   const auto data = r.strings("data");
+  const auto program = r.strings("program");
   const auto command = r.strings("command");
-  const int kinds = (kernel ? 1 : 0) + (data ? 1 : 0) + (command ? 1 : 0);
+  const int kinds = (kernel ? 1 : 0) + (data ? 1 : 0) + (program ? 1 : 0) + (command ? 1 : 0);
   if (kinds != 1) {
     throw spec_error(file, s.line, r.key("kernel"),
                      "each step runs exactly one of: kernel = \"...\", data = [...], "
-                     "command = [...]");
+                     "program = [...] (under mpirun/srun), command = [...] (once, directly)");
   }
   if (auto v = r.text("name")) {
     if (!is_safe_name(*v)) {
@@ -324,6 +395,9 @@ step_spec read_step(const toml::table& t, std::size_t index, const std::string& 
              fmt::format("'{}' is not a valid name: use letters, digits, '.', '_', '-'", *v));
     }
     s.name = *v;
+  } else if (program) {
+    s.name = program->empty() ? "program" : fs::path((*program)[0]).filename().string();
+    if (!is_safe_name(s.name)) s.name = "program";
   } else {
     s.name = kernel ? *kernel : data ? "data" : "command";
   }
@@ -349,20 +423,32 @@ step_spec read_step(const toml::table& t, std::size_t index, const std::string& 
     if (data->empty())
       r.fail("data", "expected the `weft data` arguments, e.g. [\"generate\", ...]");
     s.args = *data;
+  } else if (program) {
+    s.kind = step_kind::program;
+    if (program->empty() || (*program)[0].empty()) {
+      r.fail("program", "expected the program and its arguments, e.g. [\"./my_app\", \"--n\", "
+                        "\"{n}\"]");
+    }
+    s.args = *program;
   } else {
     s.kind = step_kind::command;
     if (command->empty() || (*command)[0].empty()) r.fail("command", "expected a program to run");
     s.args = *command;
   }
+  const bool has_params = s.kind == step_kind::kernel || s.kind == step_kind::program;
   if (const auto* params = r.table("params")) {
-    if (s.kind != step_kind::kernel) r.fail("params", "only kernel steps have parameters");
+    if (!has_params) r.fail("params", "only kernel and program steps have parameters");
     table_reader pr(*params, r.key("params"), file);
     for (auto&& [k, node] : *params) {
       const std::string name(k.str());
       pr.get(name);
+      if (s.kind == step_kind::program && !is_safe_name(name)) {
+        pr.fail(name, "expected a name of letters, digits, '.', '_', '-'", &node);
+      }
       const auto* p = find_param(info, name);
       if (info && !p) unknown_param(pr, name, *info, node);
-      if (name == "json" || name == "threads" || name == "repeat") {
+      if (s.kind == step_kind::kernel &&
+          (name == "json" || name == "threads" || name == "repeat")) {
         pr.fail(name, "set by the launcher; not a kernel parameter", &node);
       }
       s.params[name] = param_value(pr, name, node, p);
@@ -376,12 +462,37 @@ step_spec read_step(const toml::table& t, std::size_t index, const std::string& 
     if (!is_safe_name(*v)) r.fail("restart_flag", "expected an option name such as \"restart\"");
     s.restart_flag = *v;
   }
-  if (s.checkpoints && s.kind != step_kind::kernel) {
-    r.fail("checkpoint", "only kernel steps checkpoint");
+  if (s.checkpoints && s.kind != step_kind::kernel && s.kind != step_kind::program) {
+    r.fail("checkpoint", "only kernel and program steps checkpoint");
+  }
+  if (s.checkpoints && s.kind == step_kind::program && s.restart_flag.empty()) {
+    r.fail("checkpoint", "a program step that checkpoints needs restart_flag, the option that "
+                         "makes it resume (e.g. restart_flag = \"restart\")");
+  }
+  s.env = read_env(r, file);
+  if (auto v = r.strings("launcher_args")) {
+    if (s.kind == step_kind::command) {
+      r.fail("launcher_args", "command steps run without a launcher; use a program step");
+    }
+    s.launcher_args = *v;
+  }
+  s.metrics = read_metric_patterns(r, file);
+  if (auto v = r.text("sanity", true)) {
+    try {
+      const std::regex re(*v);
+    } catch (const std::regex_error& e) {
+      r.fail("sanity", fmt::format("not a regular expression ({})", e.what()));
+    }
+    s.sanity = *v;
+  }
+  if ((!s.metrics.empty() || !s.sanity.empty()) && s.kind != step_kind::program &&
+      s.kind != step_kind::command) {
+    r.fail(s.metrics.empty() ? "sanity" : "metrics",
+           "kernel and data steps report their own figures; patterns read a program's output");
   }
   if (const auto* sw = r.table("sweep")) {
-    if (s.kind == step_kind::command) r.fail("sweep", "command steps run once; sweep kernel steps");
-    s.sweep = read_sweep(*sw, r.key("sweep"), file, info, s.kind == step_kind::kernel);
+    if (s.kind == step_kind::command) r.fail("sweep", "command steps run once; sweep a program step");
+    s.sweep = read_sweep(*sw, r.key("sweep"), file, info, has_params);
     for (const auto& w : s.sweep->weak) {
       const bool swept = std::any_of(s.sweep->params.begin(), s.sweep->params.end(),
                                      [&](const auto& a) { return a.first == w; });
@@ -394,8 +505,92 @@ step_spec read_step(const toml::table& t, std::size_t index, const std::string& 
       }
     }
   }
+  // Parameters the kernel cannot run without, given neither in params nor in the sweep.
+  if (info) {
+    for (const auto& p : info->params) {
+      if (!p.required || s.params.contains(p.name)) continue;
+      const bool swept = s.sweep && std::any_of(s.sweep->params.begin(), s.sweep->params.end(),
+                                                [&](const auto& a) { return a.first == p.name; });
+      if (!swept) {
+        r.fail("params", fmt::format("kernel '{}' needs '{}' ({}); add it to params, e.g. "
+                                     "params = {{ {} = ... }}",
+                                     s.kernel, p.name, p.help, p.name));
+      }
+    }
+  }
+  // Placeholders a program's arguments use must be parameters.
+  if (s.kind == step_kind::program) {
+    static const std::set<std::string> builtin = {"input", "output", "weft", "spec_dir", "run",
+                                                  "ranks", "threads", "nodes", "record"};
+    const std::regex ph(R"(\{([A-Za-z0-9._-]+)\})");
+    for (const auto& a : s.args) {
+      for (std::sregex_iterator it(a.begin(), a.end(), ph), end; it != end; ++it) {
+        const std::string name = (*it)[1];
+        const bool swept =
+            s.sweep && std::any_of(s.sweep->params.begin(), s.sweep->params.end(),
+                                   [&](const auto& x) { return x.first == name; });
+        if (builtin.count(name) == 0 && !s.params.contains(name) && !swept) {
+          r.fail("program", fmt::format("'{{{}}}' names no parameter: add {} to params (or the "
+                                        "sweep), or use one of {{input}} {{output}} {{run}} "
+                                        "{{ranks}} {{threads}} {{nodes}} {{record}}",
+                                        name, name));
+        }
+      }
+    }
+  }
   r.finish();
   return s;
+}
+
+// `[[reference]]` tables (in the spec, or in the references file it names).
+void read_references(const toml::node* node, const std::string& file, std::vector<reference_spec>& out) {
+  if (!node) return;
+  const auto* arr = node->as_array();
+  if (!arr || !arr->is_array_of_tables()) {
+    throw spec_error(file, line_of(*node), "reference", "expected [[reference]] tables");
+  }
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const auto& t = *arr->get(i)->as_table();
+    table_reader rr(t, fmt::format("reference[{}]", i + 1), file);
+    reference_spec ref;
+    ref.file = file;
+    ref.line = rr.line();
+    if (auto v = rr.text("system")) ref.system = *v;
+    if (auto v = rr.text("step")) ref.step = *v;
+    if (auto v = rr.text("run")) ref.run = *v;
+    const auto metric = rr.text("metric");
+    if (!metric || metric->empty()) rr.fail("metric", "missing: the metric this reference is for");
+    ref.metric = *metric;
+    const auto number = [&](std::string_view key) -> std::optional<double> {
+      const toml::node* n = rr.get(key);
+      if (!n) return std::nullopt;
+      if (n->is_integer()) return static_cast<double>(n->as_integer()->get());
+      if (n->is_floating_point() && std::isfinite(n->as_floating_point()->get())) {
+        return n->as_floating_point()->get();
+      }
+      rr.fail(key, "expected a finite number");
+    };
+    const auto value = number("value");
+    if (!value) rr.fail("value", "missing: the reference value");
+    ref.value = *value;
+    ref.lower = number("lower");
+    ref.upper = number("upper");
+    for (const auto& [key, v] : {std::pair{"lower", ref.lower}, std::pair{"upper", ref.upper}}) {
+      if (v && (*v < 0 || (std::string_view(key) == "lower" && *v > 1))) {
+        rr.fail(key, "expected a fraction of the value, e.g. 0.05 for 5 % (lower at most 1)");
+      }
+    }
+    if (!ref.lower && !ref.upper) {
+      rr.fail("value", "give a tolerance: lower = 0.05 (5 % below passes), upper = ..., or both");
+    }
+    if (auto v = rr.text("better")) {
+      if (*v != "higher" && *v != "lower") rr.fail("better", "expected \"higher\" or \"lower\"");
+      ref.higher_is_better = *v == "higher";
+    }
+    if (auto v = rr.text("unit")) ref.unit = *v;
+    rr.finish();
+    out.push_back(std::move(ref));
+  }
 }
 
 void check_layout(const job_spec& spec, int ranks, int threads, int line, const std::string& key) {
@@ -548,6 +743,7 @@ job_spec parse_spec(const std::string& text, const std::string& file,
     spec.paths_line = pr.line();
     if (auto v = pr.text("input")) spec.input = *v;
     if (auto v = pr.text("output")) spec.output = *v;
+    if (auto v = pr.text("history")) spec.history = *v;
     pr.finish();
   }
   if (spec.output.empty()) spec.output = "results/" + spec.name;
@@ -571,6 +767,28 @@ job_spec parse_spec(const std::string& text, const std::string& file,
   if (!arr || arr->empty() || !arr->is_array_of_tables()) {
     r.fail("step", "expected one or more [[step]] tables");
   }
+  read_references(r.get("reference"), file, spec.references);
+  if (auto v = r.text("references")) {
+    // Relative to the spec's folder; the file holds [[reference]] tables only.
+    const fs::path path = fs::path(*v).is_absolute()
+                              ? fs::path(*v)
+                              : fs::absolute(fs::path(file)).parent_path() / *v;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) r.fail("references", fmt::format("cannot read {}", path.lexically_normal().string()));
+    std::ostringstream text_of;
+    text_of << in.rdbuf();
+    const std::string rfile = fs::path(*v).is_absolute() ? *v : path.lexically_normal().string();
+    toml::table refs;
+    try {
+      refs = toml::parse(text_of.str(), rfile);
+    } catch (const toml::parse_error& e) {
+      throw spec_error(rfile, static_cast<int>(e.source().begin.line), "",
+                       std::string(e.description()));
+    }
+    table_reader fr(refs, "", rfile);
+    read_references(fr.get("reference"), rfile, spec.references);
+    fr.finish();
+  }
   std::set<std::string> names;
   for (std::size_t i = 0; i < arr->size(); ++i) {
     const auto& node = *arr->get(i);
@@ -582,6 +800,25 @@ job_spec parse_spec(const std::string& text, const std::string& file,
     spec.steps.push_back(std::move(s));
   }
   r.finish();
+  for (const auto& ref : spec.references) {
+    const bool glob = ref.step.find_first_of("*?[") != std::string::npos;
+    if (glob) continue;
+    const auto it = std::find_if(spec.steps.begin(), spec.steps.end(),
+                                 [&](const step_spec& s) { return s.name == ref.step; });
+    if (it == spec.steps.end()) {
+      throw spec_error(ref.file, ref.line, "step",
+                       fmt::format("no step is named '{}'", ref.step));
+    }
+    if (!it->metrics.empty() &&
+        std::none_of(it->metrics.begin(), it->metrics.end(),
+                     [&](const metric_pattern& m) { return m.name == ref.metric; })) {
+      std::string all;
+      for (const auto& m : it->metrics) all += (all.empty() ? "" : ", ") + m.name;
+      throw spec_error(ref.file, ref.line, "metric",
+                       fmt::format("step '{}' has no metric '{}' (it has: {})", ref.step,
+                                   ref.metric, all));
+    }
+  }
 
   // Layouts that cannot fit the nodes, when the node size is known.
   check_layout(spec, spec.resources.ranks, spec.resources.threads, spec.resources_line,

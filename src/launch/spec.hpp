@@ -38,7 +38,36 @@ struct kernel_info {
 // Empty: kernel names and parameters are not checked.
 using kernel_catalogue = std::vector<kernel_info>;
 
-enum class step_kind { kernel, data, command };
+// kernel: `weft run KERNEL` under the launcher; data: `weft data ...` under it; program:
+// any executable under the launcher (the step's ranks, threads and binding); command: any
+// executable run once, directly, without the launcher (a build, a report).
+enum class step_kind { kernel, data, program, command };
+
+// A figure read from a program's output: the last match of `regex` (ECMAScript, exactly
+// one capture group) gives the value.
+struct metric_pattern {
+  std::string name;
+  std::string regex;
+  std::string unit;
+  bool higher_is_better = true;
+  int line = 0;
+};
+
+// A reference value for one metric on one system. A run's metric passes when it lies in
+// [value * (1 - lower), value * (1 + upper)]; a bound not given is open.
+struct reference_spec {
+  std::string system = "*";  // hostname glob, or "CLUSTER:PARTITION" (globs) under Slurm
+  std::string step = "*";    // step name glob
+  std::string run = "*";     // run id glob (a sweep point: "layouts-p1")
+  std::string metric;
+  double value = 0;
+  std::optional<double> lower;  // fractions, e.g. 0.05 for 5 %
+  std::optional<double> upper;
+  std::optional<bool> higher_is_better;  // default: the metric's own direction
+  std::string unit;                      // checked against the metric's unit when given
+  std::string file;                      // where it was given (for messages)
+  int line = 0;
+};
 
 // Axes of a sweep. Points are the product of the axes (or the explicit layouts times the
 // parameter axes). Weak scaling multiplies the `weak` parameters by workers / workers of
@@ -59,7 +88,11 @@ struct step_spec {
   step_kind kind = step_kind::kernel;
   std::string kernel;             // kind == kernel
   json params = json::object();   // kernel parameters, by name
-  std::vector<std::string> args;  // `weft data` arguments, or the command's argv
+  std::vector<std::string> args;  // `weft data` arguments, or the program's or command's argv
+  std::vector<std::pair<std::string, std::string>> env;  // set for the run (placeholders expand)
+  std::vector<std::string> launcher_args;  // after mpirun/srun, e.g. {"--mca", "btl", "self,vader"}
+  std::vector<metric_pattern> metrics;     // program and command steps
+  std::string sanity;                      // a regex the output must match to pass
   std::optional<int> ranks;       // overrides resources for this step
   std::optional<int> threads;
   std::optional<int> repeats;  // default: the job's repeats
@@ -108,7 +141,9 @@ struct job_spec {
   slurm_spec slurm;
   std::string input;   // paths.input
   std::string output;  // paths.output (default results/<name>)
+  std::string history;  // paths.history: per-system history folder ("" = <output>/../history)
   std::vector<step_spec> steps;
+  std::vector<reference_spec> references;  // [[reference]] tables and the references file
   int resources_line = 0;
   int binding_line = 0;
   int paths_line = 0;
