@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -288,6 +289,11 @@ int run_locally(const job_plan& plan, const local_options& options, std::ostream
     process_options o;
     o.environment = local_environment(run);
     o.time_limit_s = spec.run_time_limit_s;
+    if (step.checkpoints) {
+      // At the limit: SIGUSR1 (mpirun passes it to the ranks), time to write the checkpoint.
+      o.limit_signal = SIGUSR1;
+      o.grace_s = 30;
+    }
     o.log = plan.output + "/runs/" + run.id + ".log";
     o.echo = true;
     o.capture = run.kind == step_kind::program;
@@ -342,6 +348,12 @@ int run_locally(const job_plan& plan, const local_options& options, std::ostream
                          r.timed_out ? fmt::format(", limit {} s", spec.run_time_limit_s) : "",
                          r.seconds, o.log);
       if (result == 0) result = r.exit_code == 75 ? 75 : 1;
+      if (r.exit_code == 75 && step.checkpoints && !step.restart_flag.empty()) {
+        err << fmt::format(
+            "weft job: {}: checkpoint written; run the same command again to continue it "
+            "(with --{})\n",
+            run.id, step.restart_flag);
+      }
       if (r.interrupted) {
         result = 130;
         stop = true;

@@ -107,6 +107,7 @@ process_result run_process(const std::vector<std::string>& argv, const process_o
                             ? start + std::chrono::seconds(options.time_limit_s)
                             : clock::time_point::max();
   clock::time_point kill_at{};
+  bool stop_sent = false;  // limit_signal sent, SIGTERM not yet
   bool term_sent = false;
   bool kill_sent = false;
   bool pipe_open = true;
@@ -127,13 +128,23 @@ process_result run_process(const std::vector<std::string>& argv, const process_o
     if (!exited && !term_sent) {
       const bool over = now >= deadline;
       const int sig = stop_signals::received();
-      if (over || sig != 0) {
-        result.timed_out = over;
+      if (sig != 0 || (over && !stop_sent)) {
+        result.timed_out = result.timed_out || over;
         result.interrupted = sig != 0;
-        ::killpg(pid, SIGTERM);
-        term_sent = true;
+        if (sig == 0 && options.limit_signal != 0) {
+          ::kill(pid, options.limit_signal);
+          stop_sent = true;
+        } else {
+          ::killpg(pid, SIGTERM);
+          term_sent = true;
+        }
         kill_at = now + std::chrono::seconds(options.grace_s);
       }
+    }
+    if (!exited && stop_sent && !term_sent && now >= kill_at) {
+      ::killpg(pid, SIGTERM);
+      term_sent = true;
+      kill_at = now + std::chrono::seconds(options.grace_s);
     }
     if (!exited && term_sent && !kill_sent && now >= kill_at) {
       ::killpg(pid, SIGKILL);

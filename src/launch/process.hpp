@@ -14,7 +14,11 @@ namespace weft::launch {
 struct process_options {
   std::vector<std::pair<std::string, std::string>> environment;  // set for the child
   int time_limit_s = 0;                                          // 0: none
-  int grace_s = 5;                                               // between SIGTERM and SIGKILL
+  int grace_s = 5;  // between the stop signal and SIGTERM to the group, and SIGTERM and SIGKILL
+  // What the time limit sends first, to the program only (mpirun forwards SIGUSR1 to its
+  // ranks): SIGUSR1 lets a checkpointing program write its checkpoint and exit 75. 0: SIGTERM
+  // to the whole group at once.
+  int limit_signal = 0;
   std::string log;       // file that receives the output; "" for none
   bool echo = false;     // copy the output to our stdout
   bool capture = false;  // keep the output in process_result::output
