@@ -239,13 +239,14 @@ std::string history_file(const job_plan& plan, const system_id& system) {
 }
 
 void append_history(const job_plan& plan, const run_spec& run, const record& r,
-                    const json& verdicts, const system_id& system) {
+                    const json& verdicts, const system_id& system, const std::string& job_time) {
   const std::string file = history_file(plan, system);
   std::error_code ec;
   fs::create_directories(fs::path(file).parent_path(), ec);
   json line;
   line["schema"] = "weft.history/1";
   line["time"] = r.provenance.value("date", utc_time());
+  line["job_time"] = job_time;
   line["job"] = plan.spec.name;
   line["step"] = plan.spec.steps[run.step].name;
   line["run"] = run.id;

@@ -49,8 +49,10 @@ struct system_id {
 // The history file of this job's system: paths.history, or <results>/../history, then
 // <system>.jsonl.
 [[nodiscard]] std::string history_file(const job_plan& plan, const system_id& system);
-// Appends one line for the run's record (figures, verdicts, build, time).
+// Appends one line for the run's record (figures, verdicts, build, time). `job_time` is
+// when the job (this invocation of weft job run, or the Slurm submission) started: the
+// report's trend charts put one point per job time.
 void append_history(const job_plan& plan, const run_spec& run, const record& r,
-                    const json& verdicts, const system_id& system);
+                    const json& verdicts, const system_id& system, const std::string& job_time);
 
 }  // namespace weft::launch

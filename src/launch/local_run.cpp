@@ -332,7 +332,7 @@ int run_locally(const job_plan& plan, const local_options& options, std::ostream
       for (const auto& line : verdict_failures(rec->job["verdicts"])) {
         err << fmt::format("weft job: {}: {}\n", run.id, line);
       }
-      append_history(plan, run, *rec, rec->job["verdicts"], system);
+      append_history(plan, run, *rec, rec->job["verdicts"], system, started);
     }
     run_state st;
     st.status = oc.status;

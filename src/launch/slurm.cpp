@@ -13,10 +13,12 @@
 #include <sstream>
 #include <thread>
 
+#include "launch/figures.hpp"
 #include "launch/process.hpp"
 #include "launch/results.hpp"
 #include "launch/shell.hpp"
 #include "weft/base/staged_file.hpp"
+#include "weft/base/utc_time.hpp"
 
 namespace weft::launch {
 
@@ -295,6 +297,7 @@ int submit_to_slurm(const job_plan& plan, bool dry_run, std::ostream& out, std::
   record["job"] = plan.spec.name;
   record["spec"] = fs::absolute(plan.spec.file).lexically_normal().string();
   record["jobs"] = jobs;
+  record["submitted"] = utc_time();
   write_file_atomically(plan.output + "/slurm/jobs.json", record.dump(2) + "\n");
   if (rc == 0) {
     std::string ids;
@@ -404,14 +407,48 @@ int collect_slurm(const job_plan& plan, std::ostream& out, std::ostream& err) {
     extra["slurm_jobs"] = json::array();
   }
   if (const char* id = std::getenv("SLURM_JOB_ID")) extra["collected_by_job"] = id;
+  const system_id system = system_id::here();
+  extra["history"] = history_file(plan, system);
   const auto sum = collect_results(plan, {}, extra);
+  // Each record once in the history: a collect that runs again adds nothing new.
+  std::set<std::string> known;
+  {
+    std::ifstream in(history_file(plan, system));
+    for (std::string line; std::getline(in, line);) {
+      const json h = json::parse(line, nullptr, false);
+      if (h.is_object()) {
+        known.insert(h.value("results", "") + "|" + h.value("run", "") + "|" + h.value("time", ""));
+      }
+    }
+  }
+  std::string submitted = utc_time();
+  try {
+    submitted = read_jobs(plan).value("submitted", submitted);
+  } catch (const std::exception&) {
+    // no jobs.json: collected by hand
+  }
+  for (const auto& run : plan.runs) {
+    if (run.record.empty()) continue;
+    try {
+      const record r = read_record(run.record);
+      const std::string key = plan.output + "|" + run.id + "|" + r.provenance.value("date", "");
+      if (known.count(key) == 0) {
+        append_history(plan, run, r, r.job.value("verdicts", json::array()), system, submitted);
+      }
+    } catch (const std::exception&) {
+      continue;  // a missing record is reported below
+    }
+  }
+  for (const auto& line : sum.failed_messages) err << "weft job: " << line << "\n";
   out << fmt::format("weft job: {}: {} record{} of {} kernel run{} ({} passed); {}/summary.csv\n",
                      plan.spec.name, sum.records, sum.records == 1 ? "" : "s",
                      sum.records + sum.missing, sum.records + sum.missing == 1 ? "" : "s",
                      sum.passed, plan.output);
-  if (sum.missing > 0 || sum.passed < sum.records) {
-    err << fmt::format("weft job: {} record{} missing, {} failed validation\n", sum.missing,
-                       sum.missing == 1 ? "" : "s", sum.records - sum.passed);
+  if (sum.missing > 0 || sum.passed < sum.records || sum.references_failed > 0) {
+    err << fmt::format("weft job: {} record{} missing, {} failed validation, {} failed a "
+                       "reference\n",
+                       sum.missing, sum.missing == 1 ? "" : "s", sum.records - sum.passed,
+                       sum.references_failed);
     return 1;
   }
   return 0;

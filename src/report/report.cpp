@@ -118,6 +118,12 @@ json axis(const std::string& title, bool log = false) {
   return a;
 }
 
+json from_zero(const std::string& title) {
+  json a = axis(title);
+  a["min"] = 0;
+  return a;
+}
+
 struct page {
   std::vector<json> charts;
   std::string html;
@@ -169,6 +175,9 @@ const char* page_script = R"JS(
   } catch (e) {
     fail(e && e.message ? e.message : e);
   }
+  // Whether the page fits the window (no sideways scrolling), for the browser test.
+  status.setAttribute('data-scroll-width', String(document.documentElement.scrollWidth));
+  status.setAttribute('data-window-width', String(window.innerWidth));
   status.setAttribute('data-done', 'true');
 })();
 )JS";
@@ -184,6 +193,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .trio { display: grid; grid-template-columns: repeat(3, 1fr); gap: 1rem; }
 .trio .chart { height: 280px; }
 .note { color: #666; font-size: 0.9rem; }
+td.params { max-width: 22rem; overflow-wrap: anywhere; }
+.verdict-pass { color: #070; } .verdict-fail { color: #b00; font-weight: bold; } .verdict-none { color: #888; }
+pre.log { background: #f6f6f6; padding: 0.5rem; font-size: 0.8rem; white-space: pre-wrap; overflow-wrap: anywhere; }
 details pre { white-space: pre-wrap; font-size: 0.8rem; }
 )CSS";
 
@@ -215,11 +227,267 @@ std::string format_number(double v) {
   return fmt::format("{:.4g}", v);
 }
 
-void runs_table(page& p, const std::vector<loaded_record>& records) {
+std::string verdict_class(const std::string& verdict) {
+  return verdict == "pass" ? "verdict-pass" : verdict == "fail" ? "verdict-fail" : "verdict-none";
+}
+
+// "latency_us" -> "latency (us)", "bandwidth_GB/s" -> "bandwidth (GB/s)", "size_B" -> "size (B)".
+std::string column_title(const std::string& column) {
+  const auto at = column.rfind('_');
+  if (at == std::string::npos || at == 0 || at + 1 == column.size()) return column;
+  std::string name = column.substr(0, at);
+  std::replace(name.begin(), name.end(), '_', ' ');
+  return name + " (" + column.substr(at + 1) + ")";
+}
+
+// Data kernels' results come first: statistics in a table, histograms as bar charts.
+void data_section(page& p, const std::vector<loaded_record>& records) {
+  std::vector<const loaded_record*> stats, hists;
+  for (const auto& r : records) {
+    if (r.rec.extra.contains("statistics") && r.rec.extra["statistics"].is_object()) {
+      stats.push_back(&r);
+    }
+    const auto h = r.rec.extra.find("histogram");
+    if (h != r.rec.extra.end() && h->is_object() && h->contains("counts") &&
+        h->contains("edges") && (*h)["counts"].is_array() && (*h)["edges"].is_array() &&
+        (*h)["edges"].size() == (*h)["counts"].size() + 1) {
+      hists.push_back(&r);
+    }
+  }
+  if (stats.empty() && hists.empty()) return;
+  p.html += "<h2>Data</h2>\n";
+  if (!stats.empty()) {
+    p.html +=
+        "<table><thead><tr><th>run</th><th>dataset</th><th>shape</th><th>type</th>"
+        "<th>count</th><th>mean</th><th>std</th><th>min</th><th>max</th><th>NaN</th>"
+        "<th>Inf</th></tr></thead><tbody>\n";
+    for (const auto* r : stats) {
+      const json& st = r->rec.extra["statistics"];
+      const auto num = [&](const char* key) {
+        const auto it = st.find(key);
+        return it != st.end() && it->is_number() ? format_number(it->get<double>()) : "";
+      };
+      std::string shape;
+      if (st.contains("shape") && st["shape"].is_array()) {
+        for (const auto& d : st["shape"]) shape += (shape.empty() ? "" : "×") + text_of(d);
+      }
+      p.html += fmt::format(
+          "<tr><td>{}</td><td class=\"params\">{}</td><td>{}</td><td>{}</td><td "
+          "class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
+          "class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
+          "class=\"num\">{}</td></tr>\n",
+          escape(run_label(*r)), escape(text_of(st.value("input", json("")))), escape(shape),
+          escape(text_of(st.value("type", json("")))), num("count"), num("mean"), num("std"),
+          num("min"), num("max"), num("nan"), num("inf"));
+    }
+    p.html += "</tbody></table>\n";
+  }
+  for (const auto* r : hists) {
+    const json& h = r->rec.extra["histogram"];
+    json labels = json::array(), counts = json::array();
+    const auto& edges = h["edges"];
+    for (std::size_t i = 0; i < h["counts"].size(); ++i) {
+      if (!edges[i].is_number() || !edges[i + 1].is_number()) continue;
+      const double mid = 0.5 * (edges[i].get<double>() + edges[i + 1].get<double>());
+      labels.push_back(format_number(mid));
+      counts.push_back(h["counts"][i]);
+    }
+    p.chart(fmt::format("histogram of {} ({})", text_of(h.value("input", json(""))), run_label(*r)),
+            {{"type", "bar"},
+             {"data",
+              {{"labels", labels},
+               {"datasets",
+                {{{"label", "values per bin"},
+                  {"data", counts},
+                  {"backgroundColor", palette[0]},
+                  {"barPercentage", 1.0},
+                  {"categoryPercentage", 1.0}}}}}},
+             {"options",
+              {{"scales", {{"x", axis("bin centre")}, {"y", axis("values (count)")}}}}}});
+  }
+}
+
+// Runs that did not pass (failed, timed out, stopped, skipped), with the end of their logs.
+void issues_section(page& p, const job_context& context) {
+  if (context.issues.empty()) return;
+  p.html += "<h2>Runs that did not pass</h2>\n";
+  for (const auto& i : context.issues) {
+    p.html += fmt::format(
+        "<h3 class=\"fail\">{}: {}</h3>\n<p class=\"note\">exit code {}, {} s.</p>\n",
+        escape(i.run), escape(i.status), i.exit_code, format_number(i.wall_s));
+    if (!i.log_tail.empty()) {
+      p.html += "<pre class=\"log\">" + escape(i.log_tail) + "</pre>\n";
+    }
+  }
+}
+
+// Each metric that has a reference: the runs' values and the reference's band.
+void references_section(page& p, const std::vector<loaded_record>& records) {
+  struct entry {
+    std::string run;
+    json verdict;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<entry>> by_metric;
+  for (const auto& r : records) {
+    const auto v = r.rec.job.find("verdicts");
+    if (v == r.rec.job.end() || !v->is_array()) continue;
+    for (const auto& x : *v) {
+      if (!x.contains("reference")) continue;
+      const std::string key = x.value("metric", "") + " (" + x.value("unit", "") + ")";
+      if (!by_metric.count(key)) order.push_back(key);
+      by_metric[key].push_back({run_label(r), x});
+    }
+  }
+  if (order.empty()) return;
   p.html +=
+      "<h2>References</h2>\n<p class=\"note\">Each bar is a run's value; the grey band is "
+      "the range its reference accepts (an open side reaches the chart's edge).</p>\n";
+  p.html +=
+      "<table><thead><tr><th>run</th><th>metric</th><th>value</th><th>reference</th>"
+      "<th>accepted</th><th>change</th><th>verdict</th></tr></thead><tbody>\n";
+  for (const auto& key : order) {
+    for (const auto& e : by_metric[key]) {
+      const json& x = e.verdict;
+      const auto bound = [&](const char* k, const char* open) {
+        return x.contains(k) && x[k].is_number() ? format_number(x[k].get<double>())
+                                                 : std::string(open);
+      };
+      const std::string verdict = x.value("verdict", "");
+      p.html += fmt::format(
+          "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+          "<td class=\"num\">[{}, {}]</td><td class=\"num\">{}</td><td class=\"{}\">{}</td>"
+          "</tr>\n",
+          escape(e.run), escape(key), format_number(x.value("value", 0.0)),
+          format_number(x.value("reference", 0.0)), bound("low", "−∞"), bound("high", "∞"),
+          x.contains("change_percent") && x["change_percent"].is_number()
+              ? fmt::format("{:+.1f} %", x["change_percent"].get<double>())
+              : "",
+          verdict_class(verdict), escape(verdict));
+    }
+  }
+  p.html += "</tbody></table>\n";
+  for (const auto& key : order) {
+    const auto& entries = by_metric[key];
+    double top = 0;
+    for (const auto& e : entries) {
+      top = std::max({top, e.verdict.value("value", 0.0), e.verdict.value("reference", 0.0)});
+      if (e.verdict["high"].is_number()) top = std::max(top, e.verdict["high"].get<double>());
+    }
+    top *= 1.15;
+    json labels = json::array(), values = json::array(), bands = json::array(),
+         colors = json::array();
+    for (const auto& e : entries) {
+      const json& x = e.verdict;
+      labels.push_back(e.run);
+      values.push_back(x.value("value", 0.0));
+      const double lo = x["low"].is_number() ? x["low"].get<double>() : 0.0;
+      const double hi = x["high"].is_number() ? x["high"].get<double>() : top;
+      bands.push_back(json::array({lo, hi}));
+      colors.push_back(x.value("verdict", "") == "fail" ? "#d62728" : "#2ca02c");
+    }
+    p.chart(key + " against its reference",
+            {{"type", "bar"},
+             {"data",
+              {{"labels", labels},
+               {"datasets",
+                {{{"label", key}, {"data", values}, {"backgroundColor", colors}},
+                 {{"label", "accepted range"},
+                  {"data", bands},
+                  {"backgroundColor", "#7f7f7f40"},
+                  {"borderColor", "#7f7f7f"},
+                  {"borderWidth", 1},
+                  {"grouped", false}}}}}},
+             {"options",
+              {{"scales",
+                {{"x", axis("run")},
+                 {"y", json{{"min", 0}, {"title", {{"display", true}, {"text", key}}}}}}}}}});
+  }
+}
+
+// A metric's value across earlier runs of the job (the history), one line per run.
+void trends_section(page& p, const job_context& context) {
+  // step + metric -> run -> time -> value
+  std::map<std::string, std::map<std::string, std::map<std::string, double>>> series;
+  std::map<std::string, std::string> units;
+  std::map<std::string, std::string> headline;  // step -> its first metric
+  std::set<std::string> times;
+  for (const auto& h : context.history) {
+    if (!h.contains("metrics") || !h["metrics"].is_object()) continue;
+    std::string run = h.value("run", "");
+    if (const auto at = run.rfind("-r"); at != std::string::npos && at + 2 < run.size() &&
+                                         std::isdigit(static_cast<unsigned char>(run[at + 2]))) {
+      run = run.substr(0, at);  // repeats of one point are one line
+    }
+    const std::string time = h.value("job_time", h.value("time", ""));
+    times.insert(time);
+    for (const auto& [name, m] : h["metrics"].items()) {
+      if (!m.is_object() || !m.contains("value") || !m["value"].is_number()) continue;
+      // A step's first metric is its headline figure; one trend chart per step.
+      const std::string step = h.value("step", "");
+      if (const auto first = headline.try_emplace(step, name).first->second; first != name) {
+        continue;
+      }
+      const std::string key = h.value("step", "") + ": " + name;
+      units[key] = m.value("unit", "");
+      auto& slot = series[key][run];
+      const double v = m["value"].get<double>();
+      const bool higher = m.value("better", "higher") == "higher";
+      // The best of the repeats at one time.
+      const auto it = slot.find(time);
+      if (it == slot.end() || (higher ? v > it->second : v < it->second)) slot[time] = v;
+    }
+  }
+  if (times.size() < 2) return;
+  p.html += "<h2>Trends</h2>\n<p class=\"note\">Each step's headline figure in every run of "
+            "the job on this system (the history file), one line per sweep point, the best "
+            "of its repeats.</p>\n";
+  int charts = 0;
+  for (const auto& [key, runs] : series) {
+    std::set<std::string> when;
+    for (const auto& [run, points] : runs) {
+      for (const auto& [t, v] : points) when.insert(t);
+    }
+    if (when.size() < 2) continue;
+    if (++charts > 12) break;
+    json labels = json::array();
+    for (const auto& t : when) labels.push_back(t);
+    json datasets = json::array();
+    int colour = 0;
+    for (const auto& [run, points] : runs) {
+      json data = json::array();
+      for (const auto& t : when) {
+        const auto it = points.find(t);
+        data.push_back(it == points.end() ? json(nullptr) : json(it->second));
+      }
+      const std::string& color = palette[colour++ % palette.size()];
+      datasets.push_back({{"label", run},
+                          {"data", data},
+                          {"borderColor", color},
+                          {"backgroundColor", color},
+                          {"spanGaps", true}});
+    }
+    const std::string unit = units[key];
+    p.chart(key, {{"type", "line"},
+                  {"data", {{"labels", labels}, {"datasets", datasets}}},
+                  {"options",
+                   {{"scales",
+                     {{"x", axis("job started (UTC)")},
+                      {"y", axis(unit.empty() ? key : key + " (" + unit + ")")}}}}}});
+  }
+}
+
+void runs_table(page& p, const std::vector<loaded_record>& records) {
+  // The reference column only where some run has a reference.
+  const bool references = std::any_of(records.begin(), records.end(), [](const loaded_record& r) {
+    const std::string v = r.rec.job.value("verdict", "");
+    return v == "pass" || v == "fail";
+  });
+  p.html += fmt::format(
       "<h2>Runs</h2>\n<table><thead><tr><th>run</th><th>job / step</th><th>kernel</th>"
       "<th>ranks × threads</th><th>parameters</th><th>result</th><th>time (s)</th>"
-      "<th>validation</th></tr></thead><tbody>\n";
+      "<th>validation</th>{}</tr></thead><tbody>\n",
+      references ? "<th>reference</th>" : "");
   for (const auto& r : records) {
     const record& d = r.rec;
     std::string job;
@@ -237,12 +505,16 @@ void runs_table(page& p, const std::vector<loaded_record>& records) {
     const double t = run_time(d);
     const bool passed = d.check.passed;
     const int nodes = d.placement.nodes;
+    const std::string verdict = d.job.value("verdict", "");
     p.html += fmt::format(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{} × {}{}</td><td>{}</td>"
-        "<td>{}</td><td class=\"num\">{}</td><td class=\"{}\">{}</td></tr>\n",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{} × {}{}</td><td "
+        "class=\"params\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"{}\">{}</td>"
+        "{}</tr>\n",
         escape(run_label(r)), escape(job), escape(d.kernel), d.placement.ranks, d.placement.threads,
         nodes > 1 ? fmt::format(" on {} nodes", nodes) : "", escape(params), escape(result),
-        t >= 0 ? format_number(t) : "", passed ? "ok" : "fail", passed ? "passed" : "FAILED");
+        t >= 0 ? format_number(t) : "", passed ? "ok" : "fail", passed ? "passed" : "FAILED",
+        references ? fmt::format("<td class=\"{}\">{}</td>", verdict_class(verdict), escape(verdict))
+                   : "");
   }
   p.html += "</tbody></table>\n";
 }
@@ -282,7 +554,8 @@ void scaling_section(page& p, const std::vector<loaded_record>& records) {
     p.chart("time (s)",
             {{"type", "line"},
              {"data", {{"labels", labels}, {"datasets", {line("time", time, palette[0], false)}}}},
-             {"options", {{"scales", {{"x", axis("ranks x threads")}, {"y", axis("s")}}}}}});
+             {"options",
+              {{"scales", {{"x", axis("ranks x threads")}, {"y", from_zero("time (s)")}}}}}});
     p.chart(s.scaling == "weak" ? "scaled speedup" : "speedup",
             {{"type", "line"},
              {"data",
@@ -290,7 +563,8 @@ void scaling_section(page& p, const std::vector<loaded_record>& records) {
                {"datasets",
                 {line("measured", speedup, palette[1], false),
                  line("ideal", ideal_speedup, palette[8], true)}}}},
-             {"options", {{"scales", {{"x", axis("ranks x threads")}, {"y", axis("x")}}}}}});
+             {"options",
+              {{"scales", {{"x", axis("ranks x threads")}, {"y", from_zero("speedup (x)")}}}}}});
     p.chart("parallel efficiency (%)",
             {{"type", "line"},
              {"data",
@@ -298,7 +572,9 @@ void scaling_section(page& p, const std::vector<loaded_record>& records) {
                {"datasets",
                 {line("measured", efficiency, palette[2], false),
                  line("ideal", ideal_eff, palette[8], true)}}}},
-             {"options", {{"scales", {{"x", axis("ranks x threads")}, {"y", axis("%")}}}}}});
+             {"options",
+              {{"scales",
+                {{"x", axis("ranks x threads")}, {"y", from_zero("efficiency (%)")}}}}}});
     p.html += "</div>\n";
   }
 }
@@ -306,61 +582,71 @@ void scaling_section(page& p, const std::vector<loaded_record>& records) {
 void phases_section(page& p, const std::vector<loaded_record>& records) {
   p.html += "<h2>Time per phase</h2>\n";
   std::vector<std::string> phase_names;
-  json labels = json::array();
-  std::vector<const loaded_record*> with_phases;
   for (const auto& r : records) {
-    if (r.rec.phases.empty()) continue;
-    with_phases.push_back(&r);
-    labels.push_back(run_label(r));
     for (const auto& ph : r.rec.phases) {
-      const std::string& n = ph.phase;
-      if (std::find(phase_names.begin(), phase_names.end(), n) == phase_names.end()) {
-        phase_names.push_back(n);
+      if (std::find(phase_names.begin(), phase_names.end(), ph.phase) == phase_names.end()) {
+        phase_names.push_back(ph.phase);
       }
     }
   }
-  if (with_phases.empty()) {
+  if (phase_names.empty()) {
     p.html += "<p class=\"note\">No record has phase timings.</p>\n";
     return;
   }
   p.html +=
-      "<p class=\"note\">Bars span the fastest to the slowest rank (min–max); the dots "
-      "are the mean over ranks. A long bar means imbalance.</p>\n";
-  json datasets = json::array();
+      "<p class=\"note\">One chart per phase. Each bar spans the fastest to the slowest rank "
+      "(min–max) and the dot is the mean over ranks: a long bar means imbalance. Where runs "
+      "differ by more than a factor of 100, the time axis is logarithmic.</p>\n";
   for (std::size_t i = 0; i < phase_names.size(); ++i) {
-    json range = json::array(), mean = json::array();
-    for (const auto* r : with_phases) {
-      json lo = nullptr, hi = nullptr, mid = nullptr;
-      for (const auto& ph : r->rec.phases) {
+    json labels = json::array(), range = json::array(), mean = json::array();
+    double smallest = HUGE_VAL, largest = 0;
+    std::vector<phase_stats> stats;
+    for (const auto& r : records) {
+      for (const auto& ph : r.rec.phases) {
         if (ph.phase != phase_names[i]) continue;
-        lo = ph.min;
-        hi = ph.max;
-        mid = ph.mean;
-        // A zero-width bar would not show: give it a hairline.
-        if (hi.get<double>() <= lo.get<double>()) hi = lo.get<double>() * 1.001 + 1e-9;
+        labels.push_back(run_label(r));
+        stats.push_back(ph);
+        if (ph.min > 0) smallest = std::min(smallest, ph.min);
+        largest = std::max(largest, ph.max);
       }
-      range.push_back(lo.is_null() ? json(nullptr) : json::array({lo, hi}));
-      mean.push_back(mid);
+    }
+    // Runs that differ by orders of magnitude share a logarithmic axis.
+    const bool log_y = largest > 0 && smallest < HUGE_VAL && largest > 100 * smallest;
+    for (const auto& ph : stats) {
+      // A zero cannot sit on a logarithmic axis: the smallest time stands in.
+      const double lo = log_y ? std::max(ph.min, smallest) : ph.min;
+      double hi = log_y ? std::max(ph.max, smallest) : ph.max;
+      // A zero-width bar would not show: give it a hairline.
+      if (hi <= lo) hi = lo * 1.002 + 1e-9;
+      range.push_back(json::array({lo, hi}));
+      mean.push_back(log_y ? std::max(ph.mean, smallest) : ph.mean);
     }
     const std::string& color = palette[i % palette.size()];
+    json datasets = json::array();
     datasets.push_back({{"type", "bar"},
-                        {"label", phase_names[i] + " min–max"},
+                        {"label", phase_names[i] + ": slowest to fastest rank"},
                         {"data", range},
                         {"backgroundColor", color + "99"},
                         {"borderColor", color},
-                        {"borderWidth", 1}});
+                        {"borderWidth", 1},
+                        {"maxBarThickness", 48},
+                        {"minBarLength", 2}});
     datasets.push_back({{"type", "line"},
-                        {"label", phase_names[i] + " mean"},
+                        {"label", phase_names[i] + ": mean over ranks"},
                         {"data", mean},
                         {"showLine", false},
-                        {"pointRadius", 4},
-                        {"borderColor", color},
-                        {"backgroundColor", color}});
+                        {"pointRadius", 5},
+                        {"pointStyle", "rectRot"},
+                        {"borderColor", "#222"},
+                        {"backgroundColor", "#222"}});
+    json y = axis("time (s)", log_y);
+    if (!log_y) y["min"] = 0;
+    p.chart(fmt::format("phase '{}' over ranks (s){}", phase_names[i],
+                        log_y ? ", logarithmic" : ""),
+            {{"type", "bar"},
+             {"data", {{"labels", labels}, {"datasets", datasets}}},
+             {"options", {{"scales", {{"x", axis("run")}, {"y", y}}}}}});
   }
-  p.chart("phase time over ranks (s)",
-          {{"type", "bar"},
-           {"data", {{"labels", labels}, {"datasets", datasets}}},
-           {"options", {{"scales", {{"x", axis("run")}, {"y", axis("s")}}}}}});
 }
 
 void tables_section(page& p, const std::vector<loaded_record>& records) {
@@ -394,7 +680,7 @@ void tables_section(page& p, const std::vector<loaded_record>& records) {
         }
         auto& ds = charts[name][col];
         if (ds.is_null()) ds = json::array();
-        ds.push_back({{"label", run_label(r)},
+        ds.push_back({{"label", fmt::format("{}, run {}", column_title(col), run_label(r))},
                       {"data", pts},
                       {"borderColor", color},
                       {"backgroundColor", color},
@@ -409,10 +695,13 @@ void tables_section(page& p, const std::vector<loaded_record>& records) {
     for (const auto& [col, datasets] : cols) {
       const auto [lo, hi] = y_range[name + "\n" + col];
       const bool log_y = lo > 0 && hi > 100 * lo;
-      p.chart(col, {{"type", "scatter"},
-                    {"data", {{"datasets", datasets}}},
-                    {"options",
-                     {{"scales", {{"x", axis(x_names[name], true)}, {"y", axis(col, log_y)}}}}}});
+      p.chart(column_title(col),
+              {{"type", "scatter"},
+               {"data", {{"datasets", datasets}}},
+               {"options",
+                {{"scales",
+                  {{"x", axis(column_title(x_names[name]), true)},
+                   {"y", axis(column_title(col), log_y)}}}}}});
     }
   }
 }
@@ -522,6 +811,26 @@ std::vector<loaded_record> load_records(const std::vector<std::string>& inputs) 
         if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
       }
       std::sort(files.begin(), files.end());
+      // A results folder of weft job lists its runs in spec order: keep that order.
+      const json prov =
+          json::parse(read_text(fs::path(input) / "provenance.json"), nullptr, false);
+      if (prov.is_object() && prov.contains("runs") && prov["runs"].is_array()) {
+        std::map<std::string, std::size_t> rank;
+        for (std::size_t i = 0; i < prov["runs"].size(); ++i) {
+          const json& run = prov["runs"][i];
+          if (run.is_object() && run.contains("record") && run["record"].is_string()) {
+            rank[(fs::path(input) / run["record"].get<std::string>()).lexically_normal().string()] =
+                i;
+          }
+        }
+        const auto order = [&](const fs::path& f) {
+          const auto it = rank.find(f.lexically_normal().string());
+          return it == rank.end() ? rank.size() : it->second;
+        };
+        std::stable_sort(files.begin(), files.end(), [&](const fs::path& a, const fs::path& b) {
+          return order(a) < order(b);
+        });
+      }
       std::size_t found = 0;
       for (const auto& f : files) {
         // Other JSON in a results folder (provenance, job lists) is not a record: skip it.
@@ -538,6 +847,51 @@ std::vector<loaded_record> load_records(const std::vector<std::string>& inputs) 
     }
   }
   // Job order when the records come from jobs: step order is the run id order in a folder.
+  return out;
+}
+
+job_context load_context(const std::vector<std::string>& inputs) {
+  job_context out;
+  std::set<std::string> histories;
+  for (const auto& input : inputs) {
+    std::error_code ec;
+    if (!fs::is_directory(input, ec)) continue;
+    const json prov = json::parse(read_text(fs::path(input) / "provenance.json"), nullptr, false);
+    if (!prov.is_object() || !prov.contains("runs") || !prov["runs"].is_array()) continue;
+    const std::string job = prov.value("job", "");
+    for (const auto& run : prov["runs"]) {
+      if (!run.is_object()) continue;
+      const std::string status = run.value("status", "");
+      if (status == "ok" || status == "not selected" || status.empty()) continue;
+      run_issue issue;
+      issue.run = run.value("run", "");
+      issue.status = status;
+      issue.exit_code = run.value("exit_code", 0);
+      issue.wall_s = run.value("wall_s", 0.0);
+      // The end of its log: where it failed.
+      const std::string log = read_text(fs::path(input) / "runs" / (issue.run + ".log"));
+      std::size_t at = log.size();
+      for (int lines = 0; lines < 21 && at > 0; ++lines) {
+        at = log.rfind('\n', at - 1);
+        if (at == std::string::npos) {
+          at = 0;
+          break;
+        }
+      }
+      issue.log_tail = log.substr(at == 0 ? 0 : at + 1);
+      if (issue.log_tail.size() > 4000) issue.log_tail = issue.log_tail.substr(issue.log_tail.size() - 4000);
+      out.issues.push_back(std::move(issue));
+    }
+    const std::string history = prov.value("history", "");
+    if (history.empty() || !histories.insert(history).second) continue;
+    std::ifstream in(history);
+    for (std::string line; std::getline(in, line);) {
+      const json h = json::parse(line, nullptr, false);
+      if (h.is_object() && h.value("schema", "") == "weft.history/1" && h.value("job", "") == job) {
+        out.history.push_back(h);
+      }
+    }
+  }
   return out;
 }
 
@@ -644,7 +998,7 @@ std::vector<scaling_series> scaling(const std::vector<loaded_record>& records) {
 }
 
 rendered render_html(const std::vector<loaded_record>& records, const options& opts,
-                     const std::string& chartjs_source) {
+                     const std::string& chartjs_source, const job_context& context) {
   if (chartjs_source.find("</script") != std::string::npos) {
     throw std::runtime_error("the Chart.js source contains </script and cannot be inlined");
   }
@@ -654,11 +1008,15 @@ rendered render_html(const std::vector<loaded_record>& records, const options& o
     chartjs_version = chartjs_source.substr(at, end - at);
   }
   page p;
+  data_section(p, records);
   runs_table(p, records);
+  issues_section(p, context);
+  references_section(p, records);
   scaling_section(p, records);
   phases_section(p, records);
   tables_section(p, records);
   roofline_section(p, records, opts);
+  trends_section(p, context);
 
   json data = {{"charts", p.charts}};
   std::string html;
@@ -700,7 +1058,7 @@ written write_report(const std::vector<std::string>& inputs, const options& opts
                       ": Chart.js not found; install libjs-chart.js (scripts/install-deps) "
                       "or pass --chartjs FILE");
   }
-  const auto page = render_html(records, opts, read_text(opts.chartjs));
+  const auto page = render_html(records, opts, read_text(opts.chartjs), load_context(inputs));
   write_file_atomically(opts.output, page.html);
   return {static_cast<int>(records.size()), page.charts};
 }

@@ -46,7 +46,8 @@ struct scaling_series {
   std::vector<scaling_point> points;  // by workers, then ranks
 };
 
-// Records from folders (searched recursively) and files. Throws weft::input_error (exit 3)
+// Records from folders (searched recursively) and files, a results folder's in the order of
+// its job spec (provenance.json). Throws weft::input_error (exit 3)
 // for a missing input, a file that is not a record, a folder without records, or a file
 // that claims the record schema but breaks it.
 [[nodiscard]] std::vector<loaded_record> load_records(const std::vector<std::string>& inputs);
@@ -61,13 +62,30 @@ struct scaling_series {
 // speedup = efficiency * workers / base workers.
 [[nodiscard]] std::vector<scaling_series> scaling(const std::vector<loaded_record>& records);
 
+// What a results folder of `weft job` adds to its records (provenance.json): runs that did
+// not pass, with the tail of their logs, and the job's history for trend charts.
+struct run_issue {
+  std::string run;
+  std::string status;  // failed | timed-out | stopped | interrupted | skipped | missing
+  int exit_code = 0;
+  double wall_s = 0;
+  std::string log_tail;  // the last lines of runs/<run>.log
+};
+struct job_context {
+  std::vector<run_issue> issues;
+  std::vector<json> history;  // weft.history/1 lines of the jobs in the records
+};
+// Reads provenance.json and the history file of each results folder among the inputs.
+[[nodiscard]] job_context load_context(const std::vector<std::string>& inputs);
+
 struct rendered {
   std::string html;
   int charts = 0;
 };
 // The page, given Chart.js's source.
 [[nodiscard]] rendered render_html(const std::vector<loaded_record>& records, const options& opts,
-                                   const std::string& chartjs_source);
+                                   const std::string& chartjs_source,
+                                   const job_context& context = {});
 
 struct written {
   int records = 0;

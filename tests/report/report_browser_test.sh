@@ -13,9 +13,16 @@ rm -rf "$work" && mkdir -p "$work/profile"
 "$weft" report "$results" -o "$work/report.html" || { echo "FAIL: weft report exited $?"; exit 1; }
 timeout -k 5 90 "$browser" --headless --no-sandbox --disable-gpu --disable-background-networking \
   --disable-component-update --disable-sync --no-first-run --user-data-dir="$work/profile" \
-  --enable-logging=stderr --v=0 --virtual-time-budget=10000 \
+  --enable-logging=stderr --v=0 --virtual-time-budget=10000 --window-size=1280,900 \
   --dump-dom "file://$work/report.html" > "$work/dom.html" 2> "$work/browser.log"
 rc=$?
+# Screenshots at a laptop's width and a narrow window, to look at (kept in WORK_DIR).
+for width in 1280 800; do
+  timeout -k 5 90 "$browser" --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --disable-sync --no-first-run --user-data-dir="$work/profile" \
+    --virtual-time-budget=10000 --window-size=$width,3000 \
+    --screenshot="$work/report-$width.png" "file://$work/report.html" > /dev/null 2>&1
+done
 fail=0
 complain() { echo "FAIL: $*"; fail=1; }
 [[ $rc -eq 0 ]] || complain "chromium exited $rc"
@@ -29,6 +36,12 @@ painted=$(grep -o '<canvas [^>]*data-drawn="true"[^>]*>' "$work/dom.html" | wc -
 [[ -n "$expected" && "$expected" -gt 0 ]] || complain "no charts expected: $status"
 [[ "$drawn" == "$expected" ]] || complain "$drawn of $expected charts drew"
 [[ "$painted" == "$canvases" ]] || complain "$painted of $canvases canvases painted"
+scroll=$(sed -n 's/.*data-scroll-width="\([0-9]*\)".*/\1/p' <<< "$status")
+[[ -n "$scroll" && "$scroll" -le 1280 ]] || complain "the page is $scroll px wide in a 1280 px window"
+for width in 1280 800; do
+  size=$(stat -c %s "$work/report-$width.png" 2>/dev/null || echo 0)
+  [[ "$size" -gt 20000 ]] || complain "no screenshot at $width px ($size bytes)"
+done
 if grep -q 'CONSOLE' "$work/browser.log"; then
   complain "console messages:"; grep 'CONSOLE' "$work/browser.log" | head -5
 fi
