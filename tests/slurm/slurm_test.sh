@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `weft job submit` against a real Slurm: a 2-task job and a 2-point job array, each
-# chained to a collect job; waits for them and checks the collected results.
+# `weft job submit` against a real Slurm: a 2-task job, a 2-point job array and a user's
+# program (built by a command step, its figures read at collect), each chained to a collect job; waits for them and checks the collected results.
 #   slurm_test.sh WEFT SPECS_DIR WORK_DIR
 # Without a reachable Slurm it skips (exit 77), unless WEFT_REQUIRE_SLURM=1 (make
 # test-slurm, which starts one with scripts/slurm-local).
@@ -16,11 +16,11 @@ set -e
 rm -rf "$work"
 mkdir -p "$work"
 cd "$work"
-for name in two-task array; do
+for name in two-task array program; do
   timeout -k 5 60 "$weft" job submit "$specs/$name.toml" --results "$work/$name" | tee "$work/$name.submit"
 done
 fail=0
-for name in two-task array; do
+for name in two-task array program; do
   if ! timeout -k 5 300 "$weft" job status "$specs/$name.toml" --results "$work/$name" --wait --timeout 240; then
     echo "FAIL: $name did not complete"; fail=1
     for f in "$work/$name"/slurm/*.out "$work/$name"/slurm/*.err; do echo "--- $f"; tail -n 20 "$f"; done
@@ -59,5 +59,13 @@ script = open(os.path.join(base, "slurm/slurm-array-layouts.sbatch")).read()
 assert "#SBATCH --array=0-1" in script and "mpirun -q -n 2" in script, script
 outs = [f for f in os.listdir(os.path.join(base, "slurm")) if f.endswith(".out") and "_" in f]
 assert len(outs) == 2, outs
-print("ok: 2-task job, 2-point array, collected by chained jobs; hostile arguments arrived literally")
+base, rows, prov = results("program")
+ring = [r for r in rows if r["kind"] == "program"]
+assert [(r["run"], r["ranks"], r["validation"], r["verdict"]) for r in ring] == [("ring", "2", "passed", "pass")], ring
+rec = json.load(open(os.path.join(base, "runs/ring.json")))
+assert rec["kernel"] == "mpi_ring" and rec["metrics"][0]["name"] == "rate" and rec["metrics"][0]["value"] > 0, rec
+assert open(os.path.join(base, "runs/ring.exit")).read().strip() == "0"
+script = open(os.path.join(base, "slurm/slurm-program-ring.sbatch")).read()
+assert "env RING_CASE=ring WEFT_RECORD=" in script and " srun --mpi=pmix" in script, script
+print("ok: 2-task job, 2-point array, a user's program, collected by chained jobs; hostile arguments arrived literally")
 PY
