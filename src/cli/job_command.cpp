@@ -172,6 +172,9 @@ int job_main(int argc, char** argv) {
   } catch (const launch::spec_error& e) {
     std::cerr << "weft: " << e.what() << "\n";
     return 2;
+  } catch (const error& e) {
+    std::cerr << "weft: job: " << e.what() << "\n";
+    return to_int(e.code());
   } catch (const std::exception& e) {
     std::cerr << "weft: job: " << e.what() << "\n";
     return 1;

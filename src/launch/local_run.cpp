@@ -16,6 +16,7 @@
 #include "launch/process.hpp"
 #include "launch/results.hpp"
 #include "launch/shell.hpp"
+#include "weft/base/error.hpp"
 #include "weft/base/staged_file.hpp"
 #include "weft/base/utc_time.hpp"
 #include "weft/build_info.hpp"
@@ -136,21 +137,21 @@ std::vector<std::string> command_with_env(const job_plan& plan, const run_spec& 
 // Which runs this invocation may start: --only and --from name steps.
 std::vector<bool> selection(const job_plan& plan, const local_options& options) {
   const auto& steps = plan.spec.steps;
-  const auto index_of = [&](const std::string& name) {
+  const auto index_of = [&](const std::string& option, const std::string& name) {
     const auto it = std::find_if(steps.begin(), steps.end(),
                                  [&](const step_spec& s) { return s.name == name; });
     if (it == steps.end()) {
       std::string all;
       for (const auto& s : steps) all += (all.empty() ? "" : ", ") + s.name;
-      throw spec_error(plan.spec.file, 1, "",
-                       fmt::format("no step is named '{}' (the steps: {})", name, all));
+      throw usage_error(fmt::format("{} {}: {} has no step named '{}' (its steps: {})", option,
+                                    name, plan.spec.file, name, all));
     }
     return static_cast<std::size_t>(it - steps.begin());
   };
   std::vector<bool> selected(steps.size(), options.only.empty());
-  for (const auto& name : options.only) selected[index_of(name)] = true;
+  for (const auto& name : options.only) selected[index_of("--only", name)] = true;
   if (!options.from.empty()) {
-    const std::size_t first = index_of(options.from);
+    const std::size_t first = index_of("--from", options.from);
     for (std::size_t i = 0; i < steps.size(); ++i) {
       selected[i] = i >= first && (options.only.empty() || selected[i]);
     }

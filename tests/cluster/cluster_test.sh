@@ -293,12 +293,17 @@ job_hostfile)
 import csv, json, os, sys
 d = sys.argv[1]
 r = list(csv.DictReader(open(os.path.join(d, "summary.csv"))))
-assert [(x["run"], x["validation"]) for x in r] == [("bandwidth", "passed")], r
+assert [(x["run"], x["status"], x["validation"]) for x in r] == [
+    ("bandwidth", "ok", "passed"), ("build", "ok", ""), ("ring", "ok", "passed")], r
 lay = json.load(open(os.path.join(d, "runs", "bandwidth.json")))["layout"]
 assert (lay["nodes"], lay["ranks"]) == (2, 4), lay
 assert [b["host"] for b in lay["bindings"]] == ["node1", "node1", "node2", "node2"], lay["bindings"]
+ring = json.load(open(os.path.join(d, "runs", "ring.json")))
+assert ring["kernel"] == "mpi_ring" and ring["layout"]["ranks"] == 4 and ring["layout"]["nodes"] == 2, ring["layout"]
+assert ring["metrics"][0]["name"] == "rate" and ring["metrics"][0]["value"] > 0, ring["metrics"]
+assert "on 4 ranks" in open(os.path.join(d, "runs", "ring.log")).read()
 PY
-  echo "ok: weft job run --hostfile ran a 2-node spec with plain mpirun, 2 ranks on each node"
+  echo "ok: weft job run --hostfile ran a 2-node spec with plain mpirun (a kernel and a user's program), 2 ranks on each node"
   ;;
 
 *) fail "unknown scenario" ;;

@@ -101,6 +101,10 @@ run fourth run pass.toml --results r2 --only ring --force
 [[ $(rc fourth) == 0 ]] || { cat fourth.out; fail "--only --force exited $(rc fourth)"; }
 grep -q "mpirun-as-root" fourth.out && fail "--only ran another step"
 [[ $(grep -c "== \[" fourth.out) == 4 ]] || { cat fourth.out; fail "--only ran other than 4"; }
+run from run pass.toml --results r2 --from ring --force
+[[ $(rc from) == 0 && $(grep -c "== \[" from.out) == 4 ]] || { cat from.out; fail "--from ring ran other than its 4 runs"; }
+run badstep run pass.toml --results r2 --only rign
+[[ $(rc badstep) == 2 ]] && grep -q "weft: job: --only rign: pass.toml has no step named 'rign' (its steps: mpirun-as-root, ring)" badstep.out || { cat badstep.out; fail "--only with a typo"; }
 touch mpi_ring
 run fifth run pass.toml --results r2
 [[ $(grep -c "ring-p.*; reused (" fifth.out) == 0 ]] || { cat fifth.out; fail "a changed program was reused"; }
