@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "weft/base/error.hpp"
@@ -65,6 +66,13 @@ void staged_file::commit() {
   committed_ = true;
   const fs::path dir = target_.parent_path().empty() ? fs::path(".") : target_.parent_path();
   sync_path(dir);
+}
+
+std::string read_file_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return in ? text.str() : std::string();
 }
 
 void write_file_atomically(const fs::path& target, const std::string& content, bool overwrite) {

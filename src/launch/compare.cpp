@@ -9,6 +9,7 @@
 
 #include "launch/results.hpp"
 #include "weft/base/error.hpp"
+#include "weft/base/html.hpp"
 #include "weft/base/record.hpp"
 
 namespace weft::launch {
@@ -100,29 +101,6 @@ double spread_percent(const std::vector<double>& v, double mid) {
 
 std::string number(double v) {
   return fmt::format("{:.4g}", v);
-}
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (const char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <regex>
 
+#include "launch/results.hpp"
 #include "launch/shell.hpp"
 #include "weft/base/error.hpp"
 #include "weft/base/utc_time.hpp"
@@ -247,14 +248,8 @@ void append_history(const job_plan& plan, const run_spec& run, const record& r,
   line["schema"] = "weft.history/1";
   line["time"] = r.provenance.value("date", utc_time());
   line["job_time"] = job_time;
-  line["job"] = plan.spec.name;
-  line["step"] = plan.spec.steps[run.step].name;
-  line["run"] = run.id;
-  line["point"] = run.point;
-  line["repeat"] = run.repeat;
-  line["sweep"] = run.sweep;
-  line["ranks"] = run.ranks;
-  line["threads"] = run.threads;
+  const json annotation = run_annotation(plan, run);
+  for (const auto& [k, v] : annotation.items()) line[k] = v;
   line["nodes"] = run.nodes;
   line["kernel"] = r.kernel;
   line["host"] = r.provenance.value("host", system.host);

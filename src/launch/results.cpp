@@ -130,13 +130,6 @@ void write_state(const job_plan& plan, const run_spec& run, const run_state& sta
 
 namespace {
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // A program run under Slurm left its output in runs/<run>.log and its exit code in
 // runs/<run>.exit; its record is made from them when the job is collected.
 void record_program_run(const job_plan& plan, const run_spec& run) {
@@ -150,7 +143,7 @@ void record_program_run(const job_plan& plan, const run_spec& run) {
   std::ifstream code(plan.output + "/runs/" + run.id + ".exit");
   if (!(code >> exit_code)) exit_code = -1;
   if (fs::exists(run.record) && exit_code < 0) return;
-  const record r = program_record(plan, run, read_text(log), exit_code, 0);
+  const record r = program_record(plan, run, read_file_text(log), exit_code, 0);
   write_file_atomically(run.record, r.to_json().dump(2) + "\n");
 }
 

@@ -8,6 +8,8 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -76,11 +78,22 @@ TEST(isolated, a_runaway_allocation_meets_the_memory_limit) {
 }
 
 TEST(isolated, a_task_runs_while_the_caller_works) {
-  isolated_task task([] {
-    ::usleep(100000);
-    return std::string("done");
+  // The child waits for a file the caller writes only after starting it: were the task
+  // run to its end before the constructor returned, it would never see the file.
+  const std::string marker =
+      (std::filesystem::temp_directory_path() / ("weft-isolated-" + std::to_string(::getpid())))
+          .string();
+  std::filesystem::remove(marker);
+  isolated_task task([marker] {
+    for (int i = 0; i < 500; ++i) {
+      if (std::filesystem::exists(marker)) return std::string("done");
+      ::usleep(10000);
+    }
+    return std::string("no marker after 5 s");
   });
+  std::ofstream(marker) << "go";
   const auto r = task.wait();
+  std::filesystem::remove(marker);
   EXPECT_EQ(r.how, isolated_outcome::ok);
   EXPECT_EQ(r.text, "done");
   EXPECT_EQ(task.wait().how, isolated_outcome::unavailable);  // once only

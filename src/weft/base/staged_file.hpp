@@ -62,6 +62,9 @@ class staged_file {
 void write_file_atomically(const std::filesystem::path& target, const std::string& content,
                            bool overwrite = true);
 
+// The whole content of a file; "" when it is missing or cannot be read.
+[[nodiscard]] std::string read_file_text(const std::filesystem::path& path);
+
 // fsync a file or folder by path; throws weft::error on failure.
 void sync_path(const std::filesystem::path& path);
 
