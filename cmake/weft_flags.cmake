@@ -30,3 +30,33 @@ if(WEFT_TSAN)
     -Wno-pass-failed)
   target_link_options(weft_sanitizers INTERFACE -fsanitize=thread)
 endif()
+
+# Build for the CPU of the build host (-march=native), as codes built from source on a
+# cluster's nodes are. WEFT_PORTABLE=ON builds for any x86-64 instead; the target clones
+# (weft/core/clones.hpp) still pick AVX2 or AVX-512 code for the hot loops when the
+# program loads. The build info (every record's provenance) says which it is.
+option(WEFT_PORTABLE "build for any x86-64, not for this machine's CPU (-march=native)" OFF)
+# Where the CPU (or a target clone) has FMA, GCC fuses a*b+c, even in ISO C++ mode: the
+# sums weft documents as reproducible would then differ in their last bits between a
+# native and a portable build, between clones, and from a serial loop of the same order.
+# No fusing, in any build.
+add_compile_options($<$<COMPILE_LANG_AND_ID:CXX,GNU,Clang>:-ffp-contract=off>
+                    $<$<COMPILE_LANG_AND_ID:C,GNU,Clang>:-ffp-contract=off>)
+set(WEFT_TARGET_ARCH "portable")
+if(NOT WEFT_PORTABLE AND NOT CMAKE_CROSSCOMPILING)
+  include(CheckCXXCompilerFlag)
+  check_cxx_compiler_flag(-march=native WEFT_HAS_MARCH_NATIVE)
+  if(WEFT_HAS_MARCH_NATIVE)
+    add_compile_options(-march=native)
+    # What "native" resolves to here (GCC says; other compilers leave it open).
+    execute_process(COMMAND ${CMAKE_CXX_COMPILER} -march=native -Q --help=target
+      OUTPUT_VARIABLE _weft_target ERROR_QUIET)
+    string(REGEX MATCH "-march=[ \t]+([A-Za-z0-9_.-]+)" _weft_march "${_weft_target}")
+    if(CMAKE_MATCH_1)
+      set(WEFT_TARGET_ARCH "native (${CMAKE_MATCH_1})")
+    else()
+      set(WEFT_TARGET_ARCH "native")
+    endif()
+  endif()
+endif()
+message(STATUS "weft: building for ${WEFT_TARGET_ARCH} (WEFT_PORTABLE=${WEFT_PORTABLE})")

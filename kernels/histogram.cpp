@@ -85,7 +85,7 @@ struct binning {
 
 // The slot of each of x[0, n) (n <= slot_block), in one vector pass: the bin from the
 // scaled offset, moved by one where rounding put it past a stored edge.
-WEFT_AVX2_CLONES void slots_of(const double* __restrict x, index_t n, const binning& b,
+WEFT_SIMD_CLONES void slots_of(const double* __restrict x, index_t n, const binning& b,
                                std::int32_t* __restrict slot) {
   const double lo = b.lo, hi = b.hi, scale = b.scale, top = b.bins - 1;
   const double* e = b.edges;

@@ -80,7 +80,7 @@ template <int D, class F>
 // block (seed, s) (two uniforms) and, with D = 3, block (seed, s, stream 1). f is a
 // template argument so that it inlines into the loop, which vectorises over the lanes.
 template <int D, class F>
-WEFT_AVX2_CLONES moments sample_block(F f, std::uint64_t seed, std::uint64_t first,
+WEFT_SIMD_CLONES moments sample_block(F f, std::uint64_t seed, std::uint64_t first,
                                       std::uint64_t last) {
   std::array<double, lanes> sum{};
   std::array<double, lanes> sq{};

@@ -256,7 +256,7 @@ template <bool Sum, bool Dev, bool Scaled>
 // Scans x[0, n) into out. Built for AVX2 too, picked at run time when the CPU has it; the
 // extracted parts are exact, so the bits do not depend on it. A part whose bound is 0
 // (every value 0, or every value equal to c) is 0 and not scanned.
-WEFT_AVX2_CLONES void scan(const double* x, index_t n, const scan_plan& p, partial& out) {
+WEFT_SIMD_CLONES void scan(const double* x, index_t n, const scan_plan& p, partial& out) {
   const bool sum = p.sum && p.e.any;
   const bool dev = p.dev && p.e2.any;
   if ((sum && p.e.scale != 1) || (dev && p.e2.scale != 1)) {

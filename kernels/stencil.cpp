@@ -71,7 +71,7 @@ template <int R, int U>
 // radius and the rows of a pass unroll and the loop over j vectorises. Cloned for AVX2
 // (4-wide vectors and FMA) with a baseline fallback chosen at load time.
 template <int R>
-WEFT_AVX2_CLONES void star(const field& in, field& out, const grid::local_box<2>& b,
+WEFT_SIMD_CLONES void star(const field& in, field& out, const grid::local_box<2>& b,
                            const std::array<double, 10>& w) {
   if (b.empty()) return;
   const index_t in_row = in.strides()[0];

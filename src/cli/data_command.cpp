@@ -130,20 +130,25 @@ T random_value(std::uint64_t bits) {
 
 // The value of element `i` (global row-major index; `coords` its global coordinates, read
 // by the gradient pattern only).
+// Axes `weft data generate` writes (--shape takes 1 to 3).
+constexpr std::size_t generate_axes = 3;
+using coordinates = std::array<index_t, generate_axes>;
+
 template <class T, pattern_kind P>
-T element(const generate_options& o, std::uint64_t i, const index_t* coords, const extents& shape) {
+T element(const generate_options& o, std::uint64_t i, const coordinates& coords,
+          const extents& shape) {
   if constexpr (P == pattern_kind::constant) {
     return static_cast<T>(o.value);
   } else if constexpr (P == pattern_kind::gradient) {
     if constexpr (std::is_floating_point_v<T>) {
       double v = 0;
-      for (std::size_t d = 0; d < shape.size(); ++d) {
+      for (std::size_t d = 0; d < std::min(shape.size(), generate_axes); ++d) {
         v += static_cast<double>(coords[d]) / static_cast<double>(shape[d]);
       }
       return static_cast<T>(v);
     } else {
       index_t v = 0;
-      for (std::size_t d = 0; d < shape.size(); ++d) v += coords[d];
+      for (std::size_t d = 0; d < std::min(shape.size(), generate_axes); ++d) v += coords[d];
       return static_cast<T>(std::is_same_v<T, std::uint8_t> ? v % 256 : v);
     }
   } else if constexpr (P == pattern_kind::gaussian) {
@@ -188,13 +193,14 @@ void fill(T* out, index_t n, index_t start, const generate_options& o, const ext
   if constexpr (P == pattern_kind::random) {
     return fill_random(out, n, start, o);
   }
-#pragma omp parallel for schedule(static) default(none) shared(out, n, start, o, shape)
+  const std::size_t axes = std::min(shape.size(), generate_axes);
+#pragma omp parallel for schedule(static) default(none) shared(out, n, start, o, shape, axes)
   for (index_t k = 0; k < n; ++k) {
     const index_t g = start + k;  // global row-major index
-    index_t coords[3] = {0, 0, 0};
+    coordinates coords = {0, 0, 0};
     if constexpr (P == pattern_kind::gradient) {
       index_t rest = g;
-      for (std::size_t a = shape.size(); a-- > 0;) {
+      for (std::size_t a = axes; a-- > 0;) {
         coords[a] = rest % shape[a];
         rest /= shape[a];
       }

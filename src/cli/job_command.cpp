@@ -62,9 +62,10 @@ void write_output(const std::string& path, const std::string& text) {
   const auto parent = std::filesystem::absolute(path).parent_path();
   std::error_code ec;
   if (!std::filesystem::is_directory(parent, ec)) {
-    throw usage_error(fmt::format("{}: the folder {} does not exist; create it or write "
-                                  "elsewhere",
-                                  path, parent.string()));
+    throw usage_error(
+        fmt::format("{}: the folder {} does not exist; create it or write "
+                    "elsewhere",
+                    path, parent.string()));
   }
   write_file_atomically(path, text);
 }
@@ -77,8 +78,9 @@ int compare_main(const job_options& opts) {
     if (!opts.html.empty()) {
       write_output(opts.html, launch::compare_html(rows, opts.old_dir, opts.new_dir));
     }
-    const bool worse = std::any_of(rows.begin(), rows.end(),
-                                   [](const launch::compare_row& r) { return r.verdict == "worse"; });
+    const bool worse = std::any_of(rows.begin(), rows.end(), [](const launch::compare_row& r) {
+      return r.verdict == "worse";
+    });
     return worse ? 1 : 0;
   } catch (const error& e) {
     std::cerr << "weft: job compare: " << e.what() << "\n";
@@ -89,9 +91,10 @@ int compare_main(const job_options& opts) {
 }  // namespace
 
 int job_main(int argc, char** argv) {
-  CLI::App app{"weft job: run a job spec locally with mpirun, or submit it to Slurm; compare two "
-               "results",
-               "weft job"};
+  CLI::App app{
+      "weft job: run a job spec locally with mpirun, or submit it to Slurm; compare two "
+      "results",
+      "weft job"};
   app.require_subcommand(1);
   job_options opts;
   const auto add_spec = [&](CLI::App* sub) {
@@ -128,8 +131,9 @@ int job_main(int argc, char** argv) {
   compare->add_option("NEW", opts.new_dir, "results folder of the later run")->required();
   compare->add_option("--csv", opts.csv, "also write the comparison as CSV ('-': stdout only)");
   compare->add_option("--html", opts.html, "also write it as one HTML page");
-  compare->add_option("--noise", opts.compare.noise_percent,
-                      "changes within this many % are the same, even without repeats")
+  compare
+      ->add_option("--noise", opts.compare.noise_percent,
+                   "changes within this many % are the same, even without repeats")
       ->check(CLI::Range(0.0, 1000.0))
       ->capture_default_str();
 

@@ -55,6 +55,7 @@ json provenance() {
   }
   p["compiler"] = build_info::compiler;
   p["cxx_flags"] = build_info::cxx_flags;
+  p["target_arch"] = build_info::target_arch;
   p["build_type"] = build_info::build_type;
   p["mpi"] = environment::initialized() ? environment::library_version() : std::string("n/a");
   p["hdf5"] = fmt::format("{}.{}.{}", major, minor, release);

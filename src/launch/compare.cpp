@@ -41,13 +41,14 @@ std::string sweep_text(const json& sweep) {
 grouped load(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    throw input_error(fmt::format("{}: no such results folder (give the folders of two runs "
-                                  "of weft job, e.g. results/old results/new)",
-                                  dir));
+    throw input_error(
+        fmt::format("{}: no such results folder (give the folders of two runs "
+                    "of weft job, e.g. results/old results/new)",
+                    dir));
   }
   // A results folder keeps its records in runs/; any other folder is searched whole.
-  const fs::path root = fs::is_directory(fs::path(dir) / "runs", ec) ? fs::path(dir) / "runs"
-                                                                     : fs::path(dir);
+  const fs::path root =
+      fs::is_directory(fs::path(dir) / "runs", ec) ? fs::path(dir) / "runs" : fs::path(dir);
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(root, ec)) {
     if (e.is_regular_file(ec) && e.path().extension() == ".json") files.push_back(e.path());
@@ -79,9 +80,10 @@ grouped load(const std::string& dir) {
     }
   }
   if (records == 0) {
-    throw input_error(fmt::format("{}: no weft records here (a results folder of weft job "
-                                  "holds them in runs/)",
-                                  dir));
+    throw input_error(
+        fmt::format("{}: no weft records here (a results folder of weft job "
+                    "holds them in runs/)",
+                    dir));
   }
   return out;
 }
@@ -199,15 +201,14 @@ std::string compare_csv(const std::vector<compare_row>& rows) {
       "new_spread_percent,old_repeats,new_repeats,verdict\n";
   for (const auto& r : rows) {
     const bool both = r.old_count > 0 && r.new_count > 0;
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(r.run),
-                       csv_field(r.sweep), csv_field(r.metric), csv_field(r.unit),
-                       r.higher_is_better ? "higher" : "lower",
-                       r.old_count > 0 ? fmt::format("{}", r.old_value) : "",
-                       r.new_count > 0 ? fmt::format("{}", r.new_value) : "",
-                       both ? fmt::format("{:.3f}", r.change_percent) : "",
-                       fmt::format("{:.3f}", r.old_spread_percent),
-                       fmt::format("{:.3f}", r.new_spread_percent), r.old_count, r.new_count,
-                       r.verdict);
+    out += fmt::format(
+        "{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(r.run), csv_field(r.sweep),
+        csv_field(r.metric), csv_field(r.unit), r.higher_is_better ? "higher" : "lower",
+        r.old_count > 0 ? fmt::format("{}", r.old_value) : "",
+        r.new_count > 0 ? fmt::format("{}", r.new_value) : "",
+        both ? fmt::format("{:.3f}", r.change_percent) : "",
+        fmt::format("{:.3f}", r.old_spread_percent), fmt::format("{:.3f}", r.new_spread_percent),
+        r.old_count, r.new_count, r.verdict);
   }
   return out;
 }
@@ -234,12 +235,14 @@ caption{text-align:left;margin-bottom:.5em;color:#555}
     worse += r.verdict == "worse" ? 1 : 0;
     same += r.verdict == "same" ? 1 : 0;
   }
-  out += fmt::format("<p><b>{} better, {} worse, {} same</b>, {} unmatched. Figures are medians "
-                     "over repeats; a change within the noise (the larger spread of the two "
-                     "sides, at least the noise floor) is the same.</p>\n",
-                     better, worse, same, rows.size() - better - worse - same);
-  out += "<table><thead><tr><th>run</th><th>sweep</th><th>metric</th><th>old</th><th>new</th>"
-         "<th>change</th><th>noise</th><th>verdict</th><th>unit</th></tr></thead><tbody>\n";
+  out += fmt::format(
+      "<p><b>{} better, {} worse, {} same</b>, {} unmatched. Figures are medians "
+      "over repeats; a change within the noise (the larger spread of the two "
+      "sides, at least the noise floor) is the same.</p>\n",
+      better, worse, same, rows.size() - better - worse - same);
+  out +=
+      "<table><thead><tr><th>run</th><th>sweep</th><th>metric</th><th>old</th><th>new</th>"
+      "<th>change</th><th>noise</th><th>verdict</th><th>unit</th></tr></thead><tbody>\n";
   for (const auto& r : rows) {
     const bool both = r.old_count > 0 && r.new_count > 0;
     const std::string cls = r.verdict.rfind("only", 0) == 0 ? "only" : r.verdict;

@@ -41,7 +41,7 @@ std::optional<double> last_number(const std::regex& re, const std::string& text,
     char* stop = nullptr;
     const double v = std::strtod(matched.c_str(), &stop);
     out = stop != matched.c_str() && *stop == '\0' && std::isfinite(v) ? std::optional(v)
-                                                                        : std::nullopt;
+                                                                       : std::nullopt;
   }
   return out;
 }
@@ -133,8 +133,8 @@ record program_record(const job_plan& plan, const run_spec& run, const std::stri
   if (!step.sanity.empty()) {
     checks.push_back(fmt::format("output matches '{}'", step.sanity));
     if (!std::regex_search(output, std::regex(step.sanity))) {
-      problems.push_back(fmt::format("the output does not match the sanity pattern '{}'",
-                                     step.sanity));
+      problems.push_back(
+          fmt::format("the output does not match the sanity pattern '{}'", step.sanity));
     }
   }
   std::string method;
@@ -214,28 +214,26 @@ std::vector<std::string> verdict_failures(const json& verdicts) {
     const std::string unit = v.value("unit", "");
     const std::string u = unit.empty() ? "" : " " + unit;
     if (v.contains("note")) {
-      out.push_back(fmt::format("{}: {}", v["metric"].get<std::string>(),
-                                v["note"].get<std::string>()));
+      out.push_back(
+          fmt::format("{}: {}", v["metric"].get<std::string>(), v["note"].get<std::string>()));
       continue;
     }
     const bool below = value < ref;
     const double pct = ref != 0 ? 100.0 * std::abs(value - ref) / std::abs(ref) : 0;
     const bool worse = below == (v.value("better", "higher") == "higher");
-    out.push_back(fmt::format("{} {}{} is {:.1f} % {} the reference {}{} ({}), outside [{}, {}]",
-                              v["metric"].get<std::string>(), number_text(value), u, pct,
-                              below ? "below" : "above", number_text(ref), u,
-                              worse ? "worse" : "better, but outside the tolerance",
-                              v["low"].is_number() ? number_text(v["low"].get<double>()) : "-inf",
-                              v["high"].is_number() ? number_text(v["high"].get<double>())
-                                                    : "inf"));
+    out.push_back(fmt::format(
+        "{} {}{} is {:.1f} % {} the reference {}{} ({}), outside [{}, {}]",
+        v["metric"].get<std::string>(), number_text(value), u, pct, below ? "below" : "above",
+        number_text(ref), u, worse ? "worse" : "better, but outside the tolerance",
+        v["low"].is_number() ? number_text(v["low"].get<double>()) : "-inf",
+        v["high"].is_number() ? number_text(v["high"].get<double>()) : "inf"));
   }
   return out;
 }
 
 std::string history_file(const job_plan& plan, const system_id& system) {
-  const fs::path dir = plan.spec.history.empty()
-                           ? fs::path(plan.output).parent_path() / "history"
-                           : fs::absolute(plan.spec.history);
+  const fs::path dir = plan.spec.history.empty() ? fs::path(plan.output).parent_path() / "history"
+                                                 : fs::absolute(plan.spec.history);
   return (dir / (system.name() + ".jsonl")).lexically_normal().string();
 }
 
@@ -259,9 +257,8 @@ void append_history(const job_plan& plan, const run_spec& run, const record& r,
   line["verdict"] = overall_verdict(verdicts);
   json metrics = json::object();
   for (const auto& m : r.metrics) {
-    metrics[m.name] = {{"value", m.value},
-                       {"unit", m.unit},
-                       {"better", m.higher_is_better ? "higher" : "lower"}};
+    metrics[m.name] = {
+        {"value", m.value}, {"unit", m.unit}, {"better", m.higher_is_better ? "higher" : "lower"}};
   }
   line["metrics"] = metrics;
   line["results"] = plan.output;

@@ -68,8 +68,8 @@ json file_stamps(const job_plan& plan, const run_spec& run) {
     if (path.empty() || path.size() > 4096 || own.count(path) != 0 || out.contains(path)) return;
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return;
-    const long long ns = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL +
-                         st.st_mtim.tv_nsec;
+    const long long ns =
+        static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
     out[path] = fmt::format("{}:{}", S_ISDIR(st.st_mode) ? 0 : st.st_size, ns);
   };
   std::vector<std::string> words = run.args;
@@ -93,8 +93,8 @@ std::string changed_file(const json& before) {
   for (const auto& [path, stamp] : before.items()) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return path + " is gone";
-    const long long ns = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL +
-                         st.st_mtim.tv_nsec;
+    const long long ns =
+        static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
     if (fmt::format("{}:{}", S_ISDIR(st.st_mode) ? 0 : st.st_size, ns) != stamp) {
       return path + " changed";
     }
@@ -119,8 +119,8 @@ std::string rerun_reason(const job_plan& plan, const run_spec& run, const std::s
       return "its record is missing";
     }
     if (!rec->check.passed) return "its validation failed";
-    const auto v = verdicts(plan.spec, *rec, plan.spec.steps[run.step].name, run.id,
-                            system_id::here());
+    const auto v =
+        verdicts(plan.spec, *rec, plan.spec.steps[run.step].name, run.id, system_id::here());
     if (overall_verdict(v) == "fail") return "a reference failed";
   }
   return "";
@@ -239,8 +239,10 @@ int run_locally(const job_plan& plan, const local_options& options, std::ostream
     const auto state = read_state(plan, run);
     const bool last_of_step = i + 1 == plan.runs.size() || plan.runs[i + 1].step != run.step;
     if (!selected[run.step]) {
-      run_outcome oc{state ? state->status : "not selected", state ? state->exit_code : 0,
-                     state ? state->seconds : 0, {}};
+      run_outcome oc{state ? state->status : "not selected",
+                     state ? state->exit_code : 0,
+                     state ? state->seconds : 0,
+                     {}};
       oc.reused = state.has_value();
       outcomes[run.id] = oc;
       continue;
@@ -273,10 +275,9 @@ int run_locally(const job_plan& plan, const local_options& options, std::ostream
             ? std::string("command")
             : fmt::format("{} rank{} x {} thread{}", run.ranks, run.ranks == 1 ? "" : "s",
                           run.threads, run.threads == 1 ? "" : "s");
-    out << fmt::format("\n== [{}/{}] {}: {}{}\n", i + 1, plan.runs.size(), run.id, layout,
-                       resumed ? fmt::format(", resuming from its checkpoint (--{})",
-                                             step.restart_flag)
-                               : "");
+    out << fmt::format(
+        "\n== [{}/{}] {}: {}{}\n", i + 1, plan.runs.size(), run.id, layout,
+        resumed ? fmt::format(", resuming from its checkpoint (--{})", step.restart_flag) : "");
     if (run.oversubscribed) {
       const int per_node = run.ranks_per_node();
       out << fmt::format(
@@ -387,8 +388,8 @@ int local_status(const job_plan& plan, std::ostream& out) {
   int done = 0;
   std::size_t width = 3;
   for (const auto& run : plan.runs) width = std::max(width, run.id.size());
-  out << fmt::format("{:<{}}  {:<10}  {:>6}  {:>9}  {}\n", "run", width, "state", "exit",
-                     "wall_s", "finished");
+  out << fmt::format("{:<{}}  {:<10}  {:>6}  {:>9}  {}\n", "run", width, "state", "exit", "wall_s",
+                     "finished");
   for (const auto& run : plan.runs) {
     const auto state = read_state(plan, run);
     std::string shown = "pending";

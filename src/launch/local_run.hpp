@@ -14,10 +14,10 @@
 namespace weft::launch {
 
 struct local_options {
-  bool dry_run = false;            // print the commands, run nothing
-  bool force = false;              // run everything again, passed runs too
-  std::vector<std::string> only;   // run only these steps
-  std::string from;                // run this step and the ones after it
+  bool dry_run = false;           // print the commands, run nothing
+  bool force = false;             // run everything again, passed runs too
+  std::vector<std::string> only;  // run only these steps
+  std::string from;               // run this step and the ones after it
 };
 
 // Runs what is not done yet. A run is reused (not run again) when its state says it

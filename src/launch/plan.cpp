@@ -315,8 +315,8 @@ job_plan make_plan(const job_spec& spec, const plan_options& options) {
           case step_kind::program:
             run.record = plan.output + "/runs/" + run.id + ".json";
             for (auto& [name, value] : p.params.items()) {
-              run.params[name] = value.is_string() ? json(ph.expand(value.get<std::string>(), run.id))
-                                                   : value;
+              run.params[name] =
+                  value.is_string() ? json(ph.expand(value.get<std::string>(), run.id)) : value;
             }
             for (const auto& a : step.args) run.args.push_back(ph.expand(a, run));
             break;

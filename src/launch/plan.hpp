@@ -23,9 +23,9 @@ struct run_spec {
   int nodes = 1;
   int ranks = 1;
   int threads = 1;
-  json params = json::object();   // kernel parameters at this point
-  json sweep = json::object();    // the swept axes' values at this point
-  std::vector<std::string> args;  // what the launcher starts
+  json params = json::object();                          // kernel parameters at this point
+  json sweep = json::object();                           // the swept axes' values at this point
+  std::vector<std::string> args;                         // what the launcher starts
   std::vector<std::pair<std::string, std::string>> env;  // the step's env, expanded
   std::string record;  // the JSON record of a kernel or program run; "" otherwise
   bool oversubscribed = false;

@@ -89,8 +89,8 @@ std::optional<record> annotate_record(const job_plan& plan, const run_spec& run)
   auto rec = read_run_record(run.record);
   if (!rec) return std::nullopt;
   rec->job = run_annotation(plan, run);
-  rec->job["verdicts"] = verdicts(plan.spec, *rec, plan.spec.steps[run.step].name, run.id,
-                                  system_id::here());
+  rec->job["verdicts"] =
+      verdicts(plan.spec, *rec, plan.spec.steps[run.step].name, run.id, system_id::here());
   rec->job["verdict"] = overall_verdict(rec->job["verdicts"]);
   write_file_atomically(run.record, rec->to_json().dump(2) + "\n");
   return rec;
@@ -200,13 +200,13 @@ collect_summary collect_results(const job_plan& plan,
       status = rec ? (validation == "passed" ? "ok" : "failed") : "missing";
     }
     const std::string rel = rec ? fs::relative(run.record, plan.output).string() : std::string();
-    csv += fmt::format(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(run.id),
-        csv_field(step.name), kind_name(run.kind), run.point, run.repeat, run.ranks, run.threads,
-        run.ranks * run.threads, status, outcome ? std::to_string(outcome->exit_code) : "",
-        outcome ? fmt::format("{:.3f}", outcome->seconds) : "", validation, csv_field(verdict),
-        csv_field(metric),
-        value, csv_field(unit), csv_field(sweep_text(run.sweep)), csv_field(rel));
+    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(run.id),
+                       csv_field(step.name), kind_name(run.kind), run.point, run.repeat, run.ranks,
+                       run.threads, run.ranks * run.threads, status,
+                       outcome ? std::to_string(outcome->exit_code) : "",
+                       outcome ? fmt::format("{:.3f}", outcome->seconds) : "", validation,
+                       csv_field(verdict), csv_field(metric), value, csv_field(unit),
+                       csv_field(sweep_text(run.sweep)), csv_field(rel));
     json r = run_annotation(plan, run);
     r["kind"] = kind_name(run.kind);
     r["status"] = status;

@@ -28,9 +28,9 @@ struct run_outcome {
 
 struct collect_summary {
   int runs = 0;
-  int records = 0;  // kernel and program runs with a record
-  int passed = 0;   // records whose validation passed
-  int missing = 0;  // kernel and program runs without a record
+  int records = 0;                           // kernel and program runs with a record
+  int passed = 0;                            // records whose validation passed
+  int missing = 0;                           // kernel and program runs without a record
   int references_failed = 0;                 // records with a failed reference
   std::vector<std::string> failed_messages;  // "run: metric ... below the reference ..."
 };
@@ -47,8 +47,8 @@ struct run_state {
   std::string status;  // as run_outcome
   int exit_code = 0;
   double seconds = 0;
-  std::string finished;  // UTC
-  std::string key;       // the command, its environment and weft's build
+  std::string finished;         // UTC
+  std::string key;              // the command, its environment and weft's build
   json files = json::object();  // path -> "size:mtime_ns"
 };
 [[nodiscard]] std::string state_file(const job_plan& plan, const run_spec& run);

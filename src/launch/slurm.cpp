@@ -445,10 +445,10 @@ int collect_slurm(const job_plan& plan, std::ostream& out, std::ostream& err) {
                      sum.records + sum.missing, sum.records + sum.missing == 1 ? "" : "s",
                      sum.passed, plan.output);
   if (sum.missing > 0 || sum.passed < sum.records || sum.references_failed > 0) {
-    err << fmt::format("weft job: {} record{} missing, {} failed validation, {} failed a "
-                       "reference\n",
-                       sum.missing, sum.missing == 1 ? "" : "s", sum.records - sum.passed,
-                       sum.references_failed);
+    err << fmt::format(
+        "weft job: {} record{} missing, {} failed validation, {} failed a "
+        "reference\n",
+        sum.missing, sum.missing == 1 ? "" : "s", sum.records - sum.passed, sum.references_failed);
     return 1;
   }
   return 0;

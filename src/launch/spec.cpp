@@ -6,10 +6,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <regex>
-#include <cmath>
 #include <set>
 #include <sstream>
 
@@ -313,8 +313,9 @@ std::vector<metric_pattern> read_metric_patterns(table_reader& r, const std::str
   if (!n) return out;
   const auto* arr = n->as_array();
   if (!arr || arr->empty()) {
-    r.fail("metrics", "expected an array of tables such as { name = \"rate\", regex = "
-                      "'Rate: ([0-9.]+)', unit = \"MB/s\", better = \"higher\" }");
+    r.fail("metrics",
+           "expected an array of tables such as { name = \"rate\", regex = "
+           "'Rate: ([0-9.]+)', unit = \"MB/s\", better = \"higher\" }");
   }
   std::set<std::string> names;
   for (std::size_t i = 0; i < arr->size(); ++i) {
@@ -331,7 +332,8 @@ std::vector<metric_pattern> read_metric_patterns(table_reader& r, const std::str
     if (!names.insert(*name).second) mr.fail("name", fmt::format("'{}' is given twice", *name));
     m.name = *name;
     const auto regex = mr.text("regex", true);
-    if (!regex || regex->empty()) mr.fail("regex", "expected a regular expression with one capture");
+    if (!regex || regex->empty())
+      mr.fail("regex", "expected a regular expression with one capture");
     try {
       const std::regex re(*regex);
       if (re.mark_count() != 1) {
@@ -356,7 +358,8 @@ std::vector<metric_pattern> read_metric_patterns(table_reader& r, const std::str
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> read_env(table_reader& r, const std::string& file) {
+std::vector<std::pair<std::string, std::string>> read_env(table_reader& r,
+                                                          const std::string& file) {
   std::vector<std::pair<std::string, std::string>> out;
   const auto* t = r.table("env");
   if (!t) return out;
@@ -426,8 +429,9 @@ step_spec read_step(const toml::table& t, std::size_t index, const std::string& 
   } else if (program) {
     s.kind = step_kind::program;
     if (program->empty() || (*program)[0].empty()) {
-      r.fail("program", "expected the program and its arguments, e.g. [\"./my_app\", \"--n\", "
-                        "\"{n}\"]");
+      r.fail("program",
+             "expected the program and its arguments, e.g. [\"./my_app\", \"--n\", "
+             "\"{n}\"]");
     }
     s.args = *program;
   } else {
@@ -466,8 +470,9 @@ step_spec read_step(const toml::table& t, std::size_t index, const std::string& 
     r.fail("checkpoint", "only kernel and program steps checkpoint");
   }
   if (s.checkpoints && s.kind == step_kind::program && s.restart_flag.empty()) {
-    r.fail("checkpoint", "a program step that checkpoints needs restart_flag, the option that "
-                         "makes it resume (e.g. restart_flag = \"restart\")");
+    r.fail("checkpoint",
+           "a program step that checkpoints needs restart_flag, the option that "
+           "makes it resume (e.g. restart_flag = \"restart\")");
   }
   s.env = read_env(r, file);
   if (auto v = r.strings("launcher_args")) {
@@ -491,7 +496,8 @@ step_spec read_step(const toml::table& t, std::size_t index, const std::string& 
            "kernel and data steps report their own figures; patterns read a program's output");
   }
   if (const auto* sw = r.table("sweep")) {
-    if (s.kind == step_kind::command) r.fail("sweep", "command steps run once; sweep a program step");
+    if (s.kind == step_kind::command)
+      r.fail("sweep", "command steps run once; sweep a program step");
     s.sweep = read_sweep(*sw, r.key("sweep"), file, info, has_params);
     for (const auto& w : s.sweep->weak) {
       const bool swept = std::any_of(s.sweep->params.begin(), s.sweep->params.end(),
@@ -520,15 +526,14 @@ step_spec read_step(const toml::table& t, std::size_t index, const std::string& 
   }
   // Placeholders a program's arguments use must be parameters.
   if (s.kind == step_kind::program) {
-    static const std::set<std::string> builtin = {"input", "output", "weft", "spec_dir", "run",
+    static const std::set<std::string> builtin = {"input", "output",  "weft",  "spec_dir", "run",
                                                   "ranks", "threads", "nodes", "record"};
     const std::regex ph(R"(\{([A-Za-z0-9._-]+)\})");
     for (const auto& a : s.args) {
       for (std::sregex_iterator it(a.begin(), a.end(), ph), end; it != end; ++it) {
         const std::string name = (*it)[1];
-        const bool swept =
-            s.sweep && std::any_of(s.sweep->params.begin(), s.sweep->params.end(),
-                                   [&](const auto& x) { return x.first == name; });
+        const bool swept = s.sweep && std::any_of(s.sweep->params.begin(), s.sweep->params.end(),
+                                                  [&](const auto& x) { return x.first == name; });
         if (builtin.count(name) == 0 && !s.params.contains(name) && !swept) {
           r.fail("program", fmt::format("'{{{}}}' names no parameter: add {} to params (or the "
                                         "sweep), or use one of {{input}} {{output}} {{run}} "
@@ -543,7 +548,8 @@ step_spec read_step(const toml::table& t, std::size_t index, const std::string& 
 }
 
 // `[[reference]]` tables (in the spec, or in the references file it names).
-void read_references(const toml::node* node, const std::string& file, std::vector<reference_spec>& out) {
+void read_references(const toml::node* node, const std::string& file,
+                     std::vector<reference_spec>& out) {
   if (!node) return;
   const auto* arr = node->as_array();
   if (!arr || !arr->is_array_of_tables()) {
@@ -770,9 +776,8 @@ job_spec parse_spec(const std::string& text, const std::string& file,
   read_references(r.get("reference"), file, spec.references);
   if (auto v = r.text("references")) {
     // Relative to the spec's folder; the file holds [[reference]] tables only.
-    const fs::path path = fs::path(*v).is_absolute()
-                              ? fs::path(*v)
-                              : fs::absolute(fs::path(file)).parent_path() / *v;
+    const fs::path path =
+        fs::path(*v).is_absolute() ? fs::path(*v) : fs::absolute(fs::path(file)).parent_path() / *v;
     std::ifstream in(path, std::ios::binary);
     if (!in) r.fail("references", fmt::format("cannot read {}", path.lexically_normal().string()));
     std::ostringstream text_of;
@@ -806,17 +811,16 @@ job_spec parse_spec(const std::string& text, const std::string& file,
     const auto it = std::find_if(spec.steps.begin(), spec.steps.end(),
                                  [&](const step_spec& s) { return s.name == ref.step; });
     if (it == spec.steps.end()) {
-      throw spec_error(ref.file, ref.line, "step",
-                       fmt::format("no step is named '{}'", ref.step));
+      throw spec_error(ref.file, ref.line, "step", fmt::format("no step is named '{}'", ref.step));
     }
     if (!it->metrics.empty() &&
         std::none_of(it->metrics.begin(), it->metrics.end(),
                      [&](const metric_pattern& m) { return m.name == ref.metric; })) {
       std::string all;
       for (const auto& m : it->metrics) all += (all.empty() ? "" : ", ") + m.name;
-      throw spec_error(ref.file, ref.line, "metric",
-                       fmt::format("step '{}' has no metric '{}' (it has: {})", ref.step,
-                                   ref.metric, all));
+      throw spec_error(
+          ref.file, ref.line, "metric",
+          fmt::format("step '{}' has no metric '{}' (it has: {})", ref.step, ref.metric, all));
     }
   }
 

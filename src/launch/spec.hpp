@@ -93,7 +93,7 @@ struct step_spec {
   std::vector<std::string> launcher_args;  // after mpirun/srun, e.g. {"--mca", "btl", "self,vader"}
   std::vector<metric_pattern> metrics;     // program and command steps
   std::string sanity;                      // a regex the output must match to pass
-  std::optional<int> ranks;       // overrides resources for this step
+  std::optional<int> ranks;                // overrides resources for this step
   std::optional<int> threads;
   std::optional<int> repeats;  // default: the job's repeats
   bool checkpoints = false;    // the kernel checkpoints and stops with 75 on SIGUSR1/SIGTERM
@@ -139,8 +139,8 @@ struct job_spec {
   resources_spec resources;
   binding_spec binding;
   slurm_spec slurm;
-  std::string input;   // paths.input
-  std::string output;  // paths.output (default results/<name>)
+  std::string input;    // paths.input
+  std::string output;   // paths.output (default results/<name>)
   std::string history;  // paths.history: per-system history folder ("" = <output>/../history)
   std::vector<step_spec> steps;
   std::vector<reference_spec> references;  // [[reference]] tables and the references file

@@ -151,11 +151,11 @@ template <class F>
 
 // Built for AVX2 too, picked at run time when the CPU has it (the parts are exact, so the
 // bits do not depend on it).
-WEFT_AVX2_CLONES void add_values(exact_sum& s, const double* x, std::size_t n) {
+WEFT_SIMD_CLONES void add_values(exact_sum& s, const double* x, std::size_t n) {
   add_blocks(s, x, n, identity{});
 }
 
-WEFT_AVX2_CLONES void add_deviations(exact_sum& s, const double* x, std::size_t n, double c) {
+WEFT_SIMD_CLONES void add_deviations(exact_sum& s, const double* x, std::size_t n, double c) {
   add_blocks(s, x, n, squared_deviation{c});
 }
 

@@ -223,8 +223,8 @@ void data_section(page& p, const std::vector<loaded_record>& records) {
       stats.push_back(&r);
     }
     const auto h = r.rec.extra.find("histogram");
-    if (h != r.rec.extra.end() && h->is_object() && h->contains("counts") &&
-        h->contains("edges") && (*h)["counts"].is_array() && (*h)["edges"].is_array() &&
+    if (h != r.rec.extra.end() && h->is_object() && h->contains("counts") && h->contains("edges") &&
+        (*h)["counts"].is_array() && (*h)["edges"].is_array() &&
         (*h)["edges"].size() == (*h)["counts"].size() + 1) {
       hists.push_back(&r);
     }
@@ -267,18 +267,18 @@ void data_section(page& p, const std::vector<loaded_record>& records) {
       labels.push_back(format_number(mid));
       counts.push_back(h["counts"][i]);
     }
-    p.chart(fmt::format("histogram of {} ({})", text_of(h.value("input", json(""))), run_label(*r)),
-            {{"type", "bar"},
-             {"data",
-              {{"labels", labels},
-               {"datasets",
-                {{{"label", "values per bin"},
-                  {"data", counts},
-                  {"backgroundColor", palette[0]},
-                  {"barPercentage", 1.0},
-                  {"categoryPercentage", 1.0}}}}}},
-             {"options",
-              {{"scales", {{"x", axis("bin centre")}, {"y", axis("values (count)")}}}}}});
+    p.chart(
+        fmt::format("histogram of {} ({})", text_of(h.value("input", json(""))), run_label(*r)),
+        {{"type", "bar"},
+         {"data",
+          {{"labels", labels},
+           {"datasets",
+            {{{"label", "values per bin"},
+              {"data", counts},
+              {"backgroundColor", palette[0]},
+              {"barPercentage", 1.0},
+              {"categoryPercentage", 1.0}}}}}},
+         {"options", {{"scales", {{"x", axis("bin centre")}, {"y", axis("values (count)")}}}}}});
   }
 }
 
@@ -287,9 +287,9 @@ void issues_section(page& p, const job_context& context) {
   if (context.issues.empty()) return;
   p.html += "<h2>Runs that did not pass</h2>\n";
   for (const auto& i : context.issues) {
-    p.html += fmt::format(
-        "<h3 class=\"fail\">{}: {}</h3>\n<p class=\"note\">exit code {}, {} s.</p>\n",
-        escape(i.run), escape(i.status), i.exit_code, format_number(i.wall_s));
+    p.html +=
+        fmt::format("<h3 class=\"fail\">{}: {}</h3>\n<p class=\"note\">exit code {}, {} s.</p>\n",
+                    escape(i.run), escape(i.status), i.exit_code, format_number(i.wall_s));
     if (!i.log_tail.empty()) {
       p.html += "<pre class=\"log\">" + escape(i.log_tail) + "</pre>\n";
     }
@@ -414,9 +414,10 @@ void trends_section(page& p, const job_context& context) {
     }
   }
   if (times.size() < 2) return;
-  p.html += "<h2>Trends</h2>\n<p class=\"note\">Each step's headline figure in every run of "
-            "the job on this system (the history file), one line per sweep point, the best "
-            "of its repeats.</p>\n";
+  p.html +=
+      "<h2>Trends</h2>\n<p class=\"note\">Each step's headline figure in every run of "
+      "the job on this system (the history file), one line per sweep point, the best "
+      "of its repeats.</p>\n";
   int charts = 0;
   for (const auto& [key, runs] : series) {
     std::set<std::string> when;
@@ -488,8 +489,9 @@ void runs_table(page& p, const std::vector<loaded_record>& records) {
         escape(run_label(r)), escape(job), escape(d.kernel), d.placement.ranks, d.placement.threads,
         nodes > 1 ? fmt::format(" on {} nodes", nodes) : "", escape(params), escape(result),
         t >= 0 ? format_number(t) : "", passed ? "ok" : "fail", passed ? "passed" : "FAILED",
-        references ? fmt::format("<td class=\"{}\">{}</td>", verdict_class(verdict), escape(verdict))
-                   : "");
+        references
+            ? fmt::format("<td class=\"{}\">{}</td>", verdict_class(verdict), escape(verdict))
+            : "");
   }
   p.html += "</tbody></table>\n";
 }
@@ -548,8 +550,7 @@ void scaling_section(page& p, const std::vector<loaded_record>& records) {
                 {line("measured", efficiency, palette[2], false),
                  line("ideal", ideal_eff, palette[8], true)}}}},
              {"options",
-              {{"scales",
-                {{"x", axis("ranks x threads")}, {"y", from_zero("efficiency (%)")}}}}}});
+              {{"scales", {{"x", axis("ranks x threads")}, {"y", from_zero("efficiency (%)")}}}}}});
     p.html += "</div>\n";
   }
 }
@@ -616,11 +617,11 @@ void phases_section(page& p, const std::vector<loaded_record>& records) {
                         {"backgroundColor", "#222"}});
     json y = axis("time (s)", log_y);
     if (!log_y) y["min"] = 0;
-    p.chart(fmt::format("phase '{}' over ranks (s){}", phase_names[i],
-                        log_y ? ", logarithmic" : ""),
-            {{"type", "bar"},
-             {"data", {{"labels", labels}, {"datasets", datasets}}},
-             {"options", {{"scales", {{"x", axis("run")}, {"y", y}}}}}});
+    p.chart(
+        fmt::format("phase '{}' over ranks (s){}", phase_names[i], log_y ? ", logarithmic" : ""),
+        {{"type", "bar"},
+         {"data", {{"labels", labels}, {"datasets", datasets}}},
+         {"options", {{"scales", {{"x", axis("run")}, {"y", y}}}}}});
   }
 }
 
@@ -670,13 +671,12 @@ void tables_section(page& p, const std::vector<loaded_record>& records) {
     for (const auto& [col, datasets] : cols) {
       const auto [lo, hi] = y_range[name + "\n" + col];
       const bool log_y = lo > 0 && hi > 100 * lo;
-      p.chart(column_title(col),
-              {{"type", "scatter"},
-               {"data", {{"datasets", datasets}}},
-               {"options",
-                {{"scales",
-                  {{"x", axis(column_title(x_names[name]), true)},
-                   {"y", axis(column_title(col), log_y)}}}}}});
+      p.chart(column_title(col), {{"type", "scatter"},
+                                  {"data", {{"datasets", datasets}}},
+                                  {"options",
+                                   {{"scales",
+                                     {{"x", axis(column_title(x_names[name]), true)},
+                                      {"y", axis(column_title(col), log_y)}}}}}});
     }
   }
 }
@@ -787,8 +787,7 @@ std::vector<loaded_record> load_records(const std::vector<std::string>& inputs) 
       }
       std::sort(files.begin(), files.end());
       // A results folder of weft job lists its runs in spec order: keep that order.
-      const json prov =
-          json::parse(read_text(fs::path(input) / "provenance.json"), nullptr, false);
+      const json prov = json::parse(read_text(fs::path(input) / "provenance.json"), nullptr, false);
       if (prov.is_object() && prov.contains("runs") && prov["runs"].is_array()) {
         std::map<std::string, std::size_t> rank;
         for (std::size_t i = 0; i < prov["runs"].size(); ++i) {
@@ -802,9 +801,8 @@ std::vector<loaded_record> load_records(const std::vector<std::string>& inputs) 
           const auto it = rank.find(f.lexically_normal().string());
           return it == rank.end() ? rank.size() : it->second;
         };
-        std::stable_sort(files.begin(), files.end(), [&](const fs::path& a, const fs::path& b) {
-          return order(a) < order(b);
-        });
+        std::stable_sort(files.begin(), files.end(),
+                         [&](const fs::path& a, const fs::path& b) { return order(a) < order(b); });
       }
       std::size_t found = 0;
       for (const auto& f : files) {
@@ -854,7 +852,8 @@ job_context load_context(const std::vector<std::string>& inputs) {
         }
       }
       issue.log_tail = log.substr(at == 0 ? 0 : at + 1);
-      if (issue.log_tail.size() > 4000) issue.log_tail = issue.log_tail.substr(issue.log_tail.size() - 4000);
+      if (issue.log_tail.size() > 4000)
+        issue.log_tail = issue.log_tail.substr(issue.log_tail.size() - 4000);
       out.issues.push_back(std::move(issue));
     }
     const std::string history = prov.value("history", "");

@@ -44,8 +44,8 @@ lower = 0.1
 TEST(program_record, the_last_match_of_each_pattern_is_the_figure_and_sanity_decides) {
   auto plan = plan_of(program_spec);
   plan.runs[0].record.clear();  // no record of the program's own
-  const auto r = program_record(plan, plan.runs[0],
-                                "Rate: 1\nTime: 2.5\nRate: 9.5e1\nResult: OK\n", 0, 3.0);
+  const auto r =
+      program_record(plan, plan.runs[0], "Rate: 1\nTime: 2.5\nRate: 9.5e1\nResult: OK\n", 0, 3.0);
   EXPECT_EQ(r.kernel, "app");
   EXPECT_EQ(r.parameters["n"], 4);
   ASSERT_EQ(r.metrics.size(), 2U);
@@ -171,8 +171,9 @@ TEST(job_spec_references, bad_references_are_refused_with_file_line_and_key) {
   EXPECT_EQ(error_of(head + "[[reference]]\nmetric = \"bandwidth\"\nvalue = 1\n"),
             "t.toml:7: reference[1].value: give a tolerance: lower = 0.05 (5 % below passes), "
             "upper = ..., or both");
-  EXPECT_EQ(error_of(head + "[[reference]]\nstep = \"b\"\nmetric = \"x\"\nvalue = 1\nlower = 0.1\n"),
-            "t.toml:5: step: no step is named 'b'");
+  EXPECT_EQ(
+      error_of(head + "[[reference]]\nstep = \"b\"\nmetric = \"x\"\nvalue = 1\nlower = 0.1\n"),
+      "t.toml:5: step: no step is named 'b'");
   EXPECT_EQ(error_of(head + "[[reference]]\nmetric = \"x\"\nvalue = 1\nlower = 2\n"),
             "t.toml:8: reference[1].lower: expected a fraction of the value, e.g. 0.05 for 5 % "
             "(lower at most 1)");
@@ -189,8 +190,8 @@ void write_records(const fs::path& dir, const std::string& step, int point, int 
     r.kernel = "k";
     r.metrics.push_back({metric, values[i], "u", higher, ""});
     r.job = {{"step", step}, {"point", point}, {"points", points}, {"repeat", i}};
-    std::ofstream(dir / "runs" / (step + std::to_string(point) + "-" + metric + std::to_string(i) +
-                                  ".json"))
+    std::ofstream(dir / "runs" /
+                  (step + std::to_string(point) + "-" + metric + std::to_string(i) + ".json"))
         << r.to_json().dump();
   }
 }
@@ -245,8 +246,7 @@ TEST(compare, medians_over_repeats_with_the_spread_as_noise_give_the_verdicts) {
   EXPECT_THROW((void)compare_results((root / "nosuch").string(), new_dir.string(), {}),
                input_error);
   fs::create_directories(root / "empty");
-  EXPECT_THROW((void)compare_results((root / "empty").string(), new_dir.string(), {}),
-               input_error);
+  EXPECT_THROW((void)compare_results((root / "empty").string(), new_dir.string(), {}), input_error);
   fs::remove_all(root);
 }
 
