@@ -309,7 +309,9 @@ int run_locally(const job_plan& plan, const local_options& options, std::ostream
     oc.command = cmd;
     if (r.interrupted) {
       oc.status = "interrupted";
-    } else if (r.timed_out) {
+    } else if (r.timed_out && !(step.checkpoints && r.exit_code == 0)) {
+      // A checkpointing step asked to stop at its limit may still finish its last steps
+      // within the grace period and exit 0: then it is done, not timed out.
       oc.status = "timed-out";
     } else if (r.exit_code == 75) {
       oc.status = "stopped";
