@@ -321,6 +321,7 @@ job_plan make_plan(const job_spec& spec, const plan_options& options) {
             for (const auto& a : step.args) run.args.push_back(ph.expand(a, run));
             break;
           case step_kind::command:
+            run.nodes = 1;  // once, on one node: a batch job of one task on one node
             run.ranks = 1;
             run.threads = 1;
             for (const auto& a : step.args) run.args.push_back(ph.expand(a, run.id));

@@ -87,7 +87,8 @@ std::string header(const job_plan& plan, const std::string& step, int nodes, int
   const bool collect = step == "collect";
   s += fmt::format("#SBATCH --nodes={}\n", collect ? 1 : nodes);
   s += fmt::format("#SBATCH --ntasks={}\n", ntasks);
-  if (res.ranks_per_node && !collect) {
+  // A step of one task (a command, a 1-rank run) asks for no per-node count it cannot fill.
+  if (res.ranks_per_node && !collect && ntasks > 1) {
     s += fmt::format("#SBATCH --ntasks-per-node={}\n", *res.ranks_per_node);
   }
   s += fmt::format("#SBATCH --cpus-per-task={}\n", cpus);
@@ -279,7 +280,12 @@ int submit_to_slurm(const job_plan& plan, bool dry_run, std::ostream& out, std::
     o.time_limit_s = 60;
     const auto cmd = sbatch_command(s, previous);
     const auto r = run_process(cmd, o);
-    std::string id = r.output.substr(0, r.output.find_first_of(";\n"));
+    // --parsable prints "id[;cluster]" on its last line; warnings may come before it.
+    std::string last = r.output;
+    while (!last.empty() && last.back() == '\n') last.pop_back();
+    last =
+        last.substr(last.find_last_of('\n') == std::string::npos ? 0 : last.find_last_of('\n') + 1);
+    std::string id = last.substr(0, last.find(';'));
     const bool ok = r.exit_code == 0 && !id.empty() &&
                     std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!ok) {

@@ -239,7 +239,10 @@ def rows(name):
 def record(name, run):
     return json.load(open(os.path.join(d, name, "runs", run + ".json")))
 r = rows("two-node")
-assert [(x["run"], x["validation"]) for x in r] == [("bandwidth", "passed")], r
+assert [(x["run"], x["validation"]) for x in r] == [
+    ("bandwidth", "passed"), ("build", ""), ("ring", "passed")], r
+ring = record("two-node", "ring")
+assert ring["layout"]["nodes"] == 2 and ring["metrics"][0]["name"] == "rate", ring["layout"]
 lay = record("two-node", "bandwidth")["layout"]
 assert (lay["nodes"], lay["ranks"]) == (2, 4), lay
 hosts = [b["host"] for b in lay["bindings"]]
