@@ -10,6 +10,7 @@
 #include <csignal>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "launch/figures.hpp"
@@ -56,9 +57,18 @@ std::string run_key(const std::vector<std::string>& cmd,
   return fingerprint(words);
 }
 
+// "size:mtime_ns" of an existing file (size 0 for a folder); nullopt when there is none.
+std::optional<std::string> file_stamp(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  const long long ns =
+      static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+  return fmt::format("{}:{}", S_ISDIR(st.st_mode) ? 0 : st.st_size, ns);
+}
+
 // The existing files and folders a run's words name (a word, FILE of FILE:/dataset, the
-// value of --opt=value), with their size and modification time — except the results
-// folder itself and the run's own record, log and state.
+// value of --opt=value), with their stamps — except the results folder itself and the
+// run's own record, log and state.
 json file_stamps(const job_plan& plan, const run_spec& run) {
   json out = json::object();
   const std::set<std::string> own = {plan.output, plan.output + "/runs", run.record,
@@ -66,11 +76,7 @@ json file_stamps(const job_plan& plan, const run_spec& run) {
                                      state_file(plan, run)};
   const auto stamp = [&](const std::string& path) {
     if (path.empty() || path.size() > 4096 || own.count(path) != 0 || out.contains(path)) return;
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return;
-    const long long ns =
-        static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
-    out[path] = fmt::format("{}:{}", S_ISDIR(st.st_mode) ? 0 : st.st_size, ns);
+    if (const auto s = file_stamp(path)) out[path] = *s;
   };
   std::vector<std::string> words = run.args;
   for (const auto& [k, v] : run.env) words.push_back(v);
@@ -91,13 +97,9 @@ json file_stamps(const job_plan& plan, const run_spec& run) {
 // "" when the files are as the run left them, else the first that changed.
 std::string changed_file(const json& before) {
   for (const auto& [path, stamp] : before.items()) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return path + " is gone";
-    const long long ns =
-        static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
-    if (fmt::format("{}:{}", S_ISDIR(st.st_mode) ? 0 : st.st_size, ns) != stamp) {
-      return path + " changed";
-    }
+    const auto now = file_stamp(path);
+    if (!now) return path + " is gone";
+    if (*now != stamp) return path + " changed";
   }
   return "";
 }
