@@ -122,6 +122,33 @@ TEST(render_html, the_page_inlines_the_library_and_escapes_what_records_contain)
   EXPECT_NE(page.html.find("data-charts-expected=\"14\""), std::string::npos);
 }
 
+TEST(render_html, history_draws_a_trend_per_step_and_failed_runs_show_their_log) {
+  job_context context;
+  for (const auto* time : {"2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"}) {
+    for (const double rate : {10.0, 12.0}) {  // two repeats: the best of them is drawn
+      context.history.push_back(
+          {{"schema", "weft.history/1"},
+           {"job_time", time},
+           {"step", "ring"},
+           {"run", "ring-p0-r0"},
+           {"metrics",
+            {{"rate", {{"value", rate}, {"unit", "MB/s"}, {"better", "higher"}}},
+             {"time", {{"value", 1.0}, {"unit", "s"}, {"better", "lower"}}}}}});
+    }
+  }
+  context.issues.push_back({"ring-p1-r0", "timed-out", 75, 4.2, "last words of the log\n"});
+  const auto plain = render_html(fixture_records(), options{}, "var Chart;");
+  const auto page = render_html(fixture_records(), options{}, "var Chart;", context);
+
+  EXPECT_EQ(page.charts, plain.charts + 1);  // one trend: ring's headline metric only
+  EXPECT_NE(page.html.find("<h2>Trends</h2>"), std::string::npos);
+  EXPECT_NE(page.html.find("ring: rate"), std::string::npos);
+  EXPECT_EQ(page.html.find("ring: time"), std::string::npos);
+  EXPECT_NE(page.html.find("ring-p1-r0: timed-out"), std::string::npos);
+  EXPECT_NE(page.html.find("last words of the log"), std::string::npos);
+  EXPECT_EQ(plain.html.find("<h2>Trends</h2>"), std::string::npos);
+}
+
 TEST(render_html, without_a_flop_rate_there_is_no_roofline_and_the_page_says_why) {
   auto records = fixture_records();
   std::erase_if(records, [](const loaded_record& r) { return r.rec.kernel == "stencil"; });
