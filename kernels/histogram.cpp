@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -150,8 +151,6 @@ struct counter {
   }
 };
 
-// Collective: a first pass over the dataset for the range of its finite values ([0, 1]
-// when there are none; a single value v gives [v - 0.5, v + 0.5]).
 // The range of the finite values ([0, 1] when there are none; a single value v gives
 // [v - 0.5, v + 0.5]) and how many values are -inf and +inf (they fall outside it).
 struct finite_range {
@@ -160,13 +159,14 @@ struct finite_range {
 };
 
 // Collective: a first pass over the dataset for its finite_range.
-finite_range data_range(const comm_ref& world, const io::input& in, double slab_mib,
+finite_range data_range(const comm_ref& world, const io::input& in, double slab_mib, bool skip_fill,
                         double& io_seconds) {
   struct alignas(cache_line_bytes) extremes {
     double mn = inf, mx = -inf, neg = 0, pos = 0;
   };
   std::vector<extremes> ext(static_cast<std::size_t>(omp_get_max_threads()));
-  io::slab_reader pass(world, in.d, in.info.shape, slab_mib, sizeof(double));
+  io::slab_reader pass(world, in, slab_mib);
+  if (skip_fill) pass.set_missing(in.info.fills);
   stream_slabs(pass, [&](const double* x, index_t n, int thread) {
     double mn = inf, mx = -inf, neg = 0, pos = 0;
 #pragma omp simd reduction(min : mn) reduction(max : mx) reduction(+ : neg, pos)
@@ -204,7 +204,7 @@ finite_range data_range(const comm_ref& world, const io::input& in, double slab_
 void write_histogram(const comm_ref& world, const context& ctx, const std::string& output,
                      bool force, const io::dataset_ref& ref, const std::vector<long long>& counts,
                      const std::vector<double>& edges, long long underflow, long long overflow,
-                     long long nans) {
+                     long long nans, const std::optional<long long>& fills) {
   const std::size_t bins = counts.size();
   json params = ctx.args.values();
   io::output_file out(world, output, force, params);
@@ -216,6 +216,7 @@ void write_histogram(const comm_ref& world, const context& ctx, const std::strin
     dc.write_attribute("underflow", underflow);
     dc.write_attribute("overflow", overflow);
     dc.write_attribute("nan", nans);
+    if (fills) dc.write_attribute("fill", *fills);
     const auto de =
         out.create_dataset("/edges", io::element_type::f64, {static_cast<index_t>(bins + 1)});
     (void)io::write_replicated(world, de, std::span<const double>(edges));
@@ -234,6 +235,7 @@ record run_histogram(const context& ctx) {
   if (range_text == "auto") range_text.clear();
   if (output == "none") output.clear();
   const bool force = ctx.args.flag("force");
+  const bool skip_fill = ctx.args.flag("skip-fill");
   io::dataset_ref ref;
   double lo = 0, hi = 0;
   try {
@@ -254,12 +256,12 @@ record run_histogram(const context& ctx) {
   }
   world.barrier();
   const double start = now();
-  io::input in = io::open_input(world, ref, io::any_axes);  // streamed along axis 0
+  io::input in = io::open_input(world, ref, io::any_axes, true);  // streamed along axis 0
   const index_t total = in.info.size();
   double io_seconds = 0;
   finite_range auto_range;
   if (range_text.empty()) {
-    auto_range = data_range(world, in, slab_mib, io_seconds);
+    auto_range = data_range(world, in, slab_mib, skip_fill, io_seconds);
     lo = auto_range.lo;
     hi = auto_range.hi;
   }
@@ -280,27 +282,35 @@ record run_histogram(const context& ctx) {
     counters.push_back(std::make_unique<counter>(bins + 3));
   }
   // The master reads slab k + 1 while the other threads count slab k (slab_team.hpp).
-  io::slab_reader reader(world, in.d, in.info.shape, slab_mib, sizeof(double));
+  io::slab_reader reader(world, in, slab_mib);
+  if (skip_fill) reader.set_missing(in.info.fills);
   stream_slabs(reader, [&](const double* x, index_t n, int thread) {
     counters[static_cast<std::size_t>(thread)]->add(x, n, how);
   });
   io_seconds += reader.io_seconds();
   for (const auto& c : counters) c->add_to(counts);
+  counts.push_back(static_cast<long long>(reader.masked()));  // fill values, read as NaN
   world.allreduce(std::span<long long>(counts), op::sum);
-  const long long underflow = counts[bins], overflow = counts[bins + 1], nans = counts[bins + 2];
+  const long long fills = counts[bins + 3];
+  const long long underflow = counts[bins], overflow = counts[bins + 1];
+  const long long nans = counts[bins + 2] - fills;
+  const std::optional<long long> fill_count =
+      skip_fill ? std::optional<long long>(fills) : std::nullopt;
   counts.resize(bins);
   long long in_range = 0;
   for (const long long c : counts) in_range += c;
   const double seconds = now() - start;
 
   if (!output.empty()) {
-    write_histogram(world, ctx, output, force, ref, counts, edges, underflow, overflow, nans);
+    write_histogram(world, ctx, output, force, ref, counts, edges, underflow, overflow, nans,
+                    fill_count);
   }
   if (world.rank() == 0) {
     std::string text =
         fmt::format("histogram of {} ({} bins over [{:.6g}, {:.6g}]):\n", ref.text(), bins, lo, hi);
     text += bar_chart(counts, edges);
-    text += fmt::format("  underflow {}  overflow {}  NaN {}\n", underflow, overflow, nans);
+    text += fmt::format("  underflow {}  overflow {}  NaN {}{}\n", underflow, overflow, nans,
+                        skip_fill ? fmt::format("  fill {}", fills) : "");
     [[maybe_unused]] const auto w = ::write(STDOUT_FILENO, text.data(), text.size());
   }
 
@@ -322,7 +332,12 @@ record run_histogram(const context& ctx) {
   rec.extra["histogram"] = {{"input", ref.text()}, {"range", {lo, hi}},      {"counts", counts},
                             {"edges", edges},      {"underflow", underflow}, {"overflow", overflow},
                             {"nan", nans}};
-  const long long counted = in_range + underflow + overflow + nans;
+  if (skip_fill) {
+    rec.metrics.push_back(
+        {"fill", static_cast<double>(fills), "", false, "elements holding a fill value"});
+    rec.extra["histogram"]["fill"] = fills;
+  }
+  const long long counted = in_range + underflow + overflow + nans + fills;
   // With the data's own range, only -inf and +inf lie outside it.
   rec.check.passed =
       counted == total &&
@@ -331,8 +346,8 @@ record run_histogram(const context& ctx) {
                                           "range only -inf (under) and +inf (over)"
                                         : "every element counted once";
   rec.check.detail =
-      fmt::format("{} of {} elements counted ({} in bins, {} under, {} over, {} NaN)", counted,
-                  total, in_range, underflow, overflow, nans);
+      fmt::format("{} of {} elements counted ({} in bins, {} under, {} over, {} NaN, {} fill)",
+                  counted, total, in_range, underflow, overflow, nans, fills);
   return rec;
 }
 
@@ -363,6 +378,7 @@ kernel make_histogram() {
            .default_value = "false",
            .help = "replace an existing --output"},
           slab_param(),
+          skip_fill_param(),
       },
       run_histogram,
   };

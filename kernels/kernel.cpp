@@ -66,7 +66,9 @@ const kernel* find(const std::string& name) {
 }
 
 param input_param() {
-  return {.name = "input", .type = param_type::text, .help = "dataset to read, as FILE:/path"};
+  return {.name = "input",
+          .type = param_type::text,
+          .help = "dataset to read, as FILE:/path (one field of a compound: FILE:/path#field)"};
 }
 
 // 4 MiB: a slab and the one read ahead stay in a 32 MiB L3 with room to spare, so the
@@ -78,6 +80,15 @@ param slab_param() {
           .help = "MiB read per collective step (over all ranks)",
           .min = 0.001,
           .max = 1e6};
+}
+
+param skip_fill_param() {
+  return {.name = "skip-fill",
+          .type = param_type::flag,
+          .default_value = "false",
+          .help =
+              "count values equal to the dataset's fill value (HDF5 fill value, _FillValue, "
+              "missing_value) apart and leave them out"};
 }
 
 param checkpoint_every_param(const std::string& every, const std::string& unit) {

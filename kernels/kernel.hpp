@@ -69,6 +69,9 @@ param input_param();
 void check_output_prefix(const comm_ref& world, const std::filesystem::path& prefix,
                          const std::string& option);
 param slab_param();
+// --skip-fill: elements equal to the dataset's fill value (HDF5's, _FillValue,
+// missing_value) are counted apart and left out, like NaN.
+param skip_fill_param();
 // The checkpoint options every kernel that checkpoints shares (io::checkpoint,
 // io::step_loop): --checkpoint-every K (`unit`s; 0: only when stopped by a signal, the
 // default `every`), --keep-checkpoints and --restart.

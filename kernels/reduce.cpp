@@ -337,7 +337,7 @@ bool same(const extractor& a, const extractor& b) {
 }
 
 struct running {
-  long long finite = 0, nans = 0, infs = 0;
+  long long finite = 0, nans = 0, infs = 0, fills = 0;
   double sum_hi = 0, sum_lo = 0;
   double mean = 0, m2 = 0;  // Chan's merge over slabs
   double min = inf, max = -inf;
@@ -472,7 +472,7 @@ void check(record& rec, const running& r, index_t total, int ranks) {
   const double sum = r.sum_hi + r.sum_lo;
   const double mean = sum / static_cast<double>(r.finite);
   const double variance = r.m2 / static_cast<double>(r.finite);
-  const long long counted = r.finite + r.nans + r.infs;
+  const long long counted = r.finite + r.nans + r.infs + r.fills;
   const double eps = std::ldexp(1.0, -53);
   const double bound = (static_cast<double>(total) + ranks + 2) * eps * r.abs_sum + 1e-300;
   const double gap = std::abs(sum - r.plain);
@@ -497,14 +497,20 @@ record run_reduce(const context& ctx) {
   world.barrier();
   const double start = now();
   running r;
-  io::input in = io::open_input(world, ref, io::any_axes);  // streamed along axis 0
+  const bool skip_fill = ctx.args.flag("skip-fill");
+  io::input in = io::open_input(world, ref, io::any_axes, true);  // streamed along axis 0
   const extents shape = in.info.shape;
   const index_t total = in.info.size();
-  io::slab_reader reader(world, in.d, shape, slab_mib, sizeof(double));
+  io::slab_reader reader(world, in, slab_mib);
+  if (skip_fill) reader.set_missing(in.info.fills);
   // The master reads slab k + 1 (HDF5 and MPI, which only it may call) during slab k's
   // scan (share_slab). Every rank reads ahead before slab k's collectives whatever its
   // thread count, so the order of collective calls is the same on all ranks.
   for (bool have = reader.start(); have; have = reader.advance()) fold_slab(world, reader, r);
+  // Fill values were read as NaN and counted by the scan with them.
+  const long long fills = world.allreduce(static_cast<long long>(reader.masked()), op::sum);
+  r.nans -= fills;
+  r.fills = fills;
   const double seconds = now() - start;
   const double sum = r.sum_hi + r.sum_lo;
   const double mean = r.finite > 0 ? sum / static_cast<double>(r.finite) : std::nan("");
@@ -528,6 +534,10 @@ record run_reduce(const context& ctx) {
   rec.metrics.push_back({"max", r.max, "", true, "largest finite value"});
   rec.metrics.push_back({"nan", static_cast<double>(r.nans), "", false, "NaN elements"});
   rec.metrics.push_back({"inf", static_cast<double>(r.infs), "", false, "infinite elements"});
+  if (skip_fill) {
+    rec.metrics.push_back(
+        {"fill", static_cast<double>(r.fills), "", false, "elements holding a fill value"});
+  }
   json stats;
   stats["input"] = ref.text();
   stats["shape"] = shape;
@@ -543,6 +553,13 @@ record run_reduce(const context& ctx) {
   stats["max_index"] = r.max_index >= 0 ? json(coords_of(r.max_index, shape)) : json(nullptr);
   stats["nan"] = r.nans;
   stats["inf"] = r.infs;
+  if (skip_fill) {
+    stats["fill"] = r.fills;
+    json values = json::array();
+    for (const auto& f : in.info.fills)
+      values.push_back({{"value", f.value}, {"source", f.source}});
+    stats["fill_values"] = values;
+  }
   stats["slabs"] = r.slabs;
   stats["rows_per_slab"] = reader.rows_per_slab();
   stats["io_mode"] = io::to_string(r.mode);
@@ -565,6 +582,7 @@ kernel make_reduce() {
       {
           input_param(),
           slab_param(),
+          skip_fill_param(),
       },
       run_reduce,
   };

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -47,6 +48,7 @@ struct generate_options {
   bool value_given = false;
   double slab_mib = 64;
   bool force = false;
+  bool add = false;  // into an existing file, in place
 };
 
 // "--value V" must be a value the element type holds (HDF5 would wrap 300 to 44 in u8).
@@ -103,6 +105,54 @@ void check_space(const comm_ref& world, const io::dataset_ref& ref, const extent
     }
   }
   agree_or_throw<usage_error>(world, problem.empty(), problem);
+}
+
+// Collective: --add needs an existing, readable HDF5 file in which ref.path is free and
+// every parent on the way is a group (or missing). Rank 0 checks in the metadata probe.
+void check_addable(const comm_ref& world, const io::dataset_ref& ref) {
+  bool ok = true;
+  std::string problem;
+  if (world.rank() == 0) {
+    try {
+      std::error_code ec;
+      if (!std::filesystem::exists(ref.file, ec)) {
+        throw usage_error("--add: " + ref.file + " does not exist; drop --add to create it");
+      }
+      if (!io::is_hdf5(ref.file)) {
+        throw input_error(ref.file + ": not an HDF5 file; --add adds to an HDF5 file");
+      }
+      const std::string verdict = io::probed(ref.file, [&] {
+        const io::file f = io::open_file_serial(ref.file);
+        std::size_t pos = 0;
+        while (pos != std::string::npos) {
+          pos = ref.path.find('/', pos + 1);
+          const std::string prefix = ref.path.substr(0, pos);
+          const io::object_kind kind = f.kind_of(prefix);
+          if (kind == io::object_kind::missing) return std::string();
+          if (pos == std::string::npos) {
+            return ref.text() +
+                   " exists already; choose another path (or --force without "
+                   "--add to replace the whole file)";
+          }
+          if (kind != io::object_kind::group) {
+            return ref.text() + ": '" + prefix + "' is not a group, so nothing can be put in it";
+          }
+        }
+        return std::string();
+      });
+      if (!verdict.empty()) throw usage_error(verdict);
+    } catch (const usage_error& e) {
+      ok = false;
+      problem = e.what();
+    } catch (const std::exception& e) {
+      ok = false;
+      problem = std::string("input:") + e.what();
+    }
+  }
+  const auto a = agree(world, ok, problem);
+  if (a.ok) return;
+  if (a.message.rfind("input:", 0) == 0) throw input_error(a.message.substr(6), true);
+  throw usage_error(a.message, true);
 }
 
 enum class pattern_kind { random, gradient, gaussian, constant };
@@ -275,15 +325,31 @@ int run_generate(const comm_ref& world, const generate_options& o) {
   const json params = {{"output", o.output},     {"shape", o.shape}, {"dtype", o.dtype},
                        {"pattern", o.pattern},   {"seed", o.seed},   {"chunk", o.chunk},
                        {"compress", o.compress}, {"value", o.value}};
+  if (o.add && o.force) {
+    throw usage_error(
+        "--add puts a dataset into an existing file and --force replaces the file; "
+        "use one of them",
+        true);
+  }
+  if (o.add) check_addable(world, ref);
   check_space(world, ref, shape, type, o.compress);
   world.barrier();
   const double start = now();
-  io::output_file out(world, ref.file, o.force, params);
+  std::optional<io::output_file> out;
+  io::file existing;
+  if (o.add) {
+    existing = io::open_file(world, ref.file, true);
+  } else {
+    out.emplace(world, ref.file, o.force, params);
+  }
   double io_seconds = 0;
-  {
-    const auto d = out.create_dataset(ref.path, type, shape, {chunk, o.compress});
+  try {
+    const auto d = o.add ? io::create_dataset(existing.native_handle(), ref.path, type, shape,
+                                              {chunk, o.compress})
+                         : out->create_dataset(ref.path, type, shape, {chunk, o.compress});
     d.write_attribute("pattern", o.pattern);
     d.write_attribute("seed", static_cast<long long>(o.seed));
+    if (o.add) d.write_attribute("parameters", params.dump());
     switch (type) {
       case io::element_type::f32:
         io_seconds = write_values<float>(world, d, o, shape);
@@ -304,8 +370,16 @@ int run_generate(const comm_ref& world, const generate_options& o) {
         io_seconds = write_values<std::uint64_t>(world, d, o, shape);
         break;
     }
+  } catch (...) {
+    // In place, a failed write leaves no dataset behind (its space stays in the file).
+    if (o.add) (void)H5Ldelete(existing.native_handle(), ref.path.c_str(), H5P_DEFAULT);
+    throw;
   }
-  out.commit();
+  if (o.add) {
+    existing.close();
+  } else {
+    out->commit();
+  }
   const double seconds = now() - start;
   const double slowest_io = world.allreduce(io_seconds, op::max);
   if (world.rank() == 0) {
@@ -332,13 +406,17 @@ json attributes_of(const auto& object) {
 
 json dataset_entry(const io::dataset& d, const std::string& path) {
   const auto info = d.info(path);
-  return {{"path", path},
-          {"kind", "dataset"},
-          {"shape", info.shape},
-          {"type", info.type_text},
-          {"chunks", info.chunk},
-          {"filters", info.filters},
-          {"attributes", attributes_of(d)}};
+  json fills = json::array();
+  for (const auto& f : info.fills) {
+    fills.push_back(
+        {{"value", f.value != f.value ? json("NaN") : json(f.value)}, {"source", f.source}});
+  }
+  json entry = {{"path", path},         {"kind", "dataset"},
+                {"shape", info.shape},  {"type", info.type_text},
+                {"chunks", info.chunk}, {"filters", info.filters},
+                {"fill_values", fills}, {"attributes", attributes_of(d)}};
+  if (!info.fields.empty()) entry["fields"] = info.fields;
+  return entry;
 }
 
 // Every object below `where` (a file or a group whose own path is `base`).
@@ -439,7 +517,30 @@ std::string as_text(const json& listing) {
         out += ", filters";
         for (const auto& f : o.at("filters")) out += " " + f.get<std::string>();
       }
+      // Fill values, each with where it was declared: "fill -999 (_FillValue, HDF5 fill value)".
+      std::vector<std::pair<std::string, std::string>> fills;
+      for (const auto& f : o.value("fill_values", json::array())) {
+        // A float32 dataset's value reads as float32 (1e+20, not 1.0000000200408773e+20).
+        const bool f32 = o.at("type").get<std::string>().starts_with("float32");
+        const json& value = f.at("value");
+        const std::string v = value.is_string() ? value.get<std::string>()
+                              : f32 ? fmt::format("{}", static_cast<float>(value.get<double>()))
+                                    : fmt::format("{}", value.get<double>());
+        auto same =
+            std::find_if(fills.begin(), fills.end(), [&](const auto& x) { return x.first == v; });
+        if (same == fills.end()) {
+          fills.emplace_back(v, f.at("source").get<std::string>());
+        } else {
+          same->second += ", " + f.at("source").get<std::string>();
+        }
+      }
+      for (const auto& [v, source] : fills) out += fmt::format(", fill {} ({})", v, source);
       out += "\n";
+      if (o.contains("fields")) {
+        out += "    fields:";
+        for (const auto& f : o.at("fields")) out += " #" + f.get<std::string>() + ",";
+        out.back() = '\n';
+      }
     } else {
       out += path + (kind == "group" ? "  group\n" : "  (other object)\n");
     }
@@ -510,6 +611,8 @@ void add_data(CLI::App& app, action& chosen) {
       ->check(CLI::Range(0.001, 1e6))
       ->capture_default_str();
   gen->add_flag("--force", o->force, "replace an existing output file");
+  gen->add_flag("--add", o->add,
+                "add the dataset to an existing file (in place; the path must be free)");
   gen->callback([&chosen, o, gen] {
     o->value_given = gen->get_option("--value")->count() > 0;
     chosen = [o](const comm_ref& world) { return run_generate(world, *o); };

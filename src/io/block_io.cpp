@@ -36,13 +36,17 @@ std::string object_name(hid_t object) {
 
 io_mode transfer(hid_t dset, hid_t mem_type, void* buffer, const selection& s, bool write) {
   const dataspace fspace(WEFT_H5_CHECK(H5Dget_space(dset)));
-  const int rank = WEFT_H5_CHECK(H5Sget_simple_extent_ndims(fspace.native_handle()));
+  // A scalar dataset is read and written as one element along one axis.
+  const bool scalar = H5Sget_simple_extent_type(fspace.native_handle()) == H5S_SCALAR;
+  const int rank = scalar ? 1 : WEFT_H5_CHECK(H5Sget_simple_extent_ndims(fspace.native_handle()));
   if (rank != static_cast<int>(s.count.size())) {
     throw std::invalid_argument(
         fmt::format("a {}-d block cannot be transferred to a {}-d dataset", s.count.size(), rank));
   }
-  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-  WEFT_H5_CHECK(H5Sget_simple_extent_dims(fspace.native_handle(), dims.data(), nullptr));
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank), 1);
+  if (!scalar) {
+    WEFT_H5_CHECK(H5Sget_simple_extent_dims(fspace.native_handle(), dims.data(), nullptr));
+  }
   if (!s.global.empty()) {
     // The whole array must fit: the same answer on every rank, so all throw alike.
     for (int d = 0; d < rank; ++d) {
@@ -75,6 +79,9 @@ io_mode transfer(hid_t dset, hid_t mem_type, void* buffer, const selection& s, b
   if (empty) {
     WEFT_H5_CHECK(H5Sselect_none(fspace.native_handle()));
     WEFT_H5_CHECK(H5Sselect_none(mspace.native_handle()));
+  } else if (scalar) {
+    WEFT_H5_CHECK(H5Sselect_all(fspace.native_handle()));
+    WEFT_H5_CHECK(H5Sselect_all(mspace.native_handle()));
   } else {
     const std::vector<hsize_t> fstart(s.file_start.begin(), s.file_start.end());
     const std::vector<hsize_t> mstart(s.mem_start.begin(), s.mem_start.end());

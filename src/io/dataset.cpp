@@ -128,8 +128,10 @@ std::string type_text(hid_t type) {
       return "string";
     case H5T_COMPOUND:
       return "compound";
-    case H5T_ENUM:
-      return "enum";
+    case H5T_ENUM: {
+      const datatype base(H5Tget_super(type));
+      return base.native_handle() < 0 ? "enum" : "enum of " + type_text(base.native_handle());
+    }
     case H5T_ARRAY:
       return "array";
     case H5T_VLEN:
@@ -199,7 +201,75 @@ std::string filter_text(H5Z_filter_t id, const unsigned* cd, std::size_t ncd) {
   }
 }
 
+// The values of a numeric attribute of `d` (one or a few), as doubles; none when the
+// attribute is absent, not numeric, or larger than a handful of values.
+std::vector<double> numeric_attribute(hid_t d, const char* name) {
+  if (H5Aexists(d, name) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return {};
+  }
+  const attribute a(H5Aopen(d, name, H5P_DEFAULT));
+  if (a.native_handle() < 0) return {};
+  const datatype t(H5Aget_type(a.native_handle()));
+  const H5T_class_t cls = H5Tget_class(t.native_handle());
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT) return {};
+  const dataspace space(H5Aget_space(a.native_handle()));
+  const hssize_t n = H5Sget_simple_extent_npoints(space.native_handle());
+  if (n < 1 || n > 16) return {};
+  std::vector<double> v(static_cast<std::size_t>(n));
+  if (H5Aread(a.native_handle(), H5T_NATIVE_DOUBLE, v.data()) < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return {};
+  }
+  return v;
+}
+
+// Every leaf member of compound `type` as "prefix.name type", depth first.
+void leaf_fields(hid_t type, const std::string& prefix, std::vector<std::string>& out) {
+  const int n = H5Tget_nmembers(type);
+  for (int i = 0; i < n && out.size() < 256; ++i) {
+    char* name = H5Tget_member_name(type, static_cast<unsigned>(i));
+    const datatype member(H5Tget_member_type(type, static_cast<unsigned>(i)));
+    if (name == nullptr || member.native_handle() < 0) {
+      if (name != nullptr) H5free_memory(name);
+      H5Eclear2(H5E_DEFAULT);
+      continue;
+    }
+    const std::string path = prefix.empty() ? name : prefix + "." + name;
+    H5free_memory(name);
+    if (H5Tget_class(member.native_handle()) == H5T_COMPOUND) {
+      leaf_fields(member.native_handle(), path, out);
+    } else {
+      out.push_back(path + " " + type_text(member.native_handle()));
+    }
+  }
+}
+
+std::vector<fill_value> fill_values(hid_t d, hid_t dcpl) {
+  std::vector<fill_value> out;
+  auto add = [&](double v, const char* source) { out.push_back({v, source}); };
+  H5D_fill_value_t status = H5D_FILL_VALUE_UNDEFINED;
+  if (H5Pfill_value_defined(dcpl, &status) >= 0 && status == H5D_FILL_VALUE_USER_DEFINED) {
+    double v = 0;
+    if (H5Pget_fill_value(dcpl, H5T_NATIVE_DOUBLE, &v) >= 0) add(v, "HDF5 fill value");
+  }
+  for (const double v : numeric_attribute(d, "_FillValue")) add(v, "_FillValue");
+  for (const double v : numeric_attribute(d, "missing_value")) add(v, "missing_value");
+  H5Eclear2(H5E_DEFAULT);
+  return out;
+}
+
 }  // namespace
+
+datatype field_type(const std::vector<std::string>& field, hid_t native) {
+  datatype t(WEFT_H5_CHECK(H5Tcopy(native)));
+  for (auto it = field.rbegin(); it != field.rend(); ++it) {
+    datatype outer(WEFT_H5_CHECK(H5Tcreate(H5T_COMPOUND, H5Tget_size(t.native_handle()))));
+    WEFT_H5_CHECK(H5Tinsert(outer.native_handle(), it->c_str(), 0, t.native_handle()));
+    t = std::move(outer);
+  }
+  return t;
+}
 
 dataset_info describe(hid_t d, const std::string& path) {
   dataset_info info;
@@ -236,6 +306,8 @@ dataset_info describe(hid_t d, const std::string& path) {
                                            &ncd, cd, sizeof(name), name, &config);
     info.filters.push_back(filter_text(id, cd, std::min<std::size_t>(ncd, 8)));
   }
+  if (info.numeric()) info.fills = fill_values(d, dcpl.native_handle());
+  if (info.type_class == H5T_COMPOUND) leaf_fields(type.native_handle(), "", info.fields);
   return info;
 }
 
@@ -391,7 +463,8 @@ dataset_info check_input(const dataset_ref& ref, int max_axes) {
     std::unique_ptr<isolated_task> task;
     auto& list = pending();
     for (auto it = list.begin(); it != list.end(); ++it) {
-      if (it->ref.file == ref.file && it->ref.path == ref.path && it->identity == identity) {
+      if (it->ref.file == ref.file && it->ref.path == ref.path && it->ref.field == ref.field &&
+          it->identity == identity) {
         task = std::move(it->task);
         list.erase(it);
         break;
@@ -404,6 +477,60 @@ dataset_info check_input(const dataset_ref& ref, int max_axes) {
 }
 
 namespace {
+
+// Describes the member of compound dataset `d` that ref.field names (nested members
+// through inner compounds), or fails with what the dataset holds.
+template <class Fail>
+void select_field(hid_t d, const dataset_ref& ref, dataset_info& info, Fail fail) {
+  datatype t(WEFT_H5_CHECK(H5Dget_type(d)));
+  auto members = [](hid_t compound) {
+    std::string names;
+    const int n = H5Tget_nmembers(compound);
+    for (int i = 0; i < n && i < 12; ++i) {
+      char* name = H5Tget_member_name(compound, static_cast<unsigned>(i));
+      if (name == nullptr) continue;
+      names += (names.empty() ? "" : ", ") + std::string(name);
+      H5free_memory(name);
+    }
+    return n > 12 ? names + ", ..." : names;
+  };
+  if (ref.field.empty()) {
+    fail("is a compound dataset (a table) with fields " + members(t.native_handle()) +
+         "; read one numeric field as " + ref.file + ":" + ref.path + "#FIELD");
+  }
+  if (H5Tget_class(t.native_handle()) != H5T_COMPOUND) {
+    fail("has type " + info.type_text + ", not a compound; '#" + ref.field_text() +
+         "' selects a field of a compound dataset");
+  }
+  std::string walked;
+  for (const auto& name : ref.field) {
+    if (H5Tget_class(t.native_handle()) != H5T_COMPOUND) {
+      fail("field '" + walked + "' is " + type_text(t.native_handle()) +
+           ", not a compound with fields");
+    }
+    const int index = H5Tget_member_index(t.native_handle(), name.c_str());
+    if (index < 0) {
+      H5Eclear2(H5E_DEFAULT);
+      fail("has no field '" + (walked.empty() ? name : walked + "." + name) + "' (fields" +
+           (walked.empty() ? "" : " of " + walked) + ": " + members(t.native_handle()) + ")");
+    }
+    t = datatype(
+        WEFT_H5_CHECK(H5Tget_member_type(t.native_handle(), static_cast<unsigned>(index))));
+    walked += (walked.empty() ? "" : ".") + name;
+  }
+  const hid_t f = t.native_handle();
+  info.type_class = H5Tget_class(f);
+  info.type_size = H5Tget_size(f);
+  info.is_signed = info.type_class == H5T_FLOAT ||
+                   (info.type_class == H5T_INTEGER && H5Tget_sign(f) == H5T_SGN_2);
+  info.big_endian = (info.type_class == H5T_INTEGER || info.type_class == H5T_FLOAT) &&
+                    H5Tget_order(f) == H5T_ORDER_BE;
+  info.type_text = type_text(f) + ", field " + walked + " of a compound";
+  if (!info.numeric()) {
+    fail("field '" + walked + "' has type " + type_text(f) +
+         "; weft reads integer and floating-point fields");
+  }
+}
 
 dataset_info check_input_here(const dataset_ref& ref, int max_axes, bool every_attribute) {
   quiet_hdf5();
@@ -460,6 +587,9 @@ dataset_info check_input_here(const dataset_ref& ref, int max_axes, bool every_a
   } catch (const hdf5_error& e) {
     fail(std::string("cannot read the dataset's description: ") + e.what());
   }
+  if (info.type_class == H5T_COMPOUND || !ref.field.empty()) {
+    select_field(d.native_handle(), ref, info, fail);
+  }
   if (!info.numeric()) {
     fail("has type " + info.type_text + "; weft reads integer and floating-point datasets");
   }
@@ -467,8 +597,6 @@ dataset_info check_input_here(const dataset_ref& ref, int max_axes, bool every_a
     fail(missing);
   }
   if (info.type_size > 8) fail("has " + info.type_text + " elements; the limit is 64 bits");
-  if (info.shape.empty())
-    fail("is a scalar; weft reads arrays of 1 to " + std::to_string(max_axes) + " axes");
   if (info.size() == 0) fail("is empty (shape " + info.shape_text() + ")");
   if (static_cast<int>(info.shape.size()) > max_axes) {
     fail("has " + std::to_string(info.shape.size()) + " axes; weft reads 1 to " +
@@ -491,7 +619,12 @@ dataset_info check_input_here(const dataset_ref& ref, int max_axes, bool every_a
 
 }  // namespace
 
-input open_input(const comm_ref& c, const dataset_ref& ref, int max_axes) {
+input open_input(const comm_ref& c, const dataset_ref& ref, int max_axes, bool fields) {
+  if (!ref.field.empty() && !fields) {
+    throw usage_error(ref.text() + ": this command reads whole elements, not fields; drop '#" +
+                          ref.field_text() + "' (reduce and histogram read one field)",
+                      true);
+  }
   bool ok = true;
   std::string message;
   if (c.rank() == 0) {
@@ -510,6 +643,13 @@ input open_input(const comm_ref& c, const dataset_ref& ref, int max_axes) {
     in.f = open_file(c, ref.file);
     in.d = dataset(WEFT_H5_CHECK(H5Dopen2(in.f.native_handle(), ref.path.c_str(), H5P_DEFAULT)));
     in.info = describe(in.d.native_handle(), ref.path);
+    if (!ref.field.empty()) {
+      in.field = ref.field;
+      select_field(in.d.native_handle(), ref, in.info,
+                   [](const std::string& what) { throw std::runtime_error(what); });
+      in.info.fills.clear();  // the element's fill value is a whole record
+    }
+    if (in.info.shape.empty()) in.info.shape = {1};  // a scalar reads as one element
   } catch (const input_error&) {
     throw;  // thrown on every rank (a file not every node sees)
   } catch (const std::exception& e) {

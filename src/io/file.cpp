@@ -22,7 +22,22 @@ dataset_ref parse_dataset_ref(const std::string& text, const std::string& option
     if (!path_required && !text.empty()) return {text, ""};
     throw usage_error(where + ": expected FILE:/dataset, e.g. data.h5:/values");
   }
-  dataset_ref ref{text.substr(0, pos), text.substr(pos + 1)};
+  dataset_ref ref{text.substr(0, pos), text.substr(pos + 1), {}};
+  if (const auto hash = ref.path.find('#'); hash != std::string::npos) {
+    const std::string field = ref.path.substr(hash + 1);
+    ref.path.resize(hash);
+    std::size_t from = 0;
+    while (true) {
+      const auto dot = field.find('.', from);
+      ref.field.push_back(field.substr(from, dot - from));
+      if (ref.field.back().empty()) {
+        throw usage_error(where + ": the field name after '#' is empty (e.g. " + ref.file +
+                          ":/table#temperature, or #outer.inner for a nested field)");
+      }
+      if (dot == std::string::npos) break;
+      from = dot + 1;
+    }
+  }
   if (ref.file.empty()) throw usage_error(where + ": the file name before ':' is empty");
   if (ref.path == "/") {
     throw usage_error(where + ": '/' is the root group; name a dataset, e.g. " + ref.file +
@@ -32,6 +47,12 @@ dataset_ref parse_dataset_ref(const std::string& text, const std::string& option
     throw usage_error(where + ": the dataset path '" + ref.path + "' has an empty component");
   }
   return ref;
+}
+
+std::string dataset_ref::field_text() const {
+  std::string t;
+  for (const auto& f : field) t += (t.empty() ? "" : ".") + f;
+  return t;
 }
 
 namespace {

@@ -3,8 +3,10 @@
 # it took. Used by the end-to-end tests of the weft command (tests/cli/CMakeLists.txt).
 #
 #   expect.sh [--rc N | --nonzero] [--stderr TEXT]... [--stdout TEXT]... [--only-line]
-#             [--max-seconds S] [--json FILE] [--stdout-json] -- command args...
+#             [--max-seconds S] [--json FILE] [--stdout-json] [--stdout-line REGEX]...
+#             -- command args...
 #
+# --stdout-line REGEX: some line of stdout matches the extended regular expression.
 # --only-line: stderr must be exactly one line (the one clear error line).
 # --json FILE: FILE must exist afterwards and parse as JSON.
 # --stdout-json: stdout, all of it, must parse as JSON.
@@ -12,13 +14,14 @@
 # unless --allow-crash-report (for tests that crash a rank on purpose).
 set -u
 rc_want=0 nonzero=0 only_line=0 max_s=60 json_file="" allow_crash=0 stdout_json=0
-stderr_want=() stdout_want=()
+stderr_want=() stdout_want=() stdout_line=()
 while [[ $# -gt 0 && "$1" != "--" ]]; do
   case "$1" in
     --rc) rc_want=$2; shift 2 ;;
     --nonzero) nonzero=1; shift ;;
     --stderr) stderr_want+=("$2"); shift 2 ;;
     --stdout) stdout_want+=("$2"); shift 2 ;;
+    --stdout-line) stdout_line+=("$2"); shift 2 ;;
     --only-line) only_line=1; shift ;;
     --max-seconds) max_s=$2; shift 2 ;;
     --json) json_file=$2; shift 2 ;;
@@ -48,6 +51,9 @@ for t in "${stderr_want[@]+"${stderr_want[@]}"}"; do
 done
 for t in "${stdout_want[@]+"${stdout_want[@]}"}"; do
   grep -qF -- "$t" "$out" || complain "stdout lacks: $t"
+done
+for t in "${stdout_line[@]+"${stdout_line[@]}"}"; do
+  grep -qE -- "$t" "$out" || complain "no stdout line matches: $t"
 done
 grep -q "HDF5-DIAG" "$out" "$err" && complain "HDF5 printed its error stack"
 if [[ $allow_crash -eq 0 ]]; then

@@ -53,6 +53,20 @@ def fixtures(d):
         f.create_dataset("empty", shape=(0, 4), dtype="f8")
         # netCDF-4's commonest layout: time x level x lat x lon.
         f["climate"] = np.arange(120, dtype="f4").reshape(2, 3, 4, 5)
+        # A PyTables-like table: nested and string fields.
+        table = np.zeros(8, dtype=[("t", "<f4"), ("pos", [("x", ">f8"), ("y", "<i2")]),
+                                   ("name", "S4")])
+        table["t"] = np.arange(8)
+        table["pos"]["x"] = np.arange(8) * 2.5
+        table["pos"]["y"] = -np.arange(8)
+        f["table"] = table
+        f.create_dataset("enum", data=np.array([0, 1, 7, 7], dtype="i1"),
+                         dtype=h5py.enum_dtype({"RED": 0, "GREEN": 1, "BLUE": 7}, basetype="i1"))
+        # Fill values as h5py (the creation property) and netCDF/CF (attributes) declare them.
+        filled = f.create_dataset("filled", data=np.array([1, 2, -999, 4, 1e20, 5], dtype="f4"),
+                                  fillvalue=-999)
+        filled.attrs["_FillValue"] = np.float32(-999)
+        filled.attrs["missing_value"] = np.float32(1e20)
     # Filters HDF5 decodes only through plugins: h5py's own LZF, and LZ4 (32004), bzip2
     # (307) and blosc (32001, lz4 inside, byte shuffle) through Debian's plugins.
     with h5py.File(os.path.join(d, "filters.h5"), "w") as f:
@@ -65,6 +79,10 @@ def fixtures(d):
     os.makedirs(os.path.join(d, "no-plugins"), exist_ok=True)
     with open(os.path.join(d, "text.h5"), "w") as f:
         f.write("this is not an HDF5 file\n" * 10)
+    # Files `data generate --add` adds to, one per rank count of its test.
+    for ranks in (1, 2):
+        with h5py.File(os.path.join(d, f"add_{ranks}.h5"), "w") as f:
+            f["old"] = np.arange(10.0)
     with open(os.path.join(d, "good.h5"), "rb") as f:
         head = f.read()
     with open(os.path.join(d, "cut.h5"), "wb") as f:
@@ -86,10 +104,10 @@ def check(cond, what):
     print("ok:", what)
 
 
-def reduce_stats(weft, mpi, ranks, target, d, threads=1):
+def reduce_stats(weft, mpi, ranks, target, d, threads=1, extra=()):
     out = os.path.join(d, f"r{ranks}.json")
     run(mpi + ["-n", str(ranks), weft, "run", "reduce", "--input", target,
-               "--threads", str(threads), "--json", out])
+               "--threads", str(threads), "--json", out] + list(extra))
     with open(out) as f:
         return json.load(f)["extra"]["statistics"]
 
@@ -148,6 +166,8 @@ def interop(d, weft, mpiexec):
         s = reduce_stats(weft, mpi, ranks, f"{c}:/gzip", d, threads)
         bits.add((s["sum_bits"], s["variance_bits"], s["min"], s["max"], str(s["min_index"])))
     check(len(bits) == 1, "reduce gives identical bits at 1x1, 1x2, 2x1 and 3x1")
+    netcdf(d, weft, mpi)
+    tables(d, weft, mpi)
     # histogram output opens in h5py.
     h = os.path.join(d, "hist.h5")
     run(mpi + ["-n", "2", weft, "run", "histogram", "--input", f"{c}:/big", "--bins", "20",
@@ -157,6 +177,78 @@ def interop(d, weft, mpiexec):
         check(counts.sum() == base.size and len(edges) == 21, "histogram counts and edges in h5py")
         check(edges[0] == base.min() and edges[-1] == base.max(), "auto range is min:max")
         check(f.attrs["software"] == "weft", "histogram output carries provenance")
+
+
+def netcdf(d, weft, mpi):
+    """A netCDF-4 file as climate models write it (python3-netcdf4: unlimited time, zlib,
+    _FillValue and missing_value, time x level x lat x lon) against numpy."""
+    import netCDF4  # noqa: E402 (Debian's python3-netcdf4)
+    path = os.path.join(d, "climate.nc")
+    rng = np.random.default_rng(11)
+    data = rng.normal(280, 15, size=(6, 4, 9, 12)).astype("f4")
+    missing = rng.random(data.shape) < 0.1
+    with netCDF4.Dataset(path, "w", format="NETCDF4") as nc:
+        nc.createDimension("time", None)
+        for name, n in (("level", 4), ("lat", 9), ("lon", 12)):
+            nc.createDimension(name, n)
+            nc.createVariable(name, "f8", (name,))[:] = np.arange(n)
+        t = nc.createVariable("ta", "f4", ("time", "level", "lat", "lon"), zlib=True,
+                              complevel=4, fill_value=np.float32(-1e30))
+        t.missing_value = np.float32(-999)
+        t.units = "K"
+        t[0:6] = np.ma.masked_array(data, mask=missing)  # masked -> _FillValue
+        t[5, 0, 0, 0] = -999  # the other marker
+    with netCDF4.Dataset(path) as nc:
+        x = nc["ta"][...]  # masked where _FillValue or missing_value
+    valid = x.compressed().astype(np.float64)
+    check(x.mask.sum() == missing.sum() + (0 if missing[5, 0, 0, 0] else 1),
+          "netCDF4 masks _FillValue and missing_value")
+    for ranks in (1, 2):
+        s = reduce_stats(weft, mpi, ranks, f"{path}:/ta", d, extra=["--skip-fill"])
+        ok = (s["count"] == valid.size and s["fill"] == x.mask.sum() and s["nan"] == 0
+              and s["min"] == valid.min() and s["max"] == valid.max()
+              and abs(s["sum"] - valid.sum()) <= 1e-12 * np.abs(valid).sum()
+              and abs(s["variance"] - valid.var()) <= 1e-9 * valid.var())
+        check(ok, f"reduce --skip-fill of a netCDF-4 variable equals numpy's masked "
+                  f"statistics at {ranks} ranks")
+    s = reduce_stats(weft, mpi, 2, f"{path}:/ta", d)
+    check(s["count"] == x.size and "fill" not in s, "without --skip-fill, fill values are data")
+    info = json.loads(run([weft, "data", "info", path + ":/ta", "--json"]).stdout)
+    fills = {f["source"]: f["value"] for f in info["objects"][0]["fill_values"]}
+    check(fills.get("_FillValue") == np.float32(-1e30) and fills.get("missing_value") == -999,
+          "data info --json lists _FillValue and missing_value")
+
+
+def tables(d, weft, mpi):
+    """Compound (PyTables/h5py structured) fields, enums and scalars against numpy, and a
+    dataset added to an h5py file by `data generate --add`."""
+    path = os.path.join(d, "table.h5")
+    rng = np.random.default_rng(3)
+    rows = np.zeros(5000, dtype=[("id", "<i8"), ("obs", [("temp", "<f4"), ("wind", ">f8")]),
+                                 ("flag", "S1")])
+    rows["id"] = np.arange(5000)
+    rows["obs"]["temp"] = rng.normal(15, 8, 5000)
+    rows["obs"]["wind"] = rng.gamma(2, 3, 5000)
+    with h5py.File(path, "w") as f:
+        f.create_dataset("rows", data=rows, chunks=(512,), compression="gzip")
+        f["keep"] = np.arange(7.0)
+    for field in ("id", "obs.temp", "obs.wind"):
+        x = rows[field.split(".")[0]]
+        if "." in field:
+            x = x[field.split(".")[1]]
+        x = x.astype(np.float64)
+        for ranks in (1, 2):
+            s = reduce_stats(weft, mpi, ranks, f"{path}:/rows#{field}", d)
+            ok = (s["count"] == x.size and s["min"] == x.min() and s["max"] == x.max()
+                  and abs(s["sum"] - x.sum()) <= 1e-12 * np.abs(x).sum())
+            check(ok, f"reduce reads field {field} of a compound at {ranks} ranks")
+    run(mpi + ["-n", "2", weft, "data", "generate", "-o", path + ":/extra/g", "--shape", "30x4",
+               "--pattern", "gradient", "--add"])
+    with h5py.File(path, "r") as f:
+        i, j = np.indices((30, 4))
+        check(np.allclose(f["extra/g"][...], i / 30 + j / 4), "--add wrote the new dataset")
+        check(np.array_equal(f["rows"][...], rows) and np.array_equal(f["keep"][...], np.arange(7.0)),
+              "--add left the file's other datasets as they were")
 
 
 if __name__ == "__main__":

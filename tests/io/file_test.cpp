@@ -27,8 +27,19 @@ TEST(dataset_ref, splits_file_and_path_at_the_last_colon_slash) {
   EXPECT_EQ(parse_dataset_ref("data.h5", "", false).path, "");
 }
 
+TEST(dataset_ref, a_hash_selects_a_field_and_dots_nest_it) {
+  const auto r = parse_dataset_ref("t.h5:/tables/rows#obs.temp", "--input");
+  EXPECT_EQ(r.file, "t.h5");
+  EXPECT_EQ(r.path, "/tables/rows");
+  EXPECT_EQ(r.field, (std::vector<std::string>{"obs", "temp"}));
+  EXPECT_EQ(r.field_text(), "obs.temp");
+  EXPECT_EQ(r.text(), "t.h5:/tables/rows#obs.temp");
+  EXPECT_TRUE(parse_dataset_ref("t.h5:/v", "--input").field.empty());
+}
+
 TEST(dataset_ref, malformed_text_is_a_usage_error_naming_the_option) {
-  for (const char* bad : {"data.h5", ":/values", "data.h5:/", "data.h5:/a//b", "data.h5:/a/", ""}) {
+  for (const char* bad : {"data.h5", ":/values", "data.h5:/", "data.h5:/a//b", "data.h5:/a/", "",
+                          "data.h5:/t#", "data.h5:/t#a..b", "data.h5:/t#.a", "data.h5:/#a"}) {
     try {
       (void)parse_dataset_ref(bad, "--input");
       ADD_FAILURE() << "accepted '" << bad << "'";

@@ -74,6 +74,12 @@ hid_t native_type() {
     static_assert(sizeof(U) == 0, "no HDF5 native type for this C++ type");
 }
 
+// A value that stands for "no data" in a dataset, and where it was declared.
+struct fill_value {
+  double value = 0;
+  std::string source;  // "HDF5 fill value", "_FillValue", "missing_value"
+};
+
 // What a dataset is: shape, element type, storage.
 struct dataset_info {
   std::string path;
@@ -85,9 +91,17 @@ struct dataset_info {
   std::string type_text;             // "float64", "int16 big-endian", "string", "compound", ...
   extents chunk;                     // empty when not chunked
   std::vector<std::string> filters;  // "deflate(4)", "shuffle", ...
+  // Values that mark missing data: the fill value of the dataset's creation properties
+  // when one was set (h5py's fillvalue=, netCDF-4), and the netCDF/CF attributes
+  // _FillValue and missing_value (one value or several), as doubles. Numeric datasets only.
+  std::vector<fill_value> fills;
+  // Of a compound: every numeric or other leaf member as "pos.x float64" (nested members
+  // joined by '.'), the names FILE:/path#field selects.
+  std::vector<std::string> fields;
   [[nodiscard]] bool floating() const noexcept { return type_class == H5T_FLOAT; }
+  // Integers, floats and enums (read as their integer values).
   [[nodiscard]] bool numeric() const noexcept {
-    return type_class == H5T_INTEGER || type_class == H5T_FLOAT;
+    return type_class == H5T_INTEGER || type_class == H5T_FLOAT || type_class == H5T_ENUM;
   }
   [[nodiscard]] index_t size() const noexcept;
   [[nodiscard]] std::string shape_text() const;  // "8192x8192", "scalar"
@@ -100,8 +114,11 @@ struct dataset_info {
 // dataset of 1 to max_axes axes, and describes it. Throws input_error with one line
 // naming FILE:/path for: a missing file, a folder, a file that is not HDF5, a truncated
 // or damaged file, a missing path, a group (or other object) instead of a dataset, a
-// type that is not integer or float (string, compound, ...), a scalar or empty dataset,
-// too many axes, or contiguous data that extends past the end of the file.
+// type that is not integer, float or enum (string, opaque, ...), an empty dataset, too
+// many axes, or contiguous data that extends past the end of the file. A scalar dataset
+// reads as one element (shape 1). A compound dataset needs ref.field naming a numeric
+// member (nested members through inner compounds); the info then describes that field
+// (type_class, type_size, type_text "float64, field pos.x of a compound").
 [[nodiscard]] dataset_info check_input(const dataset_ref& ref, int max_axes = 3);
 
 // The metadata probe. Debian's HDF5 1.10.8 crashes, aborts or loops forever inside its
@@ -138,13 +155,27 @@ inline constexpr int any_axes = 32;
 struct input {
   file f;
   dataset d;
-  dataset_info info;
+  dataset_info info;               // a scalar dataset has shape {1} here: it reads as one element
+  std::vector<std::string> field;  // the compound member read, if any (dataset_ref::field)
+  // The memory type that reads elements (or the selected field) as T: T's native type, or
+  // a compound of the field alone, which HDF5 fills from each element by member name.
+  template <class T>
+  [[nodiscard]] datatype memory_type() const {
+    return field_type(field, native_type<T>());
+  }
 };
+
+// The memory type holding only `field` (outer to inner member names) of a compound, as
+// `native` (a predefined type such as H5T_NATIVE_DOUBLE); a copy of `native` without one.
+[[nodiscard]] datatype field_type(const std::vector<std::string>& field, hid_t native);
 
 // Collective over c: rank 0 runs check_input; when it fails every rank throws the same
 // input_error (exit 3) so every rank exits cleanly; otherwise every rank opens the file
-// with MPI-IO and the dataset.
-[[nodiscard]] input open_input(const comm_ref& c, const dataset_ref& ref, int max_axes = 3);
+// with MPI-IO and the dataset. A field selection (FILE:/table#x) is accepted only with
+// `fields` (the reader reads through memory_type(), as slab_reader does); otherwise it is
+// a usage error naming the input.
+[[nodiscard]] input open_input(const comm_ref& c, const dataset_ref& ref, int max_axes = 3,
+                               bool fields = false);
 
 struct dataset_options {
   extents chunk;     // empty: contiguous (chunked anyway when compressing)

@@ -19,17 +19,25 @@
 
 namespace weft::io {
 
-// A dataset named on the command line as FILE:/path/in/file.
+// A dataset named on the command line as FILE:/path/in/file, or one numeric field of a
+// compound dataset as FILE:/path#field (a nested field as #outer.inner).
 struct dataset_ref {
   std::string file;
   std::string path;  // starts with '/'; empty when the path was optional and not given
-  [[nodiscard]] std::string text() const { return path.empty() ? file : file + ":" + path; }
+  std::vector<std::string> field;  // the member names down to the field; empty: whole elements
+  [[nodiscard]] std::string field_text() const;  // "pos.x"; "" without a field
+  [[nodiscard]] std::string text() const {
+    if (path.empty()) return file;
+    return field.empty() ? file + ":" + path : file + ":" + path + "#" + field_text();
+  }
 };
 
-// Parses FILE:/path (the last ':' followed by '/' separates them). Throws usage_error
-// naming `option` when the text is malformed: no ":/" (unless !path_required, then the
-// whole text is the file), an empty file name, or a path that is "/" or has an empty
-// component ("//", a trailing '/'). Local; the same text gives the same answer anywhere.
+// Parses FILE:/path[#field[.field...]] (the last ':' followed by '/' separates file and
+// path; a '#' in the path starts the field). Throws usage_error naming `option` when the
+// text is malformed: no ":/" (unless !path_required, then the whole text is the file), an
+// empty file name, a path that is "/" or has an empty component ("//", a trailing '/'),
+// or an empty field name ("#", "#a..b"). Local; the same text gives the same answer
+// anywhere.
 [[nodiscard]] dataset_ref parse_dataset_ref(const std::string& text, const std::string& option,
                                             bool path_required = true);
 

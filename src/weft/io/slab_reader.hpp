@@ -17,6 +17,8 @@
 // ahead never changes what current() describes. next(buffer) reads without read-ahead.
 #pragma once
 
+#include <limits>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -25,6 +27,7 @@
 #include "weft/core/shape.hpp"
 #include "weft/core/timer.hpp"
 #include "weft/io/block_io.hpp"
+#include "weft/io/dataset.hpp"
 
 namespace weft::io {
 
@@ -39,15 +42,24 @@ struct slab {
 class slab_reader {
  public:
   // Slabs hold about `slab_mib` MiB of elements of `element_bytes` each (at least one row).
+  // `field`: the compound member to read (input::field); empty reads whole elements.
   slab_reader(const comm_ref& c, const dataset& d, extents shape, double slab_mib,
-              std::size_t element_bytes)
-      : dataset_(d.native_handle()), shape_(std::move(shape)), ranks_(c.size()), rank_(c.rank()) {
+              std::size_t element_bytes, std::vector<std::string> field = {})
+      : dataset_(d.native_handle()),
+        shape_(std::move(shape)),
+        field_(std::move(field)),
+        ranks_(c.size()),
+        rank_(c.rank()) {
     row_ = 1;
     for (std::size_t k = 1; k < shape_.size(); ++k) row_ *= shape_[k];
     const auto bytes = static_cast<index_t>(slab_mib * 1024.0 * 1024.0);
     rows_per_slab_ = std::max<index_t>(
         1, bytes / std::max<index_t>(1, row_ * static_cast<index_t>(element_bytes)));
   }
+
+  // Reads `in` (its field, if one was selected) as doubles.
+  slab_reader(const comm_ref& c, const input& in, double slab_mib)
+      : slab_reader(c, in.d, in.info.shape, slab_mib, sizeof(double), in.field) {}
 
   // Collective: reads this rank's part of the next slab into `buffer` (resized), converting
   // to T. Use an aligned_vector (weft/core/aligned.hpp): reads into it are about twice as
@@ -63,8 +75,9 @@ class slab_reader {
     buffer.resize(static_cast<std::size_t>(block_.size()));
     const double t0 = now();
     const hid_t id = dataset_;
+    const datatype type = field_type(field_, native_type<T>());
     mode_ = detail::transfer(
-        id, native_type<T>(), buffer.data(),
+        id, type.native_handle(), buffer.data(),
         {block_.count, extents(shape_.size(), 0), block_.count, block_.start, {}, {}}, false);
     io_seconds_ += now() - t0;
     next_row_ += slab_rows_;
@@ -94,6 +107,23 @@ class slab_reader {
   }
   [[nodiscard]] const slab& current() const noexcept { return current_; }
 
+  // Values that mark missing data (dataset_info::fills): from the next slab read on, an
+  // element equal to one of them becomes NaN in current() and is counted in masked(); with
+  // a NaN among them, NaN elements are counted too. Call before start().
+  void set_missing(const std::vector<fill_value>& fills) {
+    missing_.clear();
+    missing_nan_ = false;
+    for (const auto& f : fills) {
+      if (f.value != f.value) {
+        missing_nan_ = true;
+      } else {
+        missing_.push_back(f.value);
+      }
+    }
+  }
+  // Elements of this rank's slabs so far that held a missing-data value (see set_missing).
+  [[nodiscard]] index_t masked() const noexcept { return masked_; }
+
   [[nodiscard]] const box& block() const noexcept { return block_; }
   [[nodiscard]] index_t first_index() const noexcept { return block_.start[0] * row_; }
   [[nodiscard]] index_t size() const noexcept { return block_.size(); }
@@ -107,6 +137,7 @@ class slab_reader {
  private:
   hid_t dataset_;
   extents shape_;
+  std::vector<std::string> field_;
   int ranks_;
   int rank_;
   index_t row_ = 1;
@@ -121,8 +152,25 @@ class slab_reader {
   bool ahead_ready_ = false;
   bool ahead_more_ = false;
 
+  std::vector<double> missing_;
+  bool missing_nan_ = false;
+  index_t masked_ = 0;
+
+  void mask(aligned_vector<double>& v) {
+    if (missing_.empty() && !missing_nan_) return;
+    index_t n = 0;
+    for (double& x : v) {
+      bool hit = missing_nan_ && x != x;
+      for (const double m : missing_) hit = hit || x == m;
+      n += hit ? 1 : 0;
+      if (hit) x = std::numeric_limits<double>::quiet_NaN();
+    }
+    masked_ += n;
+  }
+
   bool fill(slab& s) {
     if (!next(s.values)) return false;
+    mask(s.values);
     s.first_index = first_index();
     s.elements = slab_elements();
     s.mode = mode_;
