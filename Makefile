@@ -7,14 +7,15 @@
 #   make test-slurm the Slurm tests against a throwaway one-node Slurm (scripts/slurm-local)
 #   make test-cluster the cross-node suite on a throwaway 2-node cluster (scripts/cluster-local)
 #   make bench      side-by-side benchmarks against peers (docs/benchmarks.md)
-#   make fuzz       mutation fuzzing of the HDF5 input path (not in CI; docs/datasets.md)
+#   make fuzz       mutation fuzzing of the HDF5 input path and libFuzzer on the parsers
+#                   (not in CI; docs/datasets.md)
 #   make install    install into PREFIX (default /usr/local)
 JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
 WERROR ?= OFF
 CTEST_ARGS ?=
 
-.PHONY: all deps build demo test test-slurm test-cluster test-asan test-tsan bench fuzz install format clean
+.PHONY: all deps build demo test test-slurm test-cluster test-asan test-tsan bench fuzz fuzz-parsers install format clean
 
 all: build
 
@@ -74,8 +75,21 @@ test-tsan:
 bench: build
 	@bench/run build/release
 
-fuzz: build
+fuzz: build fuzz-parsers
 	@scripts/fuzz-hdf5 --build build/release --count $(or $(COUNT),500) --compare build/fuzz
+
+# libFuzzer on weft's parsers (names, shapes, job specs, records): FUZZ_SECONDS of it,
+# new inputs kept in build/fuzz/parsers-corpus (build/libfuzzer holds the clang build); a
+# finding is written to build/fuzz/ and
+# belongs in tests/fuzz/corpus once fixed.
+FUZZ_SECONDS ?= 120
+fuzz-parsers:
+	@scripts/install-deps --tsan
+	@cmake --preset libfuzzer >/dev/null
+	@cmake --build --preset libfuzzer -j $(JOBS) --target weft_fuzz_parsers
+	@mkdir -p build/fuzz/parsers-corpus
+	@build/libfuzzer/tests/fuzz/weft_fuzz_parsers -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	  -artifact_prefix=build/fuzz/ build/fuzz/parsers-corpus tests/fuzz/corpus
 
 install: build
 	@cmake --install build/release --prefix $(PREFIX)

@@ -21,6 +21,17 @@ if(WEFT_SANITIZE)
     $<$<CXX_COMPILER_ID:GNU>:-Wno-maybe-uninitialized>)
   target_link_options(weft_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
+# libFuzzer: every weft target gets the fuzzer's coverage instrumentation with ASan and
+# UBSan; the fuzz targets link libFuzzer itself (tests/fuzz).
+if(WEFT_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "WEFT_FUZZ needs clang (the fuzz preset uses clang++-14)")
+  endif()
+  target_compile_options(weft_sanitizers INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+    -fno-omit-frame-pointer)
+  target_link_options(weft_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()
 # ThreadSanitizer: with clang and LLVM's OpenMP runtime, whose Archer tool (loaded at run
 # time through OMP_TOOL_LIBRARIES, see weft_testing.cmake) tells TSan about OpenMP's
 # synchronisation; GCC's libgomp is not instrumented and would drown the reports in

@@ -51,27 +51,43 @@ bool parse_range(const std::string& text, double& lo, double& hi) {
          std::isfinite(lo) && std::isfinite(hi) && lo < hi;
 }
 
-// At most 16 rows; where a row holds several bins (not always the same number), its bar
-// is drawn from the mean count per bin, so uneven grouping cannot invent a spike.
+// The text table: every row spans the same number of bins, so rows are equally wide and
+// their counts compare. Up to 16 bins, one row each; above, g bins a row with g the
+// divisor of the bin count giving 8 to 16 rows; up to 32 bins without such a divisor,
+// one row each; otherwise ceil(bins / 16) a row, and the last row, which holds fewer,
+// says so and draws its bar from its count per bin.
+std::size_t bins_per_row(std::size_t bins) {
+  if (bins <= 16) return 1;
+  for (std::size_t g = 2; g <= bins / 8; ++g) {
+    if (bins % g == 0 && bins / g <= 16) return g;
+  }
+  if (bins <= 32) return 1;
+  return (bins + 15) / 16;
+}
+
 std::string bar_chart(const std::vector<long long>& counts, const std::vector<double>& edges) {
   const std::size_t bins = counts.size();
-  const std::size_t rows = std::min<std::size_t>(bins, 16);
+  const std::size_t g = bins_per_row(bins);
+  const std::size_t rows = (bins + g - 1) / g;
   std::vector<long long> grouped(rows, 0);
-  std::vector<double> density(rows, 0);
-  std::vector<std::size_t> first(rows + 1);
-  for (std::size_t r = 0; r <= rows; ++r) first[r] = r * bins / rows;
+  std::vector<double> per_bin(rows, 0);
   double peak = 0;
   for (std::size_t r = 0; r < rows; ++r) {
-    for (std::size_t i = first[r]; i < first[r + 1]; ++i) grouped[r] += counts[i];
-    density[r] = static_cast<double>(grouped[r]) / static_cast<double>(first[r + 1] - first[r]);
-    peak = std::max(peak, density[r]);
+    const std::size_t end = std::min(bins, (r + 1) * g);
+    for (std::size_t i = r * g; i < end; ++i) grouped[r] += counts[i];
+    per_bin[r] = static_cast<double>(grouped[r]) / static_cast<double>(end - r * g);
+    peak = std::max(peak, per_bin[r]);
   }
   std::string out;
+  if (g > 1) out += fmt::format("  ({} bins a row)\n", g);
   for (std::size_t r = 0; r < rows; ++r) {
+    const std::size_t end = std::min(bins, (r + 1) * g);
     const auto width =
-        static_cast<std::size_t>(peak > 0 ? std::lround(40.0 * density[r] / peak) : 0);
-    out += fmt::format("  [{:>12.6g}, {:>12.6g}) {:>12} {}\n", edges[first[r]], edges[first[r + 1]],
-                       grouped[r], std::string(width, '#'));
+        static_cast<std::size_t>(peak > 0 ? std::lround(40.0 * per_bin[r] / peak) : 0);
+    out += fmt::format("  [{:>12.6g}, {:>12.6g}) {:>12} {}", edges[r * g], edges[end], grouped[r],
+                       std::string(width, '#'));
+    if (end - r * g < g) out += fmt::format("  ({} of {} bins; bar per bin)", end - r * g, g);
+    out += "\n";
   }
   return out;
 }

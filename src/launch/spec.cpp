@@ -4,6 +4,8 @@
 
 #include <toml++/toml.h>
 
+#include "weft/base/error.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -20,7 +22,7 @@ namespace fs = std::filesystem;
 spec_error::spec_error(const std::string& file, int line, const std::string& key,
                        const std::string& what)
     : std::runtime_error(
-          fmt::format("{}:{}: {}{}", file, line, key.empty() ? "" : key + ": ", what)),
+          one_line(fmt::format("{}:{}: {}{}", file, line, key.empty() ? "" : key + ": ", what))),
       key_(key),
       line_(line) {}
 

@@ -2,11 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 #include "test_support.hpp"
 #include "weft/core/error.hpp"
+#include "weft/io/slab_reader.hpp"
 
 namespace fs = std::filesystem;
 
@@ -48,8 +51,30 @@ class dataset_test : public ::testing::Test {
     const datatype pair(WEFT_H5_CHECK(H5Tcreate(H5T_COMPOUND, 16)));
     WEFT_H5_CHECK(H5Tinsert(pair.native_handle(), "a", 0, H5T_NATIVE_DOUBLE));
     WEFT_H5_CHECK(H5Tinsert(pair.native_handle(), "b", 8, H5T_NATIVE_DOUBLE));
-    (void)make("/pairs", pair.native_handle(), {3});
-    (void)make("/scalar", H5T_NATIVE_DOUBLE, {});
+    {
+      const auto d = make("/pairs", pair.native_handle(), {3});
+      const double v[6] = {0, 0, 1, 10, 2, 20};  // a = i, b = 10 i
+      WEFT_H5_CHECK(
+          H5Dwrite(d.native_handle(), pair.native_handle(), H5S_ALL, H5S_ALL, H5P_DEFAULT, v));
+    }
+    {
+      const auto d = make("/scalar", H5T_NATIVE_DOUBLE, {});
+      const double v = 2.5;
+      WEFT_H5_CHECK(
+          H5Dwrite(d.native_handle(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v));
+    }
+    {
+      const property_list dcpl(WEFT_H5_CHECK(H5Pcreate(H5P_DATASET_CREATE)));
+      const double fill = -1;
+      WEFT_H5_CHECK(H5Pset_fill_value(dcpl.native_handle(), H5T_NATIVE_DOUBLE, &fill));
+      const hsize_t n = 6;
+      const dataspace s(WEFT_H5_CHECK(H5Screate_simple(1, &n, nullptr)));
+      const dataset d(WEFT_H5_CHECK(H5Dcreate2(fid, "/filled", H5T_NATIVE_FLOAT, s.native_handle(),
+                                               H5P_DEFAULT, dcpl.native_handle(), H5P_DEFAULT)));
+      const double v[6] = {1, -1, 3, -1, 5, 6};
+      WEFT_H5_CHECK(
+          H5Dwrite(d.native_handle(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v));
+    }
     (void)make("/empty", H5T_NATIVE_DOUBLE, {0, 4});
     (void)make("/four_d", H5T_NATIVE_DOUBLE, {2, 2, 2, 2});
     std::ofstream(dir_ / "text.h5") << "this is not HDF5\n";
@@ -65,10 +90,11 @@ class dataset_test : public ::testing::Test {
 
   // open_input must fail alike on every rank with one line naming file and dataset.
   void expect_input_error(const std::string& file, const std::string& path,
-                          const std::string& reason) const {
-    const dataset_ref ref{dir_ / file, path};
+                          const std::string& reason,
+                          const std::vector<std::string>& field = {}) const {
+    const dataset_ref ref{dir_ / file, path, field};
     try {
-      (void)open_input(world(), ref);
+      (void)open_input(world(), ref, 3, true);
       ADD_FAILURE() << "opened " << ref.text();
     } catch (const weft::input_error& e) {
       const std::string what = e.what();
@@ -99,11 +125,59 @@ TEST_F(dataset_test, each_kind_of_bad_input_is_one_clear_collective_error) {
   expect_input_error("mixed.h5", "/nope/deeper", "'/nope' is missing");
   expect_input_error("mixed.h5", "/group", "is a group, not a dataset");
   expect_input_error("mixed.h5", "/text", "has type string");
-  expect_input_error("mixed.h5", "/pairs", "has type compound");
-  expect_input_error("mixed.h5", "/scalar", "is a scalar");
+  expect_input_error("mixed.h5", "/pairs", "is a compound dataset (a table) with fields a, b");
   expect_input_error("mixed.h5", "/empty", "is empty");
   expect_input_error("mixed.h5", "/four_d", "has 4 axes");
   expect_input_error("", "/x", "is a folder");
+}
+
+// Everything this rank's slabs hold of `in` (as doubles) and how many were masked.
+std::pair<std::vector<double>, long long> read_all(const input& in, bool skip_fill = false) {
+  slab_reader reader(world(), in, 1);
+  if (skip_fill) reader.set_missing(in.info.fills);
+  std::vector<double> all;
+  for (bool more = reader.start(); more; more = reader.advance()) {
+    const auto& v = reader.current().values;
+    all.insert(all.end(), v.begin(), v.end());
+  }
+  return {all, static_cast<long long>(reader.masked())};
+}
+
+TEST_F(dataset_test, a_scalar_reads_as_one_element_on_one_rank) {
+  const auto in = open_input(world(), {dir_ / "mixed.h5", "/scalar"});
+  EXPECT_EQ(in.info.shape, (weft::extents{1}));
+  const auto [values, masked] = read_all(in);
+  double sum = 0;
+  for (const double v : values) sum += v;
+  EXPECT_EQ(world().allreduce(static_cast<long long>(values.size()), weft::op::sum), 1);
+  EXPECT_EQ(world().allreduce(sum, weft::op::sum), 2.5);
+}
+
+TEST_F(dataset_test, a_compound_field_reads_alone_and_only_where_fields_are_read) {
+  const dataset_ref ref{dir_ / "mixed.h5", "/pairs", {"b"}};
+  const auto in = open_input(world(), ref, 3, true);
+  EXPECT_EQ(in.info.type_text, "float64, field b of a compound");
+  const auto [values, masked] = read_all(in);
+  double sum = 0;
+  for (const double v : values) sum += v;
+  EXPECT_EQ(world().allreduce(sum, weft::op::sum), 30.0);
+  EXPECT_THROW((void)open_input(world(), ref), weft::usage_error);
+  expect_input_error("mixed.h5", "/pairs", "has no field 'c' (fields: a, b)", {"c"});
+  expect_input_error("mixed.h5", "/group/values", "not a compound", {"a"});
+}
+
+TEST_F(dataset_test, fill_values_are_listed_and_masked_on_request) {
+  const auto in = open_input(world(), {dir_ / "mixed.h5", "/filled"});
+  ASSERT_EQ(in.info.fills.size(), 1u);
+  EXPECT_EQ(in.info.fills[0].value, -1.0);
+  EXPECT_EQ(in.info.fills[0].source, "HDF5 fill value");
+  const auto [values, masked] = read_all(in, true);
+  long long nans = 0;
+  for (const double v : values) nans += std::isnan(v) ? 1 : 0;
+  EXPECT_EQ(world().allreduce(masked, weft::op::sum), 2);
+  EXPECT_EQ(world().allreduce(nans, weft::op::sum), 2);
+  const auto [plain, none] = read_all(in, false);
+  EXPECT_EQ(world().allreduce(none, weft::op::sum), 0);
 }
 
 TEST_F(dataset_test, a_truncated_file_is_reported_as_damaged) {

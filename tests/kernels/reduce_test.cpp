@@ -33,7 +33,8 @@ double ulp(double x) {
 
 json statistics_of(const weft::comm_ref& c, const std::string& input, double slab_mib) {
   const auto* k = weft::kernels::find("reduce");
-  const weft::kernels::arguments args(json{{"input", input}, {"slab-mib", slab_mib}});
+  const weft::kernels::arguments args(
+      json{{"input", input}, {"slab-mib", slab_mib}, {"skip-fill", false}});
   const auto rec = k->run(weft::kernels::context{c, args});
   EXPECT_TRUE(rec.check.passed) << rec.check.detail << rec.extra.dump();
   return rec.extra["statistics"];

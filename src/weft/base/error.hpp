@@ -25,11 +25,37 @@ enum class exit_code : int {
   interrupted = 75,
 };
 
+// `text` as one line: control characters (a newline in a file name or in a quoted
+// argument, say) become escapes such as \n, \t and \x01. Every error message is made of
+// it, so a message is always the one line the user reads.
+[[nodiscard]] inline std::string one_line(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  static constexpr char hex[] = "0123456789abcdef";
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 class error : public std::runtime_error {
  public:
   explicit error(const std::string& message, exit_code code = exit_code::run_failed,
                  bool collective = false)
-      : std::runtime_error(message), code_(code), collective_(collective) {}
+      : std::runtime_error(one_line(message)), code_(code), collective_(collective) {}
 
   [[nodiscard]] exit_code code() const noexcept { return code_; }
   // True when every rank holds this same error, so no rank is left waiting.
