@@ -9,6 +9,7 @@
 #include <deque>
 #include <exception>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -31,6 +32,14 @@ namespace {
 
 constexpr int request_tag = 1;
 constexpr int reply_tag = 2;
+constexpr int done_tag = 3;  // a worker has its last reply: no request of it is in flight
+// Requests a worker keeps in flight, at most (per thread of the rank, plus two). Rank 0's
+// master answers between two of its own tasks, so a single request waits up to one task
+// there and, with small chunks, the worker idled as long (efficiency 0.75 at any task
+// length on 2 workers); with several, one waits at rank 0 while another's reply is used.
+std::size_t max_asks(int threads) {
+  return 2 * static_cast<std::size_t>(threads) + 2;
+}
 constexpr std::uint64_t none = std::numeric_limits<std::uint64_t>::max();
 
 // The chunks a rank holds; its threads take single task indices from the front.
@@ -188,35 +197,63 @@ class scheduler {
   void progress() {
     if (coordinator_) {
       serve_requests();
-      if (!supply_done_.load(std::memory_order_relaxed) && queue_.size() < low_water_) {
+      // Up to the low-water mark: with small fixed chunks one chunk a step would leave
+      // the other threads of this rank without work (one task at a time, taken by the
+      // master itself; a 1 x 2 run of 1-task chunks ran at efficiency 0.5).
+      while (!supply_done_.load(std::memory_order_relaxed) && queue_.size() < low_water_) {
         const auto [b, e] = take_chunk(threads_);
-        (void)queue_chunk(b, e);
+        if (!queue_chunk(b, e)) break;
       }
       return;
     }
     if (supply_done_.load(std::memory_order_relaxed)) return;
-    if (asking_ && reply_request_.test()) {
-      asking_ = false;
-      ask_request_.wait();
-      if (!queue_chunk(reply_[0], reply_[1])) return;
+    // Replies come in the order asked (MPI keeps a sender's messages in order).
+    while (!asks_.empty() && asks_.front()->reply_request.test()) {
+      const auto a = std::move(asks_.front());
+      asks_.pop_front();
+      a->ask_request.wait();
+      if (a->reply[0] == a->reply[1]) {
+        told_no_more_ = true;  // and so is every reply still in flight
+      } else {
+        (void)queue_chunk(a->reply[0], a->reply[1]);
+      }
     }
-    if (!asking_ && queue_.size() < low_water_) {
-      reply_request_ = comm_.irecv(std::span<std::uint64_t>(reply_), 0, reply_tag);
-      ask_request_ = comm_.isend(std::span<const int>(&my_threads_, 1), 0, request_tag);
-      asking_ = true;
+    if (told_no_more_) {
+      if (asks_.empty()) {
+        // Every request is answered: tell rank 0 it may stop serving this rank.
+        comm_.send(std::span<const int>(&my_threads_, 1), 0, done_tag);
+        supply_done_.store(true, std::memory_order_release);
+      }
+      return;
+    }
+    // Queued tasks plus those asked for (a fixed chunk each; guided chunks count as one)
+    // cover the task running, one more, and one per thread waiting at rank 0: deeper
+    // would hoard tasks at the end of a run of long ones.
+    const std::uint64_t per_ask = std::max<std::uint64_t>(1, options_.chunk);
+    while (asks_.size() < max_asks(threads_) &&
+           queue_.size() + per_ask * asks_.size() <
+               low_water_ + static_cast<std::uint64_t>(threads_)) {
+      auto a = std::make_unique<ask>();
+      a->reply_request = comm_.irecv(std::span<std::uint64_t>(a->reply), 0, reply_tag);
+      a->ask_request = comm_.isend(std::span<const int>(&my_threads_, 1), 0, request_tag);
+      asks_.push_back(std::move(a));
     }
   }
 
-  // Coordinator: answers every request waiting; an empty chunk tells a rank "no more".
+  // Coordinator: answers every request waiting (an empty chunk: "no more"), and counts
+  // the ranks that have every answer they asked for.
   void serve_requests() {
     status st;
-    while (active_workers_ > 0 && comm_.iprobe(st, any_source, request_tag)) {
-      const int their_threads = comm_.recv<int>(st.source, request_tag);
+    while (active_workers_ > 0 && comm_.iprobe(st, any_source, any_tag)) {
+      const int their_threads = comm_.recv<int>(st.source, st.tag);
+      if (st.tag == done_tag) {
+        --active_workers_;
+        continue;
+      }
       const auto [b, e] = take_chunk(their_threads);
       const std::array<std::uint64_t, 2> answer{b, e};
       // The worker posted its receive before asking, so this send never waits on it.
       comm_.send(std::span<const std::uint64_t>(answer), st.source, reply_tag);
-      if (b == e) --active_workers_;
     }
   }
 
@@ -238,12 +275,15 @@ class scheduler {
   // Coordinator: the shared counter and the ranks not yet told "no more".
   std::uint64_t next_ = 0;
   int active_workers_;
-  // Worker: the one request in flight.
-  std::array<std::uint64_t, 2> reply_{};
+  // Worker: the requests in flight, oldest first (their buffers stay put: heap-held).
+  struct ask {
+    std::array<std::uint64_t, 2> reply{};
+    request reply_request;
+    request ask_request;
+  };
+  std::deque<std::unique_ptr<ask>> asks_;
+  bool told_no_more_ = false;
   int my_threads_;
-  request reply_request_;
-  request ask_request_;
-  bool asking_ = false;
 };
 
 }  // namespace

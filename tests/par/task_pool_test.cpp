@@ -214,4 +214,20 @@ TEST(task_pool, fixed_chunks_of_one_hand_out_every_task) {
   EXPECT_EQ(chunks, 500u);
 }
 
+TEST(task_pool, fixed_chunks_of_one_keep_every_thread_of_every_rank_busy) {
+  // Tasks of 2 ms handed out one at a time: every thread of every rank runs some. (Rank
+  // 0 used to queue one task per step of its master thread, which took it itself, and
+  // its other threads never ran one.)
+  const auto w = world();
+  weft::par::task_pool pool(w, weft::par::pool_options{1, 1});
+  const std::size_t n = 24 * static_cast<std::size_t>(w.size() * omp_get_max_threads());
+  pool.for_each(n, [](std::size_t) { std::this_thread::sleep_for(std::chrono::milliseconds(2)); });
+  const auto& s = pool.stats();
+  for (std::size_t t = 0; t < s.thread_tasks.size(); ++t) {
+    EXPECT_GT(s.thread_tasks[t], 0u) << "thread " << t << " of rank " << w.rank();
+  }
+  const auto total = w.allreduce(static_cast<unsigned long long>(s.tasks), weft::op::sum);
+  EXPECT_EQ(total, n);
+}
+
 }  // namespace

@@ -21,18 +21,21 @@
 // between two of its own tasks the master thread (the main thread) does the rank's
 // communication: on rank 0 it answers every pending chunk request (MPI_Iprobe + a
 // 16-byte MPI_Send into an already-posted receive) and refills its own rank's queue from
-// the shared counter; on other ranks it asks for the next chunk before the current one
-// runs out (one request in flight: MPI_Isend + MPI_Irecv, then MPI_Test), so the round
-// trip overlaps with work. Cost of this design: a request that reaches rank 0 while its
-// master thread runs a task waits until that task ends, so the prefetch hides latency
-// only when a rank's queued work outlasts one task on rank 0's master; with very long
-// tasks and small chunks, workers can idle up to one task duration at the end. Idle
-// threads spin (yielding), then sleep in 20 µs steps.
+// the shared counter; on other ranks it asks for the next chunks before the current ones
+// run out, with two requests in flight (MPI_Isend + MPI_Irecv each, then MPI_Test), so
+// the round trips overlap with work. A request that reaches rank 0 while its master
+// thread runs a task waits until that task ends; with two in flight, one waits there
+// while the worker uses the other's reply, so a worker with chunks of single tasks as
+// long as rank 0's keeps busy (with one request in flight it idled about half the time:
+// efficiency 0.75 on 2 workers at any task length, docs/benchmarks.md). When a worker
+// has its last (empty) reply and none is in flight, it tells rank 0 (one more message),
+// so no message of a call is left for the next. Idle threads spin (yielding), then
+// sleep in 20 µs steps.
 //
-// Per call, besides one request/reply pair per chunk: two small allreduces at the start
-// (task count check, thread total), one allreduce (+ one broadcast on failure) to agree
-// on task errors, and for map/reduce one gatherv (allgatherv for all_ranks) of the
-// results and their indices (memory O(N) on the receiving ranks).
+// Per call, besides one request/reply pair per chunk and one "done" per rank: two small allreduces
+// at the start (task count check, thread total), one allreduce (+ one broadcast on failure) to
+// agree on task errors, and for map/reduce one gatherv (allgatherv for all_ranks) of the results
+// and their indices (memory O(N) on the receiving ranks).
 //
 // Errors. A task that throws does not stop the pool: the remaining tasks still run, then
 // every rank throws the same weft::par::task_error (collective) naming the lowest failing task
