@@ -68,30 +68,28 @@ def weft_curve(build, work, max_tasks, layout):
     return pts
 
 
-def pool_curve(work, max_tasks):
-    import multiprocessing as mp
-    pts = []
-    with mp.Pool(WORKERS) as pool:
-        pool.map(spin, [0.0] * WORKERS)  # start-up outside the timing
-        for d in DURATIONS:
-            n = tasks_for(d, work, max_tasks)
-            t = time.perf_counter()
-            for _ in pool.imap_unordered(spin, [d] * n, chunksize=1):
-                pass
-            pts.append(point(d, n, time.perf_counter() - t))
-    return pts
-
-
-def executor_curve(ex, work, max_tasks):
-    list(ex.map(spin, [0.0] * WORKERS))  # start-up outside the timing
+def curve(map_one_by_one, work, max_tasks):
+    """The efficiency curve of a pool through map_one_by_one(fn, items) (chunk size 1)."""
+    for _ in map_one_by_one(spin, [0.0] * WORKERS):  # start-up outside the timing
+        pass
     pts = []
     for d in DURATIONS:
         n = tasks_for(d, work, max_tasks)
         t = time.perf_counter()
-        for _ in ex.map(spin, [d] * n, chunksize=1):
+        for _ in map_one_by_one(spin, [d] * n):
             pass
         pts.append(point(d, n, time.perf_counter() - t))
     return pts
+
+
+def pool_curve(work, max_tasks):
+    import multiprocessing as mp
+    with mp.Pool(WORKERS) as pool:
+        return curve(lambda f, xs: pool.imap_unordered(f, xs, chunksize=1), work, max_tasks)
+
+
+def executor_curve(ex, work, max_tasks):
+    return curve(lambda f, xs: ex.map(f, xs, chunksize=1), work, max_tasks)
 
 
 def process_pool_curve(work, max_tasks):
