@@ -18,6 +18,7 @@
 #include "commands.hpp"
 #include "kernel.hpp"
 #include "weft/base/staged_file.hpp"
+#include "weft/base/stop_signals.hpp"
 #include "weft/core/environment.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/layout.hpp"
@@ -317,6 +318,11 @@ void add_run(CLI::App& app, action& chosen, int& threads, double& hang_timeout) 
       if (opts->threads > 0) threads = opts->threads;
       hang_timeout = opts->hang_timeout;
       if (opts->trust_input) io::set_probe(false);
+      // A checkpoint request (SIGUSR1: a job's time limit, Slurm's --signal) that comes
+      // while no step loop runs, as the last step finishes say, has nothing left to stop:
+      // caught and dropped for the rest of the process, so it cannot kill a run that is
+      // done (exit 138). A step loop installs its own catcher and restores this one.
+      static const stop_signals late_checkpoint_requests({SIGUSR1});
       probe_inputs_ahead(*holders);
       chosen = [kp, holders, opts](const comm_ref& world) {
         return run_kernel(world, *kp, *holders, *opts);
