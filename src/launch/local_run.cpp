@@ -309,11 +309,25 @@ int run_locally(const job_plan& plan, const local_options& options, std::ostream
     oc.exit_code = r.exit_code;
     oc.seconds = r.seconds;
     oc.command = cmd;
+    // A checkpointing step asked to stop at its limit may still finish its last steps
+    // within the grace period: it exits 0, or mpirun, exiting after its ranks, dies of the
+    // forwarded SIGUSR1 (exit 138). A validated record of this run (removed before it
+    // started) means it is done, not timed out.
+    const bool finished_in_grace = [&] {
+      if (!step.checkpoints || !r.timed_out) return false;
+      if (r.exit_code == 0) return true;
+      if (run.kind != step_kind::kernel || !fs::exists(run.record)) return false;
+      try {
+        return read_record(run.record).check.passed;
+      } catch (const std::exception&) {
+        return false;
+      }
+    }();
     if (r.interrupted) {
       oc.status = "interrupted";
-    } else if (r.timed_out && !(step.checkpoints && r.exit_code == 0)) {
-      // A checkpointing step asked to stop at its limit may still finish its last steps
-      // within the grace period and exit 0: then it is done, not timed out.
+    } else if (finished_in_grace) {
+      oc.status = "ok";
+    } else if (r.timed_out) {
       oc.status = "timed-out";
     } else if (r.exit_code == 75) {
       oc.status = "stopped";
