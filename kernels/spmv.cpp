@@ -18,6 +18,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -28,6 +29,7 @@
 #include <fmt/format.h>
 
 #include "registry.hpp"
+#include "weft/base/cache.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/request.hpp"
 #include "weft/core/timer.hpp"
@@ -160,10 +162,50 @@ struct exchange_plan {
   std::vector<std::int32_t> send_index;       // local x entries, grouped by rank
   std::vector<int> recv_ranks, recv_offsets;  // offsets into the ghost part of x
   index_t ghosts = 0;
+  // Where owned row l's entry of x lives (first-use numbering); empty: at l.
+  std::vector<std::int32_t> own_at;
+  bool first_use = false;
 };
 
-exchange_plan build_plan(const comm_ref& world, csr_block& m,
-                         std::vector<std::int32_t>& local_col) {
+// Gathers from x that miss a cache of 2^bits lines of 8 doubles, modelled as direct-mapped
+// with hashed sets (so that regions a power of two apart do not alias, as they would not
+// in a set-associative cache): a cheap, machine-scaled measure of how scattered a
+// numbering of x makes the multiply's reads.
+std::int64_t gather_misses(const std::vector<std::int32_t>& local_col, int bits) {
+  std::vector<std::int64_t> tag(std::size_t{1} << bits, -1);
+  std::int64_t misses = 0;
+  for (const auto c : local_col) {
+    const auto line = static_cast<std::uint64_t>(c / 8);
+    auto& slot = tag[(line * 0x9E3779B97F4A7C15ULL) >> (64 - bits)];
+    misses += static_cast<std::int64_t>(slot != static_cast<std::int64_t>(line));
+    slot = static_cast<std::int64_t>(line);
+  }
+  return misses;
+}
+
+// The order in which entries are first read: rank[k] for each k in 0..count-1 that
+// `key(e)` names for some entry e, unread ones after all read ones.
+template <class Key>
+std::vector<std::int32_t> first_use_rank(std::size_t entries, std::size_t count, Key key) {
+  std::vector<std::int32_t> rank(count, -1);
+  std::int32_t next = 0;
+  for (std::size_t e = 0; e < entries; ++e) {
+    const auto k = key(e);
+    if (k >= 0 && rank[static_cast<std::size_t>(k)] < 0) rank[static_cast<std::size_t>(k)] = next++;
+  }
+  for (auto& r : rank) {
+    if (r < 0) r = next++;
+  }
+  return rank;
+}
+
+// numbering: "owner" keeps x as owned entries in row order, then fetched ones by owner and
+// global column; "first-use" orders owned entries, and fetched ones within each owner, as
+// the rows first read them, so that scattered columns (--scramble, or a file numbered
+// without locality) are read nearly in sequence; "auto" takes first use where it at
+// least halves the gathers that miss a cache of the core's L2 size (decided together).
+exchange_plan build_plan(const comm_ref& world, csr_block& m, std::vector<std::int32_t>& local_col,
+                         const std::string& numbering) {
   const int p = world.size();
   const index_t rows = m.rows();
   const index_t lo = m.first_row;
@@ -181,10 +223,90 @@ exchange_plan build_plan(const comm_ref& world, csr_block& m,
   // Sorted columns are grouped by owner, because owners hold consecutive blocks.
   std::vector<int> ask(p, 0);
   for (const auto c : needed) ++ask[owner_of(m.order, p, c)];
+  const std::int64_t* gcol = m.col.data();
+  const std::size_t entries = m.col.size();
+  auto ghost_index = [&](std::int64_t c) {
+    return static_cast<std::int64_t>(std::lower_bound(needed.begin(), needed.end(), c) -
+                                     needed.begin());
+  };
+
+  // Both numberings: ghost_slot[g] is where sorted ghost g goes in the ghost part of x.
+  std::vector<std::int32_t> own_at;
+  std::vector<std::int32_t> ghost_slot(needed.size());
+  for (std::size_t g = 0; g < needed.size(); ++g) ghost_slot[g] = static_cast<std::int32_t>(g);
+  auto number = [&](std::vector<std::int32_t>& out) {
+    out.resize(entries);
+    std::int32_t* lcol = out.data();
+    const std::int32_t* own = own_at.empty() ? nullptr : own_at.data();
+    const std::int32_t* slot = ghost_slot.data();
+    const std::int64_t* ghost = needed.data();
+    const std::size_t ghost_count = needed.size();
+#pragma omp parallel for schedule(static) default(none) \
+    shared(gcol, lcol, own, slot, entries, ghost, ghost_count, lo, hi, rows)
+    for (std::size_t e = 0; e < entries; ++e) {
+      const std::int64_t c = gcol[e];
+      if (c >= lo && c < hi) {
+        lcol[e] = own != nullptr ? own[c - lo] : static_cast<std::int32_t>(c - lo);
+      } else {
+        const auto g = std::lower_bound(ghost, ghost + ghost_count, c) - ghost;
+        lcol[e] = static_cast<std::int32_t>(rows + slot[g]);
+      }
+    }
+  };
+  number(local_col);
+  bool first_use = numbering == "first-use";
+  if (numbering != "owner") {
+    std::vector<std::int32_t> own_rank = first_use_rank(
+        entries, static_cast<std::size_t>(rows),
+        [&](std::size_t e) { return gcol[e] >= lo && gcol[e] < hi ? gcol[e] - lo : -1; });
+    std::vector<std::int32_t> ghost_rank =
+        first_use_rank(entries, needed.size(), [&](std::size_t e) -> std::int64_t {
+          return gcol[e] >= lo && gcol[e] < hi ? -1 : ghost_index(gcol[e]);
+        });
+    // Ghosts stay grouped by owner (each owner's group is a contiguous run of the sorted
+    // list), ordered within it by first use.
+    std::vector<std::int32_t> order(needed.size());
+    std::size_t begin = 0;
+    for (int r = 0; r < p; ++r) {
+      const auto end = begin + static_cast<std::size_t>(ask[r]);
+      for (std::size_t g = begin; g < end; ++g) order[g] = static_cast<std::int32_t>(g);
+      std::sort(order.begin() + static_cast<std::ptrdiff_t>(begin),
+                order.begin() + static_cast<std::ptrdiff_t>(end),
+                [&](std::int32_t x, std::int32_t y) { return ghost_rank[x] < ghost_rank[y]; });
+      begin = end;
+    }
+    std::vector<std::int32_t> slot(needed.size());
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      slot[static_cast<std::size_t>(order[k])] = static_cast<std::int32_t>(k);
+    }
+    std::vector<std::int32_t> renumbered;
+    std::swap(own_at, own_rank);
+    std::swap(ghost_slot, slot);
+    number(renumbered);
+    if (!first_use) {
+      int bits = 6;  // lines of 64 B in the core's L2, rounded down to a power of two
+      while (bits < 30 && (std::size_t{64} << (bits + 1)) <= cache_bytes(2, std::size_t{1} << 20)) {
+        ++bits;
+      }
+      std::array<long long, 2> misses{gather_misses(local_col, bits),
+                                      gather_misses(renumbered, bits)};
+      world.allreduce(std::span<long long>(misses), op::sum);
+      first_use = 2 * misses[1] <= misses[0];
+    }
+    if (first_use) {
+      local_col = std::move(renumbered);
+      std::vector<std::int64_t> reordered(needed.size());
+      for (std::size_t k = 0; k < order.size(); ++k) reordered[k] = needed[order[k]];
+      needed = std::move(reordered);
+    } else {
+      own_at.clear();
+    }
+  }
   std::vector<int> asked;
   const auto requests = world.alltoallv(std::span<const std::int64_t>(needed), ask, &asked);
 
   exchange_plan plan;
+  plan.first_use = first_use;
   plan.ghosts = static_cast<index_t>(needed.size());
   plan.send_offsets.push_back(0);
   std::size_t at = 0;
@@ -192,7 +314,8 @@ exchange_plan build_plan(const comm_ref& world, csr_block& m,
     if (asked[r] == 0) continue;
     plan.send_ranks.push_back(r);
     for (int k = 0; k < asked[r]; ++k) {
-      plan.send_index.push_back(static_cast<std::int32_t>(requests[at++] - lo));
+      const auto l = static_cast<std::size_t>(requests[at++] - lo);
+      plan.send_index.push_back(own_at.empty() ? static_cast<std::int32_t>(l) : own_at[l]);
     }
     plan.send_offsets.push_back(static_cast<int>(plan.send_index.size()));
   }
@@ -204,24 +327,7 @@ exchange_plan build_plan(const comm_ref& world, csr_block& m,
     total += ask[r];
     plan.recv_offsets.push_back(total);
   }
-
-  local_col.resize(m.col.size());
-  const std::int64_t* gcol = m.col.data();
-  std::int32_t* lcol = local_col.data();
-  const std::size_t entries = m.col.size();
-  const std::int64_t* ghost = needed.data();
-  const std::size_t ghost_count = needed.size();
-#pragma omp parallel for schedule(static) default(none) \
-    shared(gcol, lcol, entries, ghost, ghost_count, lo, hi, rows)
-  for (std::size_t e = 0; e < entries; ++e) {
-    const std::int64_t c = gcol[e];
-    if (c >= lo && c < hi) {
-      lcol[e] = static_cast<std::int32_t>(c - lo);
-    } else {
-      const auto pos = std::lower_bound(ghost, ghost + ghost_count, c) - ghost;
-      lcol[e] = static_cast<std::int32_t>(rows + pos);
-    }
-  }
+  plan.own_at = std::move(own_at);
   return plan;
 }
 
@@ -250,7 +356,7 @@ record run_spmv(const context& ctx) {
   exchange_plan plan;
   {
     const auto setup = timer.time("setup");
-    plan = build_plan(world, m, local_col);
+    plan = build_plan(world, m, local_col, args.text("renumber"));
   }
   const index_t rows = m.rows();
   const index_t first = m.first_row;
@@ -267,6 +373,14 @@ record run_spmv(const context& ctx) {
     px[l] = 0.0;
     py[l] = 0.0;
   }
+  // Renumbered, PRK's x(c) += c + 1 reads each owned entry's increment.
+  std::vector<double> step(plan.own_at.empty() ? 0 : static_cast<std::size_t>(rows));
+  double* pstep = step.data();
+  const std::int32_t* own_at = plan.own_at.data();
+  if (!step.empty()) {
+#pragma omp parallel for schedule(static) default(none) shared(pstep, own_at, rows, first)
+    for (index_t l = 0; l < rows; ++l) pstep[own_at[l]] = static_cast<double>(first + l + 1);
+  }
 
   std::vector<request> pending;
   double start = 0;
@@ -276,8 +390,13 @@ record run_spmv(const context& ctx) {
       start = now();
     }
     const double t0 = now();
-#pragma omp parallel for schedule(static) default(none) shared(px, rows, first)
-    for (index_t l = 0; l < rows; ++l) px[l] += static_cast<double>(first + l + 1);
+    if (pstep != nullptr) {
+#pragma omp parallel for simd schedule(static) default(none) shared(px, pstep, rows)
+      for (index_t k = 0; k < rows; ++k) px[k] += pstep[k];
+    } else {
+#pragma omp parallel for simd schedule(static) default(none) shared(px, rows, first)
+      for (index_t l = 0; l < rows; ++l) px[l] += static_cast<double>(first + l + 1);
+    }
 
     // Fetch the ghost entries of x from their owners, as the plan says.
     const double t1 = now();
@@ -358,6 +477,7 @@ record run_spmv(const context& ctx) {
   rec.extra["nonzeros"] = nnz;
   rec.extra["fetched_entries_per_iteration"] = world.allreduce(fetched, op::sum);
   rec.extra["max_neighbours"] = world.allreduce(static_cast<int>(plan.recv_ranks.size()), op::max);
+  rec.extra["x_numbering"] = plan.first_use ? "first-use" : "owner";
   return rec;
 }
 
@@ -388,6 +508,12 @@ kernel make_spmv() {
            .type = param_type::flag,
            .default_value = "false",
            .help = "bit-reverse column indices (PRK's scramble: irregular access)"},
+          {.name = "renumber",
+           .type = param_type::choice,
+           .default_value = "auto",
+           .help = "order of x in memory: as the rows first read it, owned then fetched, "
+                   "or auto (first use where it halves the gathers that miss L2)",
+           .choices = {"auto", "first-use", "owner"}},
           {.name = "matrix",
            .type = param_type::text,
            .default_value = "none",

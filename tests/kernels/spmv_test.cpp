@@ -41,6 +41,41 @@ TEST(spmv, scrambled_columns_validate) {
   EXPECT_TRUE(rec.check.passed) << rec.check.detail;
 }
 
+TEST(spmv, auto_numbers_x_by_first_use_for_scrambled_columns_and_keeps_the_plain_order) {
+  // x of 2^20 doubles (8 MiB) outruns any core's L2. Scrambled, the owner order misses the
+  // modelled cache on most gathers, first use on few; the plain star reads x in sequence
+  // either way, so it keeps the owner order.
+  const auto scrambled =
+      run_kernel("spmv", {{"scale", 10}, {"radius", 2}, {"iterations", 1}, {"scramble", true}});
+  EXPECT_TRUE(scrambled.check.passed) << scrambled.check.detail;
+  EXPECT_EQ(scrambled.extra["x_numbering"].get<std::string>(), "first-use");
+  const auto plain = run_kernel("spmv", {{"scale", 10}, {"radius", 2}, {"iterations", 1}});
+  EXPECT_TRUE(plain.check.passed) << plain.check.detail;
+  EXPECT_EQ(plain.extra["x_numbering"].get<std::string>(), "owner");
+}
+
+TEST(spmv, every_numbering_of_x_validates_and_fetches_the_same_entries) {
+  long long fetched = -1;
+  for (const char* numbering : {"owner", "first-use"}) {
+    for (const bool scramble : {false, true}) {
+      const auto rec = run_kernel("spmv", {{"scale", 5},
+                                           {"radius", 3},
+                                           {"iterations", 3},
+                                           {"scramble", scramble},
+                                           {"renumber", std::string(numbering)}});
+      EXPECT_TRUE(rec.check.passed) << numbering << ": " << rec.check.detail;
+      EXPECT_EQ(rec.extra["x_numbering"].get<std::string>(), numbering);
+      if (scramble) {
+        const auto f = rec.extra["fetched_entries_per_iteration"].get<long long>();
+        if (fetched >= 0) {
+          EXPECT_EQ(f, fetched);
+        }
+        fetched = f;
+      }
+    }
+  }
+}
+
 TEST(spmv, a_radius_the_grid_cannot_hold_is_a_usage_error) {
   EXPECT_THROW((void)run_kernel("spmv", {{"scale", 2}, {"radius", 2}}), weft::usage_error);
 }
@@ -84,8 +119,12 @@ TEST(spmv, a_csr_matrix_read_from_hdf5_with_an_order_the_ranks_do_not_divide_val
   world().barrier();
 
   const auto rec = run_kernel("spmv", {{"matrix", file + ":/A"}, {"iterations", 4}});
+  const auto renumbered = run_kernel(
+      "spmv",
+      {{"matrix", file + ":/A"}, {"iterations", 4}, {"renumber", std::string("first-use")}});
 
   EXPECT_TRUE(rec.check.passed) << rec.check.detail;
+  EXPECT_TRUE(renumbered.check.passed) << renumbered.check.detail;
   EXPECT_EQ(rec.extra["order"].get<long long>(), 37);
   EXPECT_EQ(rec.extra["nonzeros"].get<long long>(), static_cast<long long>(m.col.size()));
 }
