@@ -25,6 +25,7 @@
 #include <fmt/format.h>
 
 #include "registry.hpp"
+#include "weft/core/aligned.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/timer.hpp"
 #include "weft/grid/decomposition.hpp"
@@ -42,7 +43,7 @@ struct columns {
 // `mine` columns, column-major) into `out`, out[jr * mine + il] = a[il * n + row0 + jr],
 // and adds 1 to each element of `a` it read (PRK's A += 1, fused to save a sweep: every
 // element of A is read by exactly one piece per iteration).
-void pack_transposed(std::vector<double>& a, index_t n, index_t mine, index_t row0, index_t rows,
+void pack_transposed(aligned_vector<double>& a, index_t n, index_t mine, index_t row0, index_t rows,
                      index_t tile, double* out) {
   double* ap = a.data();
   const index_t t = tile <= 0 ? std::max<index_t>({rows, mine, 1}) : tile;
@@ -65,7 +66,7 @@ void pack_transposed(std::vector<double>& a, index_t n, index_t mine, index_t ro
 
 // This rank's own piece, without a buffer or MPI: B(c0 + is, c0 + jl) += A(c0 + jl, c0 + is)
 // and A += 1 on the elements read, tiled like pack_transposed.
-void transpose_own(std::vector<double>& a, std::vector<double>& b, index_t n, index_t mine,
+void transpose_own(aligned_vector<double>& a, aligned_vector<double>& b, index_t n, index_t mine,
                    index_t c0, index_t tile) {
   double* ap = a.data();
   double* bp = b.data();
@@ -88,7 +89,7 @@ void transpose_own(std::vector<double>& a, std::vector<double>& b, index_t n, in
 
 // Adds a received piece (`mine` columns of B, `from.count` rows starting at from.first,
 // laid out in[jl * from.count + is]) into B with unit stride.
-void add_piece(std::vector<double>& b, index_t n, index_t mine, columns from, const double* in) {
+void add_piece(aligned_vector<double>& b, index_t n, index_t mine, columns from, const double* in) {
   double* bp = b.data();
   const index_t cnt = from.count;
   const index_t first = from.first;
@@ -120,7 +121,7 @@ record run_transpose(const context& ctx) {
       fmt::format("--order {} over {} ranks exceeds MPI's int counts per rank", n, p));
 
   const auto local = static_cast<std::size_t>(n * mine);
-  std::vector<double> a(local), b(local), send(local), recv(local);
+  aligned_vector<double> a(local), b(local), send(local), recv(local);
   double* ap = a.data();
   double* bp = b.data();
   const index_t c0 = own.first;

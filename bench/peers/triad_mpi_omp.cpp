@@ -1,5 +1,6 @@
-// Peer for weft's nstream: the same triad written directly against MPI and OpenMP, no
-// weft code, compiled with the same flags. Prints "bandwidth_GBs <value>" on rank 0.
+// Peer for weft's nstream: PRK's nstream triad A += B + 3 C written directly against MPI
+// and OpenMP, no weft code, compiled with the same flags, the arrays 64-byte aligned as
+// PRK allocates them. Prints "bandwidth_GBs <value>" (PRK's 32 B per element) on rank 0.
 //   mpirun -n R triad_mpi_omp LENGTH ITERATIONS
 #include <mpi.h>
 #include <omp.h>
@@ -7,7 +8,20 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <vector>
+#include <memory>
+
+namespace {
+
+struct aligned_free {
+  void operator()(double* p) const { std::free(p); }
+};
+
+std::unique_ptr<double[], aligned_free> allocate(long long count) {
+  const auto bytes = static_cast<std::size_t>(count > 0 ? count : 1) * sizeof(double);
+  return {static_cast<double*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)), {}};
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
@@ -18,10 +32,10 @@ int main(int argc, char** argv) {
   const int iterations = argc > 2 ? std::atoi(argv[2]) : 20;
   const long long local = length / size + (rank < length % size ? 1 : 0);
   const double scalar = 3.0;
-  std::vector<double> a(static_cast<std::size_t>(local)), b(a.size()), c(a.size());
-  double* pa = a.data();
-  double* pb = b.data();
-  double* pc = c.data();
+  auto a = allocate(local), b = allocate(local), c = allocate(local);
+  double* pa = a.get();
+  double* pb = b.get();
+  double* pc = c.get();
 #pragma omp parallel for simd schedule(static)
   for (long long i = 0; i < local; ++i) {
     pa[i] = 0.0;
