@@ -112,6 +112,7 @@ void check_space(const comm_ref& world, const io::dataset_ref& ref, const extent
 void check_addable(const comm_ref& world, const io::dataset_ref& ref) {
   bool ok = true;
   std::string problem;
+  bool bad_input = false;  // an unreadable file (exit 3) rather than a wrong request (exit 2)
   if (world.rank() == 0) {
     try {
       std::error_code ec;
@@ -146,12 +147,14 @@ void check_addable(const comm_ref& world, const io::dataset_ref& ref) {
       problem = e.what();
     } catch (const std::exception& e) {
       ok = false;
-      problem = std::string("input:") + e.what();
+      bad_input = true;
+      problem = e.what();
     }
   }
   const auto a = agree(world, ok, problem);
   if (a.ok) return;
-  if (a.message.rfind("input:", 0) == 0) throw input_error(a.message.substr(6), true);
+  world.bcast(bad_input);
+  if (bad_input) throw input_error(a.message, true);
   throw usage_error(a.message, true);
 }
 
@@ -415,7 +418,11 @@ json dataset_entry(const io::dataset& d, const std::string& path) {
                 {"shape", info.shape},  {"type", info.type_text},
                 {"chunks", info.chunk}, {"filters", info.filters},
                 {"fill_values", fills}, {"attributes", attributes_of(d)}};
-  if (!info.fields.empty()) entry["fields"] = info.fields;
+  if (!info.fields.empty()) {
+    json fields = json::array();
+    for (const auto& f : info.fields) fields.push_back({{"name", f.name}, {"type", f.type}});
+    entry["fields"] = fields;
+  }
   return entry;
 }
 
@@ -538,7 +545,10 @@ std::string as_text(const json& listing) {
       out += "\n";
       if (o.contains("fields")) {
         out += "    fields:";
-        for (const auto& f : o.at("fields")) out += " #" + f.get<std::string>() + ",";
+        for (const auto& f : o.at("fields")) {
+          out +=
+              " #" + f.at("name").get<std::string>() + " " + f.at("type").get<std::string>() + ",";
+        }
         out.back() = '\n';
       }
     } else {

@@ -225,7 +225,7 @@ std::vector<double> numeric_attribute(hid_t d, const char* name) {
 }
 
 // Every leaf member of compound `type` as "prefix.name type", depth first.
-void leaf_fields(hid_t type, const std::string& prefix, std::vector<std::string>& out) {
+void leaf_fields(hid_t type, const std::string& prefix, std::vector<field_info>& out) {
   const int n = H5Tget_nmembers(type);
   for (int i = 0; i < n && out.size() < 256; ++i) {
     char* name = H5Tget_member_name(type, static_cast<unsigned>(i));
@@ -240,7 +240,7 @@ void leaf_fields(hid_t type, const std::string& prefix, std::vector<std::string>
     if (H5Tget_class(member.native_handle()) == H5T_COMPOUND) {
       leaf_fields(member.native_handle(), path, out);
     } else {
-      out.push_back(path + " " + type_text(member.native_handle()));
+      out.push_back({path, type_text(member.native_handle())});
     }
   }
 }

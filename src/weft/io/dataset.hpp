@@ -80,6 +80,13 @@ struct fill_value {
   std::string source;  // "HDF5 fill value", "_FillValue", "missing_value"
 };
 
+// A leaf member of a compound: its name as FILE:/path#field selects it (nested members
+// joined by '.') and its type as data info shows it ("float64 big-endian", "string").
+struct field_info {
+  std::string name;
+  std::string type;
+};
+
 // What a dataset is: shape, element type, storage.
 struct dataset_info {
   std::string path;
@@ -95,9 +102,8 @@ struct dataset_info {
   // when one was set (h5py's fillvalue=, netCDF-4), and the netCDF/CF attributes
   // _FillValue and missing_value (one value or several), as doubles. Numeric datasets only.
   std::vector<fill_value> fills;
-  // Of a compound: every numeric or other leaf member as "pos.x float64" (nested members
-  // joined by '.'), the names FILE:/path#field selects.
-  std::vector<std::string> fields;
+  // Of a compound: every leaf member, numeric or not.
+  std::vector<field_info> fields;
   [[nodiscard]] bool floating() const noexcept { return type_class == H5T_FLOAT; }
   // Integers, floats and enums (read as their integer values).
   [[nodiscard]] bool numeric() const noexcept {
