@@ -183,6 +183,7 @@ finite_range data_range(const comm_ref& world, const io::input& in, double slab_
   std::vector<extremes> ext(static_cast<std::size_t>(omp_get_max_threads()));
   io::slab_reader pass(world, in, slab_mib);
   if (skip_fill) pass.set_missing(in.info.fills);
+  (void)pass.use_direct(world);
   stream_slabs(pass, [&](const double* x, index_t n, int thread) {
     double mn = inf, mx = -inf, neg = 0, pos = 0;
 #pragma omp simd reduction(min : mn) reduction(max : mx) reduction(+ : neg, pos)
@@ -300,6 +301,7 @@ record run_histogram(const context& ctx) {
   // The master reads slab k + 1 while the other threads count slab k (slab_team.hpp).
   io::slab_reader reader(world, in, slab_mib);
   if (skip_fill) reader.set_missing(in.info.fills);
+  (void)reader.use_direct(world);
   stream_slabs(reader, [&](const double* x, index_t n, int thread) {
     counters[static_cast<std::size_t>(thread)]->add(x, n, how);
   });

@@ -294,13 +294,21 @@ using buffer = aligned_vector<double>;
 // Scans b with every thread of the team and calls read() on the master (share_slab in
 // slab_team.hpp: during the scan, or after it with one thread). The extracted parts are
 // exact sums, so the split does not change them.
+// With `reader` (its current slab being b), the pieces are read as they are scanned where
+// it reads directly (read_and_share).
 template <class Read>
-partial scan_local(const buffer& b, const scan_plan& p, Read read) {
+partial scan_local(const buffer& b, const scan_plan& p, Read read,
+                   io::slab_reader* reader = nullptr) {
   std::vector<partial> mine(static_cast<std::size_t>(omp_get_max_threads()));
   const double* x = b.data();
-  share_slab(static_cast<index_t>(b.size()), read, [&](index_t begin, index_t count, int thread) {
+  auto body = [&](index_t begin, index_t count, int thread) {
     scan(x + begin, count, p, mine[static_cast<std::size_t>(thread)]);
-  });
+  };
+  if (reader != nullptr) {
+    read_and_share(*reader, static_cast<index_t>(b.size()), read, body);
+  } else {
+    share_slab(static_cast<index_t>(b.size()), read, body);
+  }
   partial total;
   for (const partial& m : mine) merge(total, m);
   return total;
@@ -399,7 +407,8 @@ void fold_slab(const comm_ref& world, io::slab_reader& reader, running& r) {
     const double dev = std::max(r.guess_mx - p.c, p.c - r.guess_mn);
     p.e2 = make_extractor(dev * dev, slab_n, 2);
   }
-  partial a = combine(world, scan_local(b, p, [&] { reader.read_ahead(); }));
+  partial a = combine(world, scan_local(
+                                 b, p, [&] { reader.read_ahead(); }, &reader));
   const auto nans = static_cast<long long>(a.nans);
   const auto infs = static_cast<long long>(a.infs);
   const long long finite = slab_n - nans - infs;
@@ -503,6 +512,7 @@ record run_reduce(const context& ctx) {
   const index_t total = in.info.size();
   io::slab_reader reader(world, in, slab_mib);
   if (skip_fill) reader.set_missing(in.info.fills);
+  const bool direct = reader.use_direct(world);
   // The master reads slab k + 1 (HDF5 and MPI, which only it may call) during slab k's
   // scan (share_slab). Every rank reads ahead before slab k's collectives whatever its
   // thread count, so the order of collective calls is the same on all ranks.
@@ -568,6 +578,7 @@ record run_reduce(const context& ctx) {
   stats["sum_bits"] = fmt::format("{:016x}", std::bit_cast<std::uint64_t>(sum));
   stats["variance_bits"] = fmt::format("{:016x}", std::bit_cast<std::uint64_t>(variance));
   rec.extra["statistics"] = stats;
+  rec.extra["read"] = direct ? "direct" : "hdf5";
 
   check(rec, r, total, world.size());
   return rec;

@@ -2,6 +2,7 @@
 #include <omp.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 #include "dataset_fixture.hpp"
@@ -76,7 +77,14 @@ TEST(reduce, gives_the_same_bits_on_every_rank_and_thread_count_as_one_serial_ra
   const auto input = folder.write("mixed.h5", {517, 33}, mixed);
   const json parallel = expect_same_bits_as_one_serial_rank(input, 0.02);  // several slabs
   EXPECT_GT(parallel["slabs"].get<int>(), 3);
-  EXPECT_EQ(parallel["io_mode"], "collective");
+  // Contiguous native doubles: every thread reads its pieces itself (pread, independent).
+  EXPECT_EQ(parallel["io_mode"], "independent");
+  // Through HDF5 (collective reads), the same bits.
+  setenv("WEFT_DIRECT_READ", "off", 1);
+  const json through_hdf5 = statistics_of(world(), input, 0.02);
+  unsetenv("WEFT_DIRECT_READ");
+  EXPECT_EQ(through_hdf5["io_mode"], "collective");
+  EXPECT_EQ(exact_part(through_hdf5).dump(), exact_part(parallel).dump());
 }
 
 // Large values that cancel, and small ones on and half-way between the points of the

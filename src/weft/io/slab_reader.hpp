@@ -15,8 +15,16 @@
 //   }
 // The slab's position travels with it (slab::first_index, slab::elements), so reading
 // ahead never changes what current() describes. next(buffer) reads without read-ahead.
+//
+// Direct reads (use_direct): where the dataset is stored contiguously, unfiltered, as
+// native doubles, a slab's bytes lie at one known offset in the file and the whole team
+// can copy them with pread, each thread the pieces it is about to scan, while they are
+// still in its cache: start() and advance() then only place the slab, and every piece
+// must be read with read_part() before it is used. HDF5 itself is never called from two
+// threads.
 #pragma once
 
+#include <atomic>
 #include <limits>
 #include <string>
 #include <utility>
@@ -60,6 +68,21 @@ class slab_reader {
   // Reads `in` (its field, if one was selected) as doubles.
   slab_reader(const comm_ref& c, const input& in, double slab_mib)
       : slab_reader(c, in.d, in.info.shape, slab_mib, sizeof(double), in.field) {}
+
+  slab_reader(const slab_reader&) = delete;
+  slab_reader& operator=(const slab_reader&) = delete;
+  ~slab_reader();
+
+  // Collective, before start(): switches to direct reads where every rank can make them
+  // (contiguous, unfiltered native doubles, no field, the file long enough, and
+  // WEFT_DIRECT_READ not "off"). Returns whether it did, alike on every rank.
+  bool use_direct(const comm_ref& c);
+  // Whether slabs must be filled piece by piece with read_part().
+  [[nodiscard]] bool direct() const noexcept { return fd_ >= 0; }
+  // Direct reads, thread-safe (also while read_ahead() runs): copies elements
+  // [begin, begin + count) of this rank's part of current() from the file and masks
+  // missing values in them. Throws weft::error if the file cannot be read.
+  void read_part(index_t begin, index_t count);
 
   // Collective: reads this rank's part of the next slab into `buffer` (resized), converting
   // to T. Use an aligned_vector (weft/core/aligned.hpp): reads into it are about twice as
@@ -122,7 +145,7 @@ class slab_reader {
     }
   }
   // Elements of this rank's slabs so far that held a missing-data value (see set_missing).
-  [[nodiscard]] index_t masked() const noexcept { return masked_; }
+  [[nodiscard]] index_t masked() const noexcept { return masked_.load(); }
 
   [[nodiscard]] const box& block() const noexcept { return block_; }
   [[nodiscard]] index_t first_index() const noexcept { return block_.start[0] * row_; }
@@ -131,8 +154,9 @@ class slab_reader {
   [[nodiscard]] index_t slab_elements() const noexcept { return slab_rows_ * row_; }
   [[nodiscard]] index_t rows_per_slab() const noexcept { return rows_per_slab_; }
   [[nodiscard]] io_mode last_mode() const noexcept { return mode_; }
-  // Seconds this rank spent in reads so far.
-  [[nodiscard]] double io_seconds() const noexcept { return io_seconds_; }
+  // Seconds this rank spent in reads so far (direct reads: their thread-seconds divided by
+  // the team's size).
+  [[nodiscard]] double io_seconds() const noexcept;
 
  private:
   hid_t dataset_;
@@ -154,12 +178,16 @@ class slab_reader {
 
   std::vector<double> missing_;
   bool missing_nan_ = false;
-  index_t masked_ = 0;
+  std::atomic<index_t> masked_{0};
+  std::atomic<double> direct_seconds_{0};  // thread-seconds in direct reads
+  int fd_ = -1;                            // the file, opened for direct reads
+  long long offset_ = 0;                   // byte offset of the dataset's first element in it
 
-  void mask(aligned_vector<double>& v) {
+  void mask(double* v, index_t count) {
     if (missing_.empty() && !missing_nan_) return;
     index_t n = 0;
-    for (double& x : v) {
+    for (index_t i = 0; i < count; ++i) {
+      double& x = v[i];
       bool hit = missing_nan_ && x != x;
       for (const double m : missing_) hit = hit || x == m;
       n += hit ? 1 : 0;
@@ -168,9 +196,27 @@ class slab_reader {
     masked_ += n;
   }
 
+  // Direct reads: where the next slab lies, without reading it.
+  bool place(slab& s) {
+    if (next_row_ >= shape_[0]) return false;
+    slab_rows_ = std::min(rows_per_slab_, shape_[0] - next_row_);
+    block_.start.assign(shape_.size(), 0);
+    block_.count = shape_;
+    block_.start[0] = next_row_ + grid::block_start(slab_rows_, ranks_, rank_);
+    block_.count[0] = grid::block_count(slab_rows_, ranks_, rank_);
+    s.values.resize(static_cast<std::size_t>(block_.size()));
+    mode_ = io_mode::independent;
+    next_row_ += slab_rows_;
+    return true;
+  }
+
   bool fill(slab& s) {
-    if (!next(s.values)) return false;
-    mask(s.values);
+    if (direct()) {
+      if (!place(s)) return false;
+    } else {
+      if (!next(s.values)) return false;
+      mask(s.values.data(), static_cast<index_t>(s.values.size()));
+    }
     s.first_index = first_index();
     s.elements = slab_elements();
     s.mode = mode_;
