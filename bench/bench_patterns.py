@@ -45,21 +45,37 @@ def weft(build, *args):
 
 # --- Python workers (module level: they are pickled by name) ------------------------
 def pi_chunk(args):
+    """As a numpy expert writes it: two buffers drawn into and squared in place. Fresh
+    arrays in `x * x + y * y < 1` ran 8-25x slower on these VMs (each temporary is a new
+    mmap'd block, faulted in page by page), which made the peer look far weaker than it is."""
     import numpy as np
     seed, n = args
     rng = np.random.default_rng(seed)
+    block = 1 << 18
+    x = np.empty(block)
+    y = np.empty(block)
     inside = 0
     left = n
     while left:
-        m = min(left, 1 << 18)
-        x = rng.random(m)
-        y = rng.random(m)
-        inside += int(np.count_nonzero(x * x + y * y < 1.0))
+        m = min(left, block)
+        xs, ys = x[:m], y[:m]
+        rng.random(out=xs)
+        rng.random(out=ys)
+        np.multiply(xs, xs, out=xs)
+        np.multiply(ys, ys, out=ys)
+        np.add(xs, ys, out=xs)
+        inside += int(np.count_nonzero(xs < 1.0))
         left -= m
     return inside
 
 
 def noop(_):
+    return None
+
+
+def warm(_):
+    """Imports numpy in a worker before the timing, as a long-lived pool would have."""
+    import numpy  # noqa: F401
     return None
 
 
@@ -69,8 +85,8 @@ def chunks(samples):
 
 def mp_pi(samples):
     import multiprocessing as mp
-    with mp.Pool(2) as pool:
-        pool.map(noop, range(2))  # start-up outside the timing
+    with mp.Pool(2, initializer=warm, initargs=(None,)) as pool:
+        pool.map(noop, range(2))  # start-up and numpy's import outside the timing
         t = time.perf_counter()
         inside = sum(pool.map(pi_chunk, chunks(samples)))
         dt = time.perf_counter() - t
@@ -100,7 +116,7 @@ def mpi4py_child(samples, tasks):
     """Runs inside `mpirun -n 3 python -m mpi4py.futures`: prints JSON figures."""
     from mpi4py.futures import MPIPoolExecutor
     from concurrent.futures import wait
-    with MPIPoolExecutor() as ex:
+    with MPIPoolExecutor(initializer=warm, initargs=(None,)) as ex:
         list(ex.map(noop, range(4)))
         t = time.perf_counter()
         inside = sum(ex.map(pi_chunk, chunks(samples)))
