@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Within a node and across nodes on the local cluster (scripts/cluster-local): weft's
-pingpong next to a plain MPI ping-pong, and an MPI_Allreduce sweep, each once with both
-ranks on node1 and once with one rank on each of two nodes.
+pingpong next to a plain MPI ping-pong, an MPI_Allreduce sweep, and the task pool's
+METG(50 %) as bench/bench_metg.py measures it, each once with both ranks on node1 and
+once with one rank on each of two nodes.
 
 The nodes are namespaces of one machine: "across nodes" is TCP over veth pairs and a
 bridge in the kernel, not a real network, and "within a node" is shared memory between
@@ -17,6 +18,7 @@ import os
 import subprocess
 import sys
 
+from bench_metg import DURATIONS, WORKERS, metg, point, show, tasks_for
 from benchlib import ROOT_ENV, record, write_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -104,6 +106,24 @@ def main():
         w, x = sweep["within node1"][size], sweep["across 2 nodes"][size]
         print(f"  {size:>9} {w:>15.2f} {x:>15.2f}  {x / w:>12.2f}")
     results["allreduce"] = {p: {str(k): v for k, v in s.items()} for p, s in sweep.items()}
+
+    print(f"task pool METG(50 %), {WORKERS} ranks x 1 thread, fixed busy-wait tasks, chunk 1")
+    results["metg"] = {}
+    for place, args in PLACES.items():
+        pts = []
+        for d in DURATIONS:
+            n = tasks_for(d, 0.25, 200_000)
+            rec = record(on_cluster(env, args + ["-x", "OMP_NUM_THREADS=1", weft, "run", "taskfarm",
+                                                 "--tasks", str(n), "--distribution", "fixed",
+                                                 "--mean", repr(d), "--chunk", "1",
+                                                 "--dynamic-only", "--json", "-"]))
+            if not rec["validation"]["passed"]:
+                sys.exit(f"cluster_nodes: taskfarm with {n} tasks of {d} s did not validate")
+            wall = {m["name"]: m["value"] for m in rec["metrics"]}["dynamic_wall"]
+            pts.append(point(d, n, wall))
+        m = metg(pts)
+        results["metg"][place] = {"metg_s": m, "points": pts}
+        show(place, pts, m)
     write_json(a.json, results)
 
 
