@@ -89,6 +89,22 @@ class dataset_test : public ::testing::Test {
       WEFT_H5_CHECK(
           H5Dwrite(d.native_handle(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()));
     }
+    {
+      // A user block (h5jam, some tools' headers) shifts every address by its size.
+      const property_list fcpl(WEFT_H5_CHECK(H5Pcreate(H5P_FILE_CREATE)));
+      WEFT_H5_CHECK(H5Pset_userblock(fcpl.native_handle(), 1024));
+      const file u(WEFT_H5_CHECK(H5Fcreate((dir_ / "userblock.h5").c_str(), H5F_ACC_TRUNC,
+                                           fcpl.native_handle(), H5P_DEFAULT)));
+      const hsize_t n = 5000;
+      const dataspace s(WEFT_H5_CHECK(H5Screate_simple(1, &n, nullptr)));
+      const dataset d(
+          WEFT_H5_CHECK(H5Dcreate2(u.native_handle(), "/x", H5T_NATIVE_DOUBLE, s.native_handle(),
+                                   H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
+      std::vector<double> v(n);
+      for (std::size_t i = 0; i < v.size(); ++i) v[i] = 0.25 * static_cast<double>(i);
+      WEFT_H5_CHECK(
+          H5Dwrite(d.native_handle(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()));
+    }
     (void)make("/empty", H5T_NATIVE_DOUBLE, {0, 4});
     (void)make("/four_d", H5T_NATIVE_DOUBLE, {2, 2, 2, 2});
     std::ofstream(dir_ / "text.h5") << "this is not HDF5\n";
@@ -178,6 +194,11 @@ TEST_F(dataset_test, direct_reads_give_what_hdf5_gives_and_only_where_they_can) 
   EXPECT_TRUE(same);
   EXPECT_EQ(masked_direct, masked_hdf5);
   EXPECT_EQ(world().allreduce(masked_direct, weft::op::sum), 3000);
+  const auto shifted = open_input(world(), {dir_ / "userblock.h5", "/x"});
+  const auto [shifted_direct, none] = read_all(shifted, false, true, 0.01);
+  double sum = 0;
+  for (const double v : shifted_direct) sum += v;
+  EXPECT_EQ(world().allreduce(sum, weft::op::sum), 0.25 * 4999.0 * 5000.0 / 2);
   // Big-endian, single precision, a compound's field: HDF5 converts, so it reads them.
   for (const auto& ref :
        {dataset_ref{dir_ / "mixed.h5", "/group/values"}, dataset_ref{dir_ / "mixed.h5", "/filled"},

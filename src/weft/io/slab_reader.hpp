@@ -27,6 +27,7 @@
 #include <atomic>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -98,9 +99,19 @@ class slab_reader {
     buffer.resize(static_cast<std::size_t>(block_.size()));
     const double t0 = now();
     const hid_t id = dataset_;
-    const datatype type = field_type(field_, native_type<T>());
+    // The memory type (a compound of the field alone, where one is read): built once for
+    // double, the type every kernel streams.
+    datatype built;
+    hid_t type = H5I_INVALID_HID;
+    if constexpr (std::is_same_v<T, double>) {
+      if (!double_type_) double_type_ = field_type(field_, native_type<double>());
+      type = double_type_.native_handle();
+    } else {
+      built = field_type(field_, native_type<T>());
+      type = built.native_handle();
+    }
     mode_ = detail::transfer(
-        id, type.native_handle(), buffer.data(),
+        id, type, buffer.data(),
         {block_.count, extents(shape_.size(), 0), block_.count, block_.start, {}, {}}, false);
     io_seconds_ += now() - t0;
     next_row_ += slab_rows_;
@@ -162,6 +173,7 @@ class slab_reader {
   hid_t dataset_;
   extents shape_;
   std::vector<std::string> field_;
+  datatype double_type_;  // the memory type for double, once next<double> built it
   int ranks_;
   int rank_;
   index_t row_ = 1;
