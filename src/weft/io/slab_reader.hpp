@@ -90,12 +90,7 @@ class slab_reader {
   // fast. Returns false, on every rank alike, when the dataset is exhausted.
   template <class T, class Alloc>
   bool next(std::vector<T, Alloc>& buffer) {
-    if (next_row_ >= shape_[0]) return false;
-    slab_rows_ = std::min(rows_per_slab_, shape_[0] - next_row_);
-    block_.start.assign(shape_.size(), 0);
-    block_.count = shape_;
-    block_.start[0] = next_row_ + grid::block_start(slab_rows_, ranks_, rank_);
-    block_.count[0] = grid::block_count(slab_rows_, ranks_, rank_);
+    if (!next_block()) return false;
     buffer.resize(static_cast<std::size_t>(block_.size()));
     const double t0 = now();
     const hid_t id = dataset_;
@@ -208,14 +203,20 @@ class slab_reader {
     masked_ += n;
   }
 
-  // Direct reads: where the next slab lies, without reading it.
-  bool place(slab& s) {
+  // Places block_ on this rank's part of the next slab; false when there is none.
+  bool next_block() {
     if (next_row_ >= shape_[0]) return false;
     slab_rows_ = std::min(rows_per_slab_, shape_[0] - next_row_);
     block_.start.assign(shape_.size(), 0);
     block_.count = shape_;
     block_.start[0] = next_row_ + grid::block_start(slab_rows_, ranks_, rank_);
     block_.count[0] = grid::block_count(slab_rows_, ranks_, rank_);
+    return true;
+  }
+
+  // Direct reads: where the next slab lies, without reading it.
+  bool place(slab& s) {
+    if (!next_block()) return false;
     s.values.resize(static_cast<std::size_t>(block_.size()));
     mode_ = io_mode::independent;
     next_row_ += slab_rows_;
