@@ -35,6 +35,8 @@ out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 [[ -n "$json_file" ]] && rm -f "$json_file"
 start=$(date +%s.%N)
+# WEFT_TEST_TIME_SCALE (sanitizer builds, cmake/weft_testing.cmake) stretches the limit.
+max_s=$(( max_s * ${WEFT_TEST_TIME_SCALE:-1} ))
 timeout -k 5 "$((max_s + 30))" "$@" >"$out" 2>"$err" </dev/null
 rc=$?
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
