@@ -36,6 +36,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <vector>
 
 #include <fmt/format.h>
@@ -289,26 +290,21 @@ void merge(partial& a, const partial& b) {
   for (int k = 0; k < 2; ++k) a.t[k] += b.t[k];
 }
 
-using buffer = aligned_vector<double>;
+using slab_values = std::span<const double>;
 
 // Scans b with every thread of the team and calls read() on the master (share_slab in
 // slab_team.hpp: during the scan, or after it with one thread). The extracted parts are
-// exact sums, so the split does not change them.
-// With `reader` (its current slab being b), the pieces are read as they are scanned where
-// it reads directly (read_and_share).
+// exact sums, so the split does not change them. With `reader` (its current slab being
+// b), each piece is brought in by the thread that scans it (slab_reader::read_part).
 template <class Read>
-partial scan_local(const buffer& b, const scan_plan& p, Read read,
+partial scan_local(slab_values b, const scan_plan& p, Read read,
                    io::slab_reader* reader = nullptr) {
   std::vector<partial> mine(static_cast<std::size_t>(omp_get_max_threads()));
   const double* x = b.data();
-  auto body = [&](index_t begin, index_t count, int thread) {
+  share_slab(static_cast<index_t>(b.size()), read, [&](index_t begin, index_t count, int thread) {
+    if (reader != nullptr) reader->read_part(begin, count);
     scan(x + begin, count, p, mine[static_cast<std::size_t>(thread)]);
-  };
-  if (reader != nullptr) {
-    read_and_share(*reader, static_cast<index_t>(b.size()), read, body);
-  } else {
-    share_slab(static_cast<index_t>(b.size()), read, body);
-  }
+  });
   partial total;
   for (const partial& m : mine) merge(total, m);
   return total;
@@ -335,7 +331,7 @@ partial combine(const comm_ref& world, const partial& total) {
 }
 
 // Collective: scan_local, then combine.
-partial scan_slab(const comm_ref& world, const buffer& b, const scan_plan& p) {
+partial scan_slab(const comm_ref& world, slab_values b, const scan_plan& p) {
   return combine(world, scan_local(b, p, [] {}));
 }
 
@@ -359,7 +355,7 @@ struct running {
 };
 
 // First local position holding `value` (finite), or -1.
-long long find_first(const buffer& b, double value) {
+long long find_first(slab_values b, double value) {
   for (std::size_t i = 0; i < b.size(); ++i) {
     if (b[i] == value) return static_cast<long long>(i);
   }
@@ -376,7 +372,7 @@ std::vector<index_t> coords_of(long long linear, const extents& shape) {
 }
 
 // Locates the first global index of `value` in this slab and the value stored there.
-void locate(const comm_ref& world, const buffer& b, index_t first, double value, bool is_min,
+void locate(const comm_ref& world, slab_values b, index_t first, double value, bool is_min,
             long long& index, double& stored) {
   const long long local = find_first(b, value);
   const long long mine =
@@ -391,7 +387,7 @@ void locate(const comm_ref& world, const buffer& b, index_t first, double value,
 // during the scan).
 void fold_slab(const comm_ref& world, io::slab_reader& reader, running& r) {
   const io::slab& current = reader.current();
-  const buffer& b = current.values;
+  const slab_values b = current.part;
   ++r.slabs;
   if (current.mode != io::io_mode::collective) r.mode = current.mode;
   const long long slab_n = current.elements;

@@ -13,7 +13,6 @@
 #include <atomic>
 #include <exception>
 
-#include "weft/base/cache.hpp"
 #include "weft/core/aligned.hpp"
 #include "weft/grid/decomposition.hpp"
 #include "weft/io/slab_reader.hpp"
@@ -30,7 +29,8 @@ inline index_t slab_piece(index_t n) {
 // Runs first() on the master, and body(begin, count, thread) over pieces of [0, n) on
 // every thread of the team (the master after first()). `thread` is omp_get_thread_num().
 // With one thread there is nothing to overlap: body runs over all of [0, n) before
-// first(), so it finds a slab that was just read still in cache.
+// first(), so it finds a slab that was just read still in cache. An exception thrown by
+// first() or body stops the team (pieces not yet begun are left) and is rethrown here.
 template <class First, class Body>
 void share_slab(index_t n, First first, Body body) {
   if (omp_get_max_threads() == 1) {
@@ -41,63 +41,20 @@ void share_slab(index_t n, First first, Body body) {
   const index_t piece = slab_piece(n);
   const index_t pieces = (n + piece - 1) / piece;
   std::atomic<index_t> next{0};
-#pragma omp parallel default(none) shared(n, piece, pieces, next, first, body)
-  {
-    const int thread = omp_get_thread_num();
-    if (thread == 0) first();
-    for (index_t k = next++; k < pieces; k = next++) {
-      const index_t begin = k * piece;
-      body(begin, std::min(piece, n - begin), thread);
-    }
-  }
-}
-
-// Elements per piece when each thread reads its pieces itself (slab_reader::direct): half
-// the core's L2, so a piece is scanned while it is still in the cache the copy left it in.
-inline index_t direct_piece() {
-  static const index_t piece = std::max<index_t>(
-      1024, static_cast<index_t>(cache_bytes(2, std::size_t{1} << 20) / 2 / sizeof(double)));
-  return piece;
-}
-
-// Like share_slab, for a reader with direct reads: every piece of [0, n) is read by the
-// thread that scans it, just before, with reader.read_part (also with one thread: in
-// pieces of direct_piece()). first() still runs on the master (it only places the next
-// slab). Without direct reads it is share_slab.
-template <class First, class Body>
-void read_and_share(io::slab_reader& reader, index_t n, First first, Body body) {
-  if (!reader.direct()) {
-    share_slab(n, first, body);
-    return;
-  }
-  const index_t piece = direct_piece();
-  const index_t pieces = (n + piece - 1) / piece;
-  auto run = [&](index_t k, int thread) {
-    const index_t begin = k * piece;
-    const index_t count = std::min(piece, n - begin);
-    reader.read_part(begin, count);
-    body(begin, count, thread);
-  };
-  if (omp_get_max_threads() == 1) {
-    for (index_t k = 0; k < pieces; ++k) run(k, 0);
-    first();
-    return;
-  }
-  std::atomic<index_t> next{0};
   std::exception_ptr failed;
-  std::atomic<bool> stop{false};
-#pragma omp parallel default(none) shared(pieces, next, first, run, failed, stop)
+#pragma omp parallel default(none) shared(n, piece, pieces, next, first, body, failed)
   {
     const int thread = omp_get_thread_num();
-    if (thread == 0) first();
-    for (index_t k = next++; k < pieces && !stop.load(); k = next++) {
-      try {
-        run(k, thread);
-      } catch (...) {
-#pragma omp critical(weft_read_and_share)
-        if (!failed) failed = std::current_exception();
-        stop = true;
+    try {
+      if (thread == 0) first();
+      for (index_t k = next++; k < pieces; k = next++) {
+        const index_t begin = k * piece;
+        body(begin, std::min(piece, n - begin), thread);
       }
+    } catch (...) {
+      next = pieces;
+#pragma omp critical(weft_share_slab)
+      if (!failed) failed = std::current_exception();
     }
   }
   if (failed) std::rethrow_exception(failed);
@@ -105,15 +62,18 @@ void read_and_share(io::slab_reader& reader, index_t n, First first, Body body) 
 
 // Collective: streams every slab of `reader` (as double) through body(x, count, thread)
 // on every thread, x being a piece of the slab; the master reads the next slab ahead
-// (slab_reader::read_ahead) while the team works, or with direct reads each thread reads
-// the pieces it scans.
+// (slab_reader::read_ahead) while the team works, and with direct reads each thread
+// brings in the pieces it scans (slab_reader::read_part).
 template <class Body>
 void stream_slabs(io::slab_reader& reader, Body body) {
   for (bool more = reader.start(); more; more = reader.advance()) {
-    const double* x = reader.current().values.data();
-    read_and_share(
-        reader, static_cast<index_t>(reader.current().values.size()), [&] { reader.read_ahead(); },
-        [&](index_t begin, index_t count, int thread) { body(x + begin, count, thread); });
+    double* x = reader.current().part.data();
+    share_slab(
+        static_cast<index_t>(reader.current().part.size()), [&] { reader.read_ahead(); },
+        [&](index_t begin, index_t count, int thread) {
+          reader.read_part(begin, count);
+          body(x + begin, count, thread);
+        });
   }
 }
 

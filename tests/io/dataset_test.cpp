@@ -172,10 +172,10 @@ std::pair<std::vector<double>, long long> read_all(const input& in, bool skip_fi
   }
   std::vector<double> all;
   for (bool more = reader.start(); more; more = reader.advance()) {
-    const auto n = static_cast<weft::index_t>(reader.current().values.size());
+    const auto n = static_cast<weft::index_t>(reader.current().part.size());
     for (weft::index_t b = 0; direct && b < n; b += 37)
       reader.read_part(b, std::min<weft::index_t>(37, n - b));
-    const auto& v = reader.current().values;
+    const auto v = reader.current().part;
     all.insert(all.end(), v.begin(), v.end());
   }
   return {all, static_cast<long long>(reader.masked())};
@@ -207,6 +207,27 @@ TEST_F(dataset_test, direct_reads_give_what_hdf5_gives_and_only_where_they_can) 
     slab_reader reader(world(), other, 1);
     EXPECT_FALSE(reader.use_direct(world())) << ref.text();
     EXPECT_FALSE(reader.direct());
+  }
+}
+
+TEST_F(dataset_test, a_file_cut_short_while_read_directly_is_a_clear_error) {
+  if (world().rank() == 0) fs::copy_file(dir_ / "userblock.h5", dir_ / "shrinks.h5");
+  world().barrier();
+  const auto in = open_input(world(), {dir_ / "shrinks.h5", "/x"});
+  slab_reader reader(world(), in, 0.01);
+  ASSERT_TRUE(reader.use_direct(world()));
+  ASSERT_TRUE(reader.start());
+  world().barrier();
+  if (world().rank() == 0) fs::resize_file(dir_ / "shrinks.h5", 1024);  // the user block
+  world().barrier();
+  const auto n = static_cast<weft::index_t>(reader.current().part.size());
+  try {
+    reader.read_part(0, n);
+    ADD_FAILURE() << "read past the end of the file";
+  } catch (const weft::error& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(e.code(), weft::exit_code::bad_input);
+    EXPECT_NE(what.find("shrinks.h5 ended before its dataset did"), std::string::npos) << what;
   }
 }
 

@@ -77,7 +77,7 @@ TEST(reduce, gives_the_same_bits_on_every_rank_and_thread_count_as_one_serial_ra
   const auto input = folder.write("mixed.h5", {517, 33}, mixed);
   const json parallel = expect_same_bits_as_one_serial_rank(input, 0.02);  // several slabs
   EXPECT_GT(parallel["slabs"].get<int>(), 3);
-  // Contiguous native doubles: every thread reads its pieces itself (pread, independent).
+  // Contiguous native doubles: the file is mapped, every thread brings in its own pieces.
   EXPECT_EQ(parallel["io_mode"], "independent");
   // Through HDF5 (collective reads), the same bits.
   setenv("WEFT_DIRECT_READ", "off", 1);

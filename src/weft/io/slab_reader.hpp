@@ -17,15 +17,17 @@
 // ahead never changes what current() describes. next(buffer) reads without read-ahead.
 //
 // Direct reads (use_direct): where the dataset is stored contiguously, unfiltered, as
-// native doubles, a slab's bytes lie at one known offset in the file and the whole team
-// can copy them with pread, each thread the pieces it is about to scan, while they are
-// still in its cache: start() and advance() then only place the slab, and every piece
-// must be read with read_part() before it is used. HDF5 itself is never called from two
-// threads.
+// native doubles, its bytes lie at one known offset in the file, and the reader maps the
+// file into memory instead of copying slabs through HDF5: start() and advance() only
+// place the slab, its part points into the mapping, and the team brings in each piece
+// just before scanning it with read_part() (which also masks missing values), so a scan
+// reads the page cache where it lies, without a copy. HDF5 itself is never called from
+// two threads. A slab's pages are let go when the reader moves past it.
 #pragma once
 
 #include <atomic>
 #include <limits>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -42,7 +44,8 @@ namespace weft::io {
 
 // A slab in memory: this rank's part of it and where that lies.
 struct slab {
-  aligned_vector<double> values;  // this rank's elements, row-major
+  std::span<double> part;         // this rank's elements, row-major (in values, or mapped)
+  aligned_vector<double> values;  // what holds them, unless the file is mapped
   index_t first_index = 0;        // global row-major index of values[0]
   index_t elements = 0;           // elements of the whole slab, over all ranks
   io_mode mode = io_mode::collective;
@@ -78,11 +81,12 @@ class slab_reader {
   // (contiguous, unfiltered native doubles, no field, the file long enough, and
   // WEFT_DIRECT_READ not "off"). Returns whether it did, alike on every rank.
   bool use_direct(const comm_ref& c);
-  // Whether slabs must be filled piece by piece with read_part().
-  [[nodiscard]] bool direct() const noexcept { return fd_ >= 0; }
-  // Direct reads, thread-safe (also while read_ahead() runs): copies elements
-  // [begin, begin + count) of this rank's part of current() from the file and masks
-  // missing values in them. Throws weft::error if the file cannot be read.
+  // Whether slabs must be brought in piece by piece with read_part().
+  [[nodiscard]] bool direct() const noexcept { return map_ != nullptr; }
+  // Direct reads, thread-safe (also while read_ahead() runs): brings elements
+  // [begin, begin + count) of current().part into memory (from the page cache or the
+  // disk) and masks missing values in them. Throws weft::error if the file cannot be read
+  // (it was truncated, say).
   void read_part(index_t begin, index_t count);
 
   // Collective: reads this rank's part of the next slab into `buffer` (resized), converting
@@ -130,6 +134,7 @@ class slab_reader {
   // current(); false, on every rank alike, when the dataset is exhausted.
   bool advance() {
     read_ahead();
+    release(current_);
     ahead_ready_ = false;
     std::swap(current_, ahead_);
     return ahead_more_;
@@ -187,8 +192,17 @@ class slab_reader {
   bool missing_nan_ = false;
   std::atomic<index_t> masked_{0};
   std::atomic<double> direct_seconds_{0};  // thread-seconds in direct reads
-  int fd_ = -1;                            // the file, opened for direct reads
-  long long offset_ = 0;                   // byte offset of the dataset's first element in it
+  std::string file_;                       // the file's name, for messages
+  char* map_ = nullptr;                    // the mapped file (from a page boundary)
+  std::size_t map_bytes_ = 0;
+  double* mapped_ = nullptr;          // the dataset's first element in the mapping
+  int guard_ = -1;                    // crash_handler's slot for the mapping
+  std::atomic<bool> populate_{true};  // whether the kernel can populate pages on request
+
+  // Direct reads: advises the kernel about the pages under `part` (madvise).
+  void advise(std::span<double> part, int advice) const noexcept;
+  // Direct reads: lets go of a slab's pages (they stay in the page cache).
+  void release(slab& s) noexcept;
 
   void mask(double* v, index_t count) {
     if (missing_.empty() && !missing_nan_) return;
@@ -215,19 +229,14 @@ class slab_reader {
   }
 
   // Direct reads: where the next slab lies, without reading it.
-  bool place(slab& s) {
-    if (!next_block()) return false;
-    s.values.resize(static_cast<std::size_t>(block_.size()));
-    mode_ = io_mode::independent;
-    next_row_ += slab_rows_;
-    return true;
-  }
+  bool place(slab& s);
 
   bool fill(slab& s) {
     if (direct()) {
       if (!place(s)) return false;
     } else {
       if (!next(s.values)) return false;
+      s.part = std::span<double>(s.values);
       mask(s.values.data(), static_cast<index_t>(s.values.size()));
     }
     s.first_index = first_index();
