@@ -22,10 +22,11 @@ namespace {
 const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
 
 // The whole pages under [begin, begin + bytes).
-std::pair<char*, std::size_t> pages_of(const void* begin, std::size_t bytes) {
-  const auto from = reinterpret_cast<std::uintptr_t>(begin) / page * page;
-  const auto to = (reinterpret_cast<std::uintptr_t>(begin) + bytes + page - 1) / page * page;
-  return {reinterpret_cast<char*>(from), to - from};
+std::pair<char*, std::size_t> pages_of(double* begin, std::size_t bytes) {
+  auto* first = reinterpret_cast<char*>(begin);
+  const std::size_t before = reinterpret_cast<std::uintptr_t>(first) % page;
+  const std::size_t span = before + bytes;
+  return {first - before, (span + page - 1) / page * page};
 }
 
 }  // namespace
