@@ -46,7 +46,7 @@ namespace weft::io {
 struct slab {
   std::span<double> part;         // this rank's elements, row-major (in values, or mapped)
   aligned_vector<double> values;  // what holds them, unless the file is mapped
-  index_t first_index = 0;        // global row-major index of values[0]
+  index_t first_index = 0;        // global row-major index of part[0]
   index_t elements = 0;           // elements of the whole slab, over all ranks
   io_mode mode = io_mode::collective;
 };
