@@ -61,7 +61,11 @@ bool slab_reader::use_direct(const comm_ref& c) {
         struct stat st {};
         const auto offset = static_cast<std::size_t>(at);
         const std::size_t end = offset + static_cast<std::size_t>(elements) * sizeof(double);
-        if (fd >= 0 && ::fstat(fd, &st) == 0 && static_cast<std::size_t>(st.st_size) >= end) {
+        // A dataset that starts between two doubles (small files pack their raw data
+        // after odd-sized metadata) is read through HDF5: loads must be aligned.
+        const bool aligned = offset % alignof(double) == 0;
+        if (aligned && fd >= 0 && ::fstat(fd, &st) == 0 &&
+            static_cast<std::size_t>(st.st_size) >= end) {
           // Private and writable, so that masking a missing value copies only its page.
           const std::size_t from = offset / page * page;
           void* m = ::mmap(nullptr, end - from, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,

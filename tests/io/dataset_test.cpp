@@ -105,6 +105,21 @@ class dataset_test : public ::testing::Test {
       WEFT_H5_CHECK(
           H5Dwrite(d.native_handle(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()));
     }
+    {
+      // Three bytes written first leave the doubles after them between two doubles.
+      const file o(WEFT_H5_CHECK(
+          H5Fcreate((dir_ / "odd.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)));
+      auto write = [&](const char* name, hid_t type, hsize_t n, const void* v) {
+        const dataspace s(WEFT_H5_CHECK(H5Screate_simple(1, &n, nullptr)));
+        const dataset d(WEFT_H5_CHECK(H5Dcreate2(o.native_handle(), name, type, s.native_handle(),
+                                                 H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)));
+        WEFT_H5_CHECK(H5Dwrite(d.native_handle(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v));
+      };
+      const unsigned char bytes[3] = {1, 2, 3};
+      const double v[4] = {1, 2, 3, 4.5};
+      write("/bytes", H5T_NATIVE_UCHAR, 3, bytes);
+      write("/x", H5T_NATIVE_DOUBLE, 4, v);
+    }
     (void)make("/empty", H5T_NATIVE_DOUBLE, {0, 4});
     (void)make("/four_d", H5T_NATIVE_DOUBLE, {2, 2, 2, 2});
     std::ofstream(dir_ / "text.h5") << "this is not HDF5\n";
@@ -208,6 +223,19 @@ TEST_F(dataset_test, direct_reads_give_what_hdf5_gives_and_only_where_they_can) 
     EXPECT_FALSE(reader.use_direct(world())) << ref.text();
     EXPECT_FALSE(reader.direct());
   }
+  // Stored where a double cannot be loaded from in place: HDF5 copies it.
+  const auto odd = open_input(world(), {dir_ / "odd.h5", "/x"});
+  {
+    const file f(WEFT_H5_CHECK(H5Fopen((dir_ / "odd.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT)));
+    const dataset d(WEFT_H5_CHECK(H5Dopen2(f.native_handle(), "/x", H5P_DEFAULT)));
+    ASSERT_NE(H5Dget_offset(d.native_handle()) % alignof(double), 0U);
+  }
+  slab_reader misaligned(world(), odd, 1);
+  EXPECT_FALSE(misaligned.use_direct(world()));
+  const auto [values, none_masked] = read_all(odd);
+  double odd_sum = 0;
+  for (const double x : values) odd_sum += x;
+  EXPECT_EQ(world().allreduce(odd_sum, weft::op::sum), 10.5);
 }
 
 TEST_F(dataset_test, a_file_cut_short_while_read_directly_is_a_clear_error) {

@@ -78,8 +78,9 @@ class slab_reader {
   ~slab_reader();
 
   // Collective, before start(): switches to direct reads where every rank can make them
-  // (contiguous, unfiltered native doubles, no field, the file long enough, and
-  // WEFT_DIRECT_READ not "off"). Returns whether it did, alike on every rank.
+  // (contiguous, unfiltered native doubles at an 8-byte-aligned offset, no field, the
+  // file long enough, and WEFT_DIRECT_READ not "off"). Returns whether it did, alike on
+  // every rank.
   bool use_direct(const comm_ref& c);
   // Whether slabs must be brought in piece by piece with read_part().
   [[nodiscard]] bool direct() const noexcept { return map_ != nullptr; }
