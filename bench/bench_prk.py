@@ -6,9 +6,11 @@ compiled with the same flags.
 For each layout (2 ranks x 1 thread, 1 rank x 2 threads) the pairs run alternately
 (weft, peer, weft, peer, ...) and each keeps its best of N; printed: both rates and the
 ratio weft / peer. nstream at two lengths (GB/s, 32 B per element), transpose (GB/s,
-2 * 8 * order^2 B per iteration), spmv plain and scrambled (GFlop/s, 2 nnz per iteration).
+2 * 8 * order^2 B per iteration), spmv plain (also with 32-bit column indices, idx32) and
+scrambled (GFlop/s, 2 nnz per iteration).
 
-    bench/bench_prk.py BUILD_DIR [--rounds N] [--order N] [--scale S] [--json OUT]
+    bench/bench_prk.py BUILD_DIR [--rounds N] [--order N] [--scale S] [--only spmv]
+                       [--json OUT]
 """
 import argparse
 import os
@@ -29,6 +31,8 @@ def main():
     ap.add_argument("--order", type=int, default=8000, help="transpose order")
     ap.add_argument("--scale", type=int, default=11, help="spmv: 2^scale x 2^scale grid")
     ap.add_argument("--radius", type=int, default=2)
+    ap.add_argument("--only", help="run only the cases whose name starts with this "
+                    "(nstream, transpose, spmv)")
     ap.add_argument("--json", help="write the figures here")
     a = ap.parse_args()
     weft = os.path.join(a.build, "bin", "weft")
@@ -41,13 +45,18 @@ def main():
     cases.append((f"transpose {a.order}", "GB/s",
                   [weft, "run", "transpose", "--order", str(a.order), "--iterations", "10"],
                   "bandwidth", [peer("bench_transpose_prk"), str(a.order), "10"]))
-    for scramble in (False, True):
-        name = f"spmv {a.scale} R{a.radius}" + (" scrambled" if scramble else "")
+    # The plain matrix also with 32-bit column indices: what the packed ones bring.
+    for scramble, indices in ((False, "auto"), (False, "32"), (True, "auto")):
+        name = f"spmv {a.scale} R{a.radius}" + (" scrambled" if scramble else "") + \
+            (" idx32" if indices == "32" else "")
         cases.append((name, "GFlop/s",
                       [weft, "run", "spmv", "--scale", str(a.scale), "--radius", str(a.radius),
-                       "--iterations", "10"] + (["--scramble"] if scramble else []),
+                       "--iterations", "10", "--indices", indices] +
+                      (["--scramble"] if scramble else []),
                       "rate", [peer("bench_sparse_prk"), str(a.scale), str(a.radius), "10"] +
                       (["scramble"] if scramble else [])))
+    if a.only:
+        cases = [c for c in cases if c[0].startswith(a.only)]
     m = machine()
     print(f"CPU: {m['cpu']} ({', '.join(m['isa'][:3])}), best of {a.rounds}")
     print(f"  {'case':<24} {'layout':<6} {'weft':>9} {'PRK-style':>9} {'unit':<8} {'ratio':>6}")

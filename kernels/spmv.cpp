@@ -1,4 +1,6 @@
-// spmv: y += A·x for a sparse matrix in CSR, as in the Parallel Research Kernels' Sparse.
+// spmv: y += A·x for a sparse matrix, as in the Parallel Research Kernels' Sparse. The
+// matrix arrives in CSR and is multiplied from a packed form of it (packed_matrix: 16-bit
+// column offsets in row blocks where they fit, no row pointers where rows are alike).
 //
 // The generated matrix is PRK's: the unknowns of a 2^scale x 2^scale periodic grid, each
 // row coupled to its neighbours in a star of the given radius (4·radius + 1 nonzeros per
@@ -331,6 +333,195 @@ exchange_plan build_plan(const comm_ref& world, csr_block& m, std::vector<std::i
   return plan;
 }
 
+// The matrix as the multiply streams it. Rows go in blocks of at most block_rows; a
+// block whose columns span fewer than 2^16 entries of x (a band, or a scattered matrix
+// after first-use numbering) stores each column as a 16-bit offset from its smallest
+// column ("narrow"), any other block as 32-bit local columns in two 16-bit halves
+// ("wide"). A block whose rows all hold the same number of entries (stencils, most
+// finite-difference and many finite-element matrices) needs no row pointers; the others
+// keep a 32-bit end per row, counted from the block's first entry. A 9-point row then
+// streams 72 B of values and 18 B of columns instead of 72 + 36 + 8 (row pointer).
+struct packed_matrix {
+  static constexpr index_t block_rows = 512;
+  static constexpr std::int64_t narrow_span = std::int64_t{1} << 16;
+  struct block {
+    index_t first_row = 0;         // local row
+    std::int64_t first_entry = 0;  // into the values
+    std::int64_t first_index = 0;  // into index (16-bit units)
+    std::int64_t first_end = 0;    // into row_end; unused when row_length >= 0
+    std::int32_t base = 0;         // narrow: the column offsets are from here
+    std::int32_t row_length = -1;  // >= 0: every row holds this many entries
+    bool wide = false;
+  };
+  std::vector<block> blocks;  // followed by one whose first_row is the row count
+  std::vector<std::uint16_t> index;
+  std::vector<std::uint32_t> row_end;
+  long long narrow_entries = 0;
+  long long entries = 0;
+  // Bytes the multiply reads per iteration for the matrix itself (values, columns, row
+  // ends, block descriptors).
+  [[nodiscard]] double matrix_bytes() const {
+    return 8.0 * static_cast<double>(entries) + 2.0 * static_cast<double>(index.size()) +
+           4.0 * static_cast<double>(row_end.size()) +
+           static_cast<double>(blocks.size() * sizeof(block));
+  }
+};
+
+// Packs the local columns of CSR rows; wide_only keeps 32-bit columns everywhere.
+packed_matrix pack(const csr_block& m, const std::vector<std::int32_t>& local_col, bool wide_only) {
+  const index_t rows = m.rows();
+  const std::int64_t* ptr = m.row_ptr.data();
+  const std::int32_t* col = local_col.data();
+  // Each row's smallest and largest column (an empty row fits any block).
+  std::vector<std::int32_t> lowest(static_cast<std::size_t>(rows));
+  std::vector<std::int32_t> highest(static_cast<std::size_t>(rows));
+  std::int32_t* lo = lowest.data();
+  std::int32_t* hi = highest.data();
+#pragma omp parallel for schedule(static) default(none) shared(ptr, col, lo, hi, rows)
+  for (index_t l = 0; l < rows; ++l) {
+    std::int32_t a = std::numeric_limits<std::int32_t>::max();
+    std::int32_t b = -1;
+    for (std::int64_t e = ptr[l]; e < ptr[l + 1]; ++e) {
+      a = std::min(a, col[e]);
+      b = std::max(b, col[e]);
+    }
+    lo[l] = a;
+    hi[l] = b;
+  }
+  auto fits = [](std::int64_t a, std::int64_t b) {
+    return b < 0 || b - a < packed_matrix::narrow_span;
+  };
+
+  packed_matrix pm;
+  pm.entries = static_cast<long long>(local_col.size());
+  std::int64_t indices = 0;
+  std::int64_t ends = 0;
+  for (index_t l = 0; l < rows;) {
+    packed_matrix::block b;
+    b.first_row = l;
+    b.first_entry = ptr[l];
+    b.first_index = indices;
+    std::int64_t a = lo[l];
+    std::int64_t z = hi[l];
+    b.wide = wide_only || !fits(a, z);
+    index_t end = l + 1;
+    while (end < rows && end - l < packed_matrix::block_rows) {
+      // Row ends count from the block's first entry in 32 bits.
+      if (ptr[end + 1] - ptr[l] > std::numeric_limits<std::uint32_t>::max()) break;
+      if (b.wide) {
+        // Wide rows group together; a narrow one starts a block of its own.
+        if (!wide_only && fits(lo[end], hi[end])) break;
+      } else {
+        const std::int64_t na = std::min<std::int64_t>(a, lo[end]);
+        const std::int64_t nz = std::max<std::int64_t>(z, hi[end]);
+        if (!fits(na, nz)) break;
+        a = na;
+        z = nz;
+      }
+      ++end;
+    }
+    b.base = b.wide || z < 0 ? 0 : static_cast<std::int32_t>(a);
+    const std::int64_t length = ptr[l + 1] - ptr[l];
+    bool uniform = length <= std::numeric_limits<std::int32_t>::max();
+    for (index_t r = l + 1; uniform && r < end; ++r) uniform = ptr[r + 1] - ptr[r] == length;
+    if (uniform) {
+      b.row_length = static_cast<std::int32_t>(length);
+    } else {
+      b.first_end = ends;
+      ends += end - l;
+    }
+    const std::int64_t count = ptr[end] - ptr[l];
+    indices += b.wide ? 2 * count : count;
+    if (!b.wide) pm.narrow_entries += count;
+    pm.blocks.push_back(b);
+    l = end;
+  }
+  packed_matrix::block last;
+  last.first_row = rows;
+  last.first_entry = ptr[rows];
+  pm.blocks.push_back(last);
+  pm.index.resize(static_cast<std::size_t>(indices));
+  pm.row_end.resize(static_cast<std::size_t>(ends));
+
+  const packed_matrix::block* blocks = pm.blocks.data();
+  const auto block_count = static_cast<index_t>(pm.blocks.size()) - 1;
+  std::uint16_t* index = pm.index.data();
+  std::uint32_t* row_end = pm.row_end.data();
+#pragma omp parallel for schedule(static) default(none) \
+    shared(blocks, block_count, index, row_end, ptr, col)
+  for (index_t k = 0; k < block_count; ++k) {
+    const auto& b = blocks[k];
+    std::uint16_t* out = index + b.first_index;
+    for (std::int64_t e = b.first_entry; e < blocks[k + 1].first_entry; ++e) {
+      const auto c = static_cast<std::uint32_t>(col[e]);
+      if (b.wide) {
+        *out++ = static_cast<std::uint16_t>(c & 0xFFFFU);
+        *out++ = static_cast<std::uint16_t>(c >> 16);
+      } else {
+        *out++ = static_cast<std::uint16_t>(c - static_cast<std::uint32_t>(b.base));
+      }
+    }
+    if (b.row_length < 0) {
+      for (index_t r = b.first_row; r < blocks[k + 1].first_row; ++r) {
+        row_end[b.first_end + (r - b.first_row)] =
+            static_cast<std::uint32_t>(ptr[r + 1] - b.first_entry);
+      }
+    }
+  }
+  return pm;
+}
+
+// y += A·x over one block; each row sums its entries in order, as plain CSR does.
+template <bool Wide, bool Uniform>
+void multiply_block(const packed_matrix::block& b, index_t end_row, const double* val,
+                    const std::uint16_t* index, const std::uint32_t* row_end, const double* px,
+                    double* py) {
+  const double* v = val + b.first_entry;
+  const std::uint16_t* c = index + b.first_index;
+  const double* xb = px + b.base;
+  const std::uint32_t* ends = row_end + b.first_end;
+  std::uint32_t begin = 0;
+  for (index_t l = b.first_row; l < end_row; ++l) {
+    const std::uint32_t end =
+        Uniform ? begin + static_cast<std::uint32_t>(b.row_length) : ends[l - b.first_row];
+    double sum = 0;
+    for (std::uint32_t e = begin; e < end; ++e) {
+      if constexpr (Wide) {
+        const std::uint32_t k = std::uint32_t{c[2 * e]} | (std::uint32_t{c[2 * e + 1]} << 16);
+        sum += v[e] * xb[k];
+      } else {
+        sum += v[e] * xb[c[e]];
+      }
+    }
+    py[l] += sum;
+    begin = end;
+  }
+}
+
+void multiply(const packed_matrix& pm, const double* val, const double* px, double* py) {
+  const packed_matrix::block* blocks = pm.blocks.data();
+  const auto block_count = static_cast<index_t>(pm.blocks.size()) - 1;
+  const std::uint16_t* index = pm.index.data();
+  const std::uint32_t* row_end = pm.row_end.data();
+#pragma omp parallel for schedule(static) default(none) \
+    shared(blocks, block_count, index, row_end, val, px, py)
+  for (index_t k = 0; k < block_count; ++k) {
+    const auto& b = blocks[k];
+    const index_t end = blocks[k + 1].first_row;
+    if (b.wide) {
+      if (b.row_length >= 0) {
+        multiply_block<true, true>(b, end, val, index, row_end, px, py);
+      } else {
+        multiply_block<true, false>(b, end, val, index, row_end, px, py);
+      }
+    } else if (b.row_length >= 0) {
+      multiply_block<false, true>(b, end, val, index, row_end, px, py);
+    } else {
+      multiply_block<false, false>(b, end, val, index, row_end, px, py);
+    }
+  }
+}
+
 record run_spmv(const context& ctx) {
   const auto& world = ctx.world;
   const auto& args = ctx.args;
@@ -358,6 +549,12 @@ record run_spmv(const context& ctx) {
     const auto setup = timer.time("setup");
     plan = build_plan(world, m, local_col, args.text("renumber"));
   }
+  packed_matrix packed;
+  {
+    const auto setup = timer.time("setup");
+    packed = pack(m, local_col, args.text("indices") == "32");
+    std::vector<std::int32_t>().swap(local_col);  // the multiply reads the packed columns
+  }
   const index_t rows = m.rows();
   const index_t first = m.first_row;
   const auto xs = static_cast<std::size_t>(rows + plan.ghosts);
@@ -366,7 +563,6 @@ record run_spmv(const context& ctx) {
   double* px = x.data();
   double* py = y.data();
   const std::int64_t* ptr = m.row_ptr.data();
-  const std::int32_t* col = local_col.data();
   const double* val = m.val.data();
 #pragma omp parallel for schedule(static) default(none) shared(px, py, rows)
   for (index_t l = 0; l < rows; ++l) {
@@ -418,12 +614,7 @@ record run_spmv(const context& ctx) {
     wait_all(pending);
     const double t2 = now();
 
-#pragma omp parallel for schedule(static) default(none) shared(px, py, ptr, col, val, rows)
-    for (index_t l = 0; l < rows; ++l) {
-      double sum = 0;
-      for (std::int64_t e = ptr[l]; e < ptr[l + 1]; ++e) sum += val[e] * px[col[e]];
-      py[l] += sum;
-    }
+    multiply(packed, val, px, py);
     const double t3 = now();
     if (iter > 0) {
       timer.add("compute", (t1 - t0) + (t3 - t2));
@@ -462,22 +653,27 @@ record run_spmv(const context& ctx) {
 
   const double per_iteration = elapsed / static_cast<double>(iterations);
   const double order = static_cast<double>(m.order);
-  // Per iteration: each nonzero reads its value (8 B) and local column (4 B); each row
-  // reads its row pointer (8 B), reads and writes x (16 B, the update) and y (16 B) and
-  // gathers x once more at best (8 B).
-  const double bytes_per_nonzero = 12.0 + 48.0 * order / static_cast<double>(nnz);
+  // Per iteration: the packed matrix (values, columns, row ends, block descriptors); each
+  // row reads and writes x (16 B, the update) and y (16 B) and gathers x once more at best
+  // (8 B).
+  const double matrix_bytes = world.allreduce(packed.matrix_bytes(), op::sum);
+  const double bytes_per_nonzero = (matrix_bytes + 40.0 * order) / static_cast<double>(nnz);
+  const auto narrow = world.allreduce(packed.narrow_entries, op::sum);
   rec.metrics.push_back(
       {"rate", per_iteration > 0 ? 2.0 * static_cast<double>(nnz) / per_iteration / 1e9 : 0,
        "GFlop/s", true, "2 nnz / (slowest rank's time per iteration)"});
   rec.metrics.push_back({"time_per_iteration", per_iteration, "s", false, "slowest rank"});
   rec.metrics.push_back({"bytes_per_nonzero", bytes_per_nonzero, "B", false,
-                         "12 B per nonzero (value, 32-bit column) + 48 B per row / nnz"});
+                         "packed matrix (8 B value, 2 or 4 B column, row ends) + 40 B per row "
+                         "(x update, y, one gather of x) / nnz"});
   long long fetched = static_cast<long long>(plan.ghosts);
   rec.extra["order"] = m.order;
   rec.extra["nonzeros"] = nnz;
   rec.extra["fetched_entries_per_iteration"] = world.allreduce(fetched, op::sum);
   rec.extra["max_neighbours"] = world.allreduce(static_cast<int>(plan.recv_ranks.size()), op::max);
   rec.extra["x_numbering"] = plan.first_use ? "first-use" : "owner";
+  rec.extra["narrow_index_fraction"] =
+      nnz > 0 ? static_cast<double>(narrow) / static_cast<double>(nnz) : 0.0;
   return rec;
 }
 
@@ -514,6 +710,12 @@ kernel make_spmv() {
            .help = "order of x in memory: as the rows first read it, owned then fetched, "
                    "or auto (first use where it halves the gathers that miss L2)",
            .choices = {"auto", "first-use", "owner"}},
+          {.name = "indices",
+           .type = param_type::choice,
+           .default_value = "auto",
+           .help = "column indices as the multiply reads them: 16-bit offsets in the row "
+                   "blocks whose columns span under 2^16 entries of x (auto), or 32-bit",
+           .choices = {"auto", "32"}},
           {.name = "matrix",
            .type = param_type::text,
            .default_value = "none",

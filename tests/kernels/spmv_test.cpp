@@ -129,6 +129,74 @@ TEST(spmv, a_csr_matrix_read_from_hdf5_with_an_order_the_ranks_do_not_divide_val
   EXPECT_EQ(rec.extra["nonzeros"].get<long long>(), static_cast<long long>(m.col.size()));
 }
 
+TEST(spmv, packed_indices_give_the_bits_of_32_bit_ones_in_every_kind_of_block) {
+  // 280000 rows, so that x outgrows 16-bit offsets on up to 4 ranks: a band of 0..2
+  // entries around the diagonal (ragged, some rows empty), and every 97th row also reads a
+  // column anywhere (a wide block). Rows 70000..70999 hold exactly 3 entries (uniform).
+  const weft::testing::shared_scratch dir("weft-spmv-packed");
+  const auto file = dir / "m.h5";
+  const std::int64_t order = 280000;
+  csr m;
+  std::uint64_t draw = 0;
+  for (std::int64_t r = 0; r < order; ++r) {
+    const bool alike = r >= 70000 && r < 71000;
+    const auto k = alike ? 3 : weft::par::counter_rng::bits(8, draw++) % 3;
+    std::vector<std::int64_t> cols;
+    for (std::uint64_t e = 0; e < k; ++e) {
+      const auto off = static_cast<std::int64_t>(weft::par::counter_rng::bits(9, draw++) % 64);
+      cols.push_back(std::clamp<std::int64_t>(r + (alike ? e : off - 32), 0, order - 1));
+    }
+    if (!alike && r % 97 == 0) {
+      cols.push_back(static_cast<std::int64_t>(weft::par::counter_rng::bits(10, draw++) % order));
+    }
+    std::sort(cols.begin(), cols.end());
+    cols.erase(std::unique(cols.begin(), cols.end()), cols.end());
+    for (const auto c : cols) {
+      m.col.push_back(c);
+      m.val.push_back(weft::par::counter_rng::uniform(11, draw++) + 0.5);
+    }
+    m.row_ptr.push_back(static_cast<std::int64_t>(m.col.size()));
+  }
+  if (world().rank() == 0) {
+    weft::testing::write_serial(
+        file,
+        {{"/A/row_ptr", {m.row_ptr.size()}, H5T_STD_I64LE, H5T_NATIVE_INT64, m.row_ptr.data()},
+         {"/A/col_index", {m.col.size()}, H5T_STD_I64LE, H5T_NATIVE_INT64, m.col.data()},
+         {"/A/values", {m.val.size()}, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, m.val.data()}});
+  }
+  world().barrier();
+  for (const char* numbering : {"owner", "first-use"}) {
+    const auto packed = run_kernel(
+        "spmv",
+        {{"matrix", file + ":/A"}, {"iterations", 2}, {"renumber", std::string(numbering)}});
+    const auto plain = run_kernel("spmv", {{"matrix", file + ":/A"},
+                                           {"iterations", 2},
+                                           {"renumber", std::string(numbering)},
+                                           {"indices", std::string("32")}});
+    EXPECT_TRUE(packed.check.passed) << packed.check.detail;
+    EXPECT_TRUE(plain.check.passed) << plain.check.detail;
+    EXPECT_EQ(packed.check.detail, plain.check.detail);  // the same sum, to the bit
+    const auto narrow = packed.extra["narrow_index_fraction"].get<double>();
+    EXPECT_GT(narrow, 0.5) << numbering;
+    EXPECT_LT(narrow, 1.0) << numbering;
+    EXPECT_EQ(plain.extra["narrow_index_fraction"].get<double>(), 0.0);
+    EXPECT_LT(packed.find_metric("bytes_per_nonzero")->value,
+              plain.find_metric("bytes_per_nonzero")->value);
+  }
+}
+
+TEST(spmv, the_star_matrix_packs_all_but_its_periodic_rows_into_16_bit_offsets) {
+  // 512 x 512 grid: x holds 262144 entries; rows read at most 2 grid rows (1024 entries)
+  // away, except where the grid wraps around.
+  const auto rec = run_kernel("spmv", {{"scale", 9}, {"radius", 2}, {"iterations", 1}});
+  EXPECT_TRUE(rec.check.passed) << rec.check.detail;
+  const auto narrow = rec.extra["narrow_index_fraction"].get<double>();
+  EXPECT_GT(narrow, 0.95);
+  EXPECT_LE(narrow, 1.0);
+  // 8 B value + 2 B column + 40 B per row over 9 entries, and a little for the wide rows.
+  EXPECT_LT(rec.find_metric("bytes_per_nonzero")->value, 15.0);
+}
+
 TEST(spmv, a_row_pointer_that_does_not_match_the_entries_is_bad_input_on_every_rank) {
   const weft::testing::shared_scratch dir("weft-spmv-bad");
   const auto file = dir / "m.h5";
