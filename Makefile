@@ -63,13 +63,14 @@ test-asan: deps
 	@cmake --build --preset asan -j $(JOBS)
 	@ctest --preset asan -j $(JOBS) -LE cluster $(if $(ASAN_EXCLUDE),-E '$(ASAN_EXCLUDE)') $(CTEST_ARGS)
 
-# ThreadSanitizer needs clang and LLVM's OpenMP (with Archer): a separate build. It runs
-# every library and kernel test registered with 2 threads per rank (1, 2 and 4 ranks).
+# ThreadSanitizer needs clang and LLVM's OpenMP (with Archer): a separate build. It builds
+# and runs every library and kernel test registered with 2 threads per rank (1, 2 and 4
+# ranks), nothing else.
 TSAN_TESTS ?= \.t2$$
 test-tsan:
 	@scripts/install-deps --tsan
 	@cmake --preset tsan -DWEFT_WERROR=$(WERROR) >/dev/null
-	@cmake --build --preset tsan -j $(JOBS)
+	@cmake --build --preset tsan -j $(JOBS) --target weft_threaded_tests
 	@ctest --preset tsan -j $(JOBS) -L mpi -R '$(TSAN_TESTS)' $(CTEST_ARGS)
 
 bench: build

@@ -72,6 +72,13 @@ function(weft_add_mpi_test name)
     endforeach()
   endforeach()
   weft_add_cluster_variants(${name} "${ARG_RANKS}" "${ARG_THREADS}" ${ARG_TIMEOUT} "${ARG_LABELS}")
+  # The multi-threaded ones make target weft_threaded_tests (what `make test-tsan` runs).
+  foreach(threads IN LISTS ARG_THREADS)
+    if(threads GREATER 1)
+      set_property(GLOBAL APPEND PROPERTY WEFT_THREADED_TESTS ${name})
+      break()
+    endif()
+  endforeach()
 endfunction()
 
 # The same executable across two nodes of the local cluster (scripts/cluster-local), label

@@ -20,17 +20,12 @@
 #include <cstdlib>
 #include <memory>
 
+#include "aligned.hpp"
+
 namespace {
 
-struct aligned_free {
-  void operator()(double* p) const { std::free(p); }
-};
-using buffer = std::unique_ptr<double[], aligned_free>;
-
-buffer allocate(long long count) {
-  const auto bytes = static_cast<std::size_t>(std::max(count, 1LL)) * sizeof(double);
-  return buffer(static_cast<double*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
-}
+using peers::allocate;
+using peers::buffer;
 
 // out(jr, il) = a(row0 + jr, il) for the `rows` x `cols` block, out column-major with
 // leading dimension `cols` (the receiver's columns become rows), tiled t x t.

@@ -10,18 +10,9 @@
 #include <cstdlib>
 #include <memory>
 
-namespace {
+#include "aligned.hpp"
 
-struct aligned_free {
-  void operator()(double* p) const { std::free(p); }
-};
-
-std::unique_ptr<double[], aligned_free> allocate(long long count) {
-  const auto bytes = static_cast<std::size_t>(count > 0 ? count : 1) * sizeof(double);
-  return {static_cast<double*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)), {}};
-}
-
-}  // namespace
+using peers::allocate;
 
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);

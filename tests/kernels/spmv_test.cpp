@@ -105,18 +105,29 @@ csr random_matrix(std::int64_t order) {
   return m;
 }
 
+// Writes m as GROUP/row_ptr, GROUP/col_index (as col_type in the file), GROUP/values from
+// rank 0, then waits for it on every rank.
+void write_matrix(const std::string& file, const std::string& group, const csr& m,
+                  hid_t col_type = H5T_STD_I64LE) {
+  if (world().rank() == 0) {
+    weft::testing::write_serial(
+        file,
+        {{group + "/row_ptr",
+          {m.row_ptr.size()},
+          H5T_STD_I64LE,
+          H5T_NATIVE_INT64,
+          m.row_ptr.data()},
+         {group + "/col_index", {m.col.size()}, col_type, H5T_NATIVE_INT64, m.col.data()},
+         {group + "/values", {m.val.size()}, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, m.val.data()}});
+  }
+  world().barrier();
+}
+
 TEST(spmv, a_csr_matrix_read_from_hdf5_with_an_order_the_ranks_do_not_divide_validates) {
   const weft::testing::shared_scratch dir("weft-spmv");
   const auto file = dir / "m.h5";
   const auto m = random_matrix(37);
-  if (world().rank() == 0) {
-    weft::testing::write_serial(
-        file,
-        {{"/A/row_ptr", {m.row_ptr.size()}, H5T_STD_I64LE, H5T_NATIVE_INT64, m.row_ptr.data()},
-         {"/A/col_index", {m.col.size()}, H5T_STD_I32LE, H5T_NATIVE_INT64, m.col.data()},
-         {"/A/values", {m.val.size()}, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, m.val.data()}});
-  }
-  world().barrier();
+  write_matrix(file, "/A", m, H5T_STD_I32LE);
 
   const auto rec = run_kernel("spmv", {{"matrix", file + ":/A"}, {"iterations", 4}});
   const auto renumbered = run_kernel(
@@ -157,14 +168,7 @@ TEST(spmv, packed_indices_give_the_bits_of_32_bit_ones_in_every_kind_of_block) {
     }
     m.row_ptr.push_back(static_cast<std::int64_t>(m.col.size()));
   }
-  if (world().rank() == 0) {
-    weft::testing::write_serial(
-        file,
-        {{"/A/row_ptr", {m.row_ptr.size()}, H5T_STD_I64LE, H5T_NATIVE_INT64, m.row_ptr.data()},
-         {"/A/col_index", {m.col.size()}, H5T_STD_I64LE, H5T_NATIVE_INT64, m.col.data()},
-         {"/A/values", {m.val.size()}, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, m.val.data()}});
-  }
-  world().barrier();
+  write_matrix(file, "/A", m);
   for (const char* numbering : {"owner", "first-use"}) {
     const auto packed = run_kernel(
         "spmv",
@@ -202,14 +206,7 @@ TEST(spmv, a_row_pointer_that_does_not_match_the_entries_is_bad_input_on_every_r
   const auto file = dir / "m.h5";
   auto m = random_matrix(11);
   m.row_ptr.back() += 3;  // claims more entries than there are
-  if (world().rank() == 0) {
-    weft::testing::write_serial(
-        file,
-        {{"/M/row_ptr", {m.row_ptr.size()}, H5T_STD_I64LE, H5T_NATIVE_INT64, m.row_ptr.data()},
-         {"/M/col_index", {m.col.size()}, H5T_STD_I64LE, H5T_NATIVE_INT64, m.col.data()},
-         {"/M/values", {m.val.size()}, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, m.val.data()}});
-  }
-  world().barrier();
+  write_matrix(file, "/M", m);
   EXPECT_THROW((void)run_kernel("spmv", {{"matrix", file + ":/M"}}), weft::input_error);
 }
 
