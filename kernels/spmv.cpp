@@ -392,6 +392,34 @@ packed_matrix pack(const csr_block& m, const std::vector<std::int32_t>& local_co
 
   packed_matrix pm;
   pm.entries = static_cast<long long>(local_col.size());
+  // Row ends count from the block's first entry in 32 bits.
+  auto room = [&](index_t first, index_t next) {
+    return ptr[next + 1] - ptr[first] <= std::numeric_limits<std::uint32_t>::max();
+  };
+  // Where a narrow block from row `from` of at most `limit` rows ends (`from` where that
+  // row alone does not fit), and the smallest column in it.
+  auto narrow_run = [&](index_t from, index_t limit, std::int64_t& base) {
+    if (wide_only || !fits(lo[from], hi[from])) return from;
+    std::int64_t a = lo[from];
+    std::int64_t z = hi[from];
+    index_t end = from + 1;
+    while (end < rows && end - from < limit && room(from, end)) {
+      const std::int64_t na = std::min<std::int64_t>(a, lo[end]);
+      const std::int64_t nz = std::max<std::int64_t>(z, hi[end]);
+      if (!fits(na, nz)) break;
+      a = na;
+      z = nz;
+      ++end;
+    }
+    base = z < 0 ? 0 : a;
+    return end;
+  };
+  // A narrow block pays its descriptor (48 B) for a few rows only where it is long: rows
+  // that each fit but not together (a banded matrix with its rows permuted) go wide.
+  constexpr index_t min_narrow = 16;
+  auto long_enough = [&](index_t from, index_t end) {
+    return end - from >= min_narrow || (end > from && end == rows);
+  };
   std::int64_t indices = 0;
   std::int64_t ends = 0;
   for (index_t l = 0; l < rows;) {
@@ -399,26 +427,19 @@ packed_matrix pack(const csr_block& m, const std::vector<std::int32_t>& local_co
     b.first_row = l;
     b.first_entry = ptr[l];
     b.first_index = indices;
-    std::int64_t a = lo[l];
-    std::int64_t z = hi[l];
-    b.wide = wide_only || !fits(a, z);
-    index_t end = l + 1;
-    while (end < rows && end - l < packed_matrix::block_rows) {
-      // Row ends count from the block's first entry in 32 bits.
-      if (ptr[end + 1] - ptr[l] > std::numeric_limits<std::uint32_t>::max()) break;
-      if (b.wide) {
-        // Wide rows group together; a narrow one starts a block of its own.
-        if (!wide_only && fits(lo[end], hi[end])) break;
-      } else {
-        const std::int64_t na = std::min<std::int64_t>(a, lo[end]);
-        const std::int64_t nz = std::max<std::int64_t>(z, hi[end]);
-        if (!fits(na, nz)) break;
-        a = na;
-        z = nz;
+    std::int64_t base = 0;
+    index_t end = narrow_run(l, packed_matrix::block_rows, base);
+    b.wide = !long_enough(l, end);
+    if (b.wide) {
+      // Up to the next row that starts a long narrow run.
+      end = l + 1;
+      while (end < rows && end - l < packed_matrix::block_rows && room(l, end)) {
+        std::int64_t unused = 0;
+        if (long_enough(end, narrow_run(end, min_narrow, unused))) break;
+        ++end;
       }
-      ++end;
     }
-    b.base = b.wide || z < 0 ? 0 : static_cast<std::int32_t>(a);
+    b.base = b.wide ? 0 : static_cast<std::int32_t>(base);
     const std::int64_t length = ptr[l + 1] - ptr[l];
     bool uniform = length <= std::numeric_limits<std::int32_t>::max();
     for (index_t r = l + 1; uniform && r < end; ++r) uniform = ptr[r + 1] - ptr[r] == length;

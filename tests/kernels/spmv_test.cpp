@@ -189,6 +189,39 @@ TEST(spmv, packed_indices_give_the_bits_of_32_bit_ones_in_every_kind_of_block) {
   }
 }
 
+TEST(spmv, rows_that_fit_16_bits_only_alone_stay_32_bit_and_cost_next_to_nothing) {
+  // A band with its rows permuted: row r reads 3 columns around (40009 r) mod order, so
+  // each row fits 16-bit offsets alone, but never more than two rows in a row do. Blocks
+  // of one or two rows would cost more in descriptors than 16 bits save.
+  const weft::testing::shared_scratch dir("weft-spmv-permuted");
+  const auto file = dir / "m.h5";
+  const std::int64_t order = 280000;
+  csr m;
+  for (std::int64_t r = 0; r < order; ++r) {
+    const std::int64_t centre = std::clamp<std::int64_t>(r * 40009 % order, 1, order - 2);
+    for (std::int64_t c = centre - 1; c <= centre + 1; ++c) {
+      m.col.push_back(c);
+      m.val.push_back(1.0 / static_cast<double>(c + 1));
+    }
+    m.row_ptr.push_back(static_cast<std::int64_t>(m.col.size()));
+  }
+  write_matrix(file, "/A", m);
+  auto with = [&](const char* indices) {
+    return run_kernel("spmv", {{"matrix", file + ":/A"},
+                               {"iterations", 1},
+                               {"renumber", std::string("owner")},
+                               {"indices", std::string(indices)}});
+  };
+  const auto packed = with("auto");
+  const auto plain = with("32");
+  EXPECT_TRUE(packed.check.passed) << packed.check.detail;
+  EXPECT_EQ(packed.check.detail, plain.check.detail);
+  EXPECT_LT(packed.extra["narrow_index_fraction"].get<double>(), 0.1);
+  // Blocks of one or two rows would add about 10 B per nonzero.
+  EXPECT_LE(packed.find_metric("bytes_per_nonzero")->value,
+            1.01 * plain.find_metric("bytes_per_nonzero")->value);
+}
+
 TEST(spmv, the_star_matrix_packs_all_but_its_periodic_rows_into_16_bit_offsets) {
   // 512 x 512 grid: x holds 262144 entries; rows read at most 2 grid rows (1024 entries)
   // away, except where the grid wraps around.
