@@ -61,6 +61,14 @@ void avx2(benchmark::State& state) {
   draw_blocks<weft::par::detail::draw_blocks_avx2>(state);
 }
 
+void avx512(benchmark::State& state) {
+  if (!weft::par::detail::avx512_available()) {
+    state.SkipWithError("this CPU has no AVX-512");
+    return;
+  }
+  draw_blocks<weft::par::detail::draw_blocks_avx512>(state);
+}
+
 void mt19937_64(benchmark::State& state) {
   std::mt19937_64 g(42);
   std::vector<std::uint64_t> out(2 * batch);
@@ -77,6 +85,7 @@ BENCHMARK(draw_one_at_a_time)->Name("philox/draw one index at a time");
 BENCHMARK(draw_blocks<weft::par::detail::draw_blocks_portable>)
     ->Name("philox/draw_blocks portable");
 BENCHMARK(avx2)->Name("philox/draw_blocks avx2");
+BENCHMARK(avx512)->Name("philox/draw_blocks avx512");
 BENCHMARK(mt19937_64)->Name("std::mt19937_64 (128 bits per item)");
 
 BENCHMARK_MAIN();

@@ -126,16 +126,27 @@ int mismatches(Draw draw_blocks, std::uint64_t seed, std::uint64_t first, std::s
 }  // namespace
 
 TEST(counter_rng, draw_blocks_has_the_bits_of_draw_in_every_implementation) {
-  // Counts that are and are not multiples of the 16-block groups, and first indices whose
-  // low word wraps inside a group (0xFFFFFFF8 + 16 crosses 2^32).
-  const std::vector<std::pair<std::uint64_t, std::size_t>> ranges = {
-      {0, 1}, {0, 16}, {5, 1000}, {0xFFFFFFF8ULL, 40}, {0x1FFFFFFF0ULL, 33}, {1ULL << 40, 17}};
+  // Counts that are and are not multiples of the 16- and 32-block groups, and first
+  // indices whose low word wraps inside a group (0xFFFFFFF8 + 16 crosses 2^32).
+  const std::vector<std::pair<std::uint64_t, std::size_t>> ranges = {{0, 1},
+                                                                     {0, 16},
+                                                                     {0, 32},
+                                                                     {5, 1000},
+                                                                     {0xFFFFFFF8ULL, 40},
+                                                                     {0xFFFFFFF0ULL, 70},
+                                                                     {0x1FFFFFFF0ULL, 33},
+                                                                     {1ULL << 40, 17},
+                                                                     {(1ULL << 40) + 3, 95}};
   for (const auto& [first, count] : ranges) {
     for (const std::uint64_t stream : {0ULL, 1ULL, 0x123456789ULL}) {
       EXPECT_EQ(mismatches(weft::par::detail::draw_blocks_portable, 42, first, count, stream), 0);
       EXPECT_EQ(mismatches(counter_rng::draw_blocks, 0xDEADBEEFCAFEULL, first, count, stream), 0);
       if (weft::par::detail::avx2_available()) {
         EXPECT_EQ(mismatches(weft::par::detail::draw_blocks_avx2, 7, first, count, stream), 0)
+            << "first " << first << " count " << count << " stream " << stream;
+      }
+      if (weft::par::detail::avx512_available()) {
+        EXPECT_EQ(mismatches(weft::par::detail::draw_blocks_avx512, 7, first, count, stream), 0)
             << "first " << first << " count " << count << " stream " << stream;
       }
     }

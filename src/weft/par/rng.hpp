@@ -97,14 +97,18 @@ class counter_rng {
 };
 
 namespace detail {
-// draw_blocks' two implementations, for the tests: the portable one, and the AVX2 one
-// (only callable when avx2_available()).
+// draw_blocks' implementations, for the tests: the portable one, the AVX2 one (only
+// callable when avx2_available()) and the AVX-512 one (only when avx512_available(); it
+// needs AVX2 too, for its tail).
 void draw_blocks_portable(std::uint64_t seed, std::uint64_t first, std::size_t count,
                           std::uint64_t stream,
                           const std::array<std::uint32_t*, 4>& words) noexcept;
 void draw_blocks_avx2(std::uint64_t seed, std::uint64_t first, std::size_t count,
                       std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) noexcept;
+void draw_blocks_avx512(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                        std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) noexcept;
 bool avx2_available() noexcept;
+bool avx512_available() noexcept;
 }  // namespace detail
 
 }  // namespace weft::par
