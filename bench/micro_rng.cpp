@@ -1,7 +1,8 @@
 // Micro-benchmark (Google Benchmark) of weft's counter-based generator: one Philox block
-// per call of counter_rng::draw, against counter_rng::draw_blocks in its portable and AVX2
-// forms, and std::mt19937_64 as the familiar sequential reference. Items are 128-bit
-// blocks (two uniforms each); compare the items/s of the rows of one run.
+// per call of counter_rng::draw, against counter_rng::draw_blocks in its portable, AVX2 and
+// AVX-512 forms, counter_rng::draw_uniforms (the same blocks as two doubles each) in each,
+// and std::mt19937_64 as the familiar sequential reference. Items are 128-bit blocks (two
+// uniforms each); compare the items/s of the rows of one run.
 //   BUILD/bench/bench_micro_rng [--benchmark_repetitions=5]
 #include <benchmark/benchmark.h>
 
@@ -53,20 +54,38 @@ void draw_blocks(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * batch));
 }
 
-void avx2(benchmark::State& state) {
+// The two uniforms of each block, as doubles (counter_rng::draw_uniforms).
+template <void (*Draw)(std::uint64_t, std::uint64_t, std::size_t, std::uint64_t,
+                       const std::array<double*, 2>&) noexcept>
+void draw_uniforms(benchmark::State& state) {
+  std::array<std::vector<double>, 2> u;
+  for (auto& v : u) v.assign(batch, 0.0);
+  std::uint64_t first = 0;
+  for (auto _ : state) {
+    Draw(42, first, batch, 0, {u[0].data(), u[1].data()});
+    first += batch;
+    benchmark::DoNotOptimize(u[0].data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * batch));
+}
+
+// Runs `run` only where the CPU has the instruction set.
+template <void (*Run)(benchmark::State&)>
+void on_avx2(benchmark::State& state) {
   if (!weft::par::detail::avx2_available()) {
     state.SkipWithError("this CPU has no AVX2");
     return;
   }
-  draw_blocks<weft::par::detail::draw_blocks_avx2>(state);
+  Run(state);
 }
 
-void avx512(benchmark::State& state) {
+template <void (*Run)(benchmark::State&)>
+void on_avx512(benchmark::State& state) {
   if (!weft::par::detail::avx512_available()) {
     state.SkipWithError("this CPU has no AVX-512");
     return;
   }
-  draw_blocks<weft::par::detail::draw_blocks_avx512>(state);
+  Run(state);
 }
 
 void mt19937_64(benchmark::State& state) {
@@ -84,8 +103,16 @@ void mt19937_64(benchmark::State& state) {
 BENCHMARK(draw_one_at_a_time)->Name("philox/draw one index at a time");
 BENCHMARK(draw_blocks<weft::par::detail::draw_blocks_portable>)
     ->Name("philox/draw_blocks portable");
-BENCHMARK(avx2)->Name("philox/draw_blocks avx2");
-BENCHMARK(avx512)->Name("philox/draw_blocks avx512");
+BENCHMARK(on_avx2<draw_blocks<weft::par::detail::draw_blocks_avx2>>)
+    ->Name("philox/draw_blocks avx2");
+BENCHMARK(on_avx512<draw_blocks<weft::par::detail::draw_blocks_avx512>>)
+    ->Name("philox/draw_blocks avx512");
+BENCHMARK(draw_uniforms<weft::par::detail::draw_uniforms_portable>)
+    ->Name("philox/draw_uniforms portable");
+BENCHMARK(on_avx2<draw_uniforms<weft::par::detail::draw_uniforms_avx2>>)
+    ->Name("philox/draw_uniforms avx2");
+BENCHMARK(on_avx512<draw_uniforms<weft::par::detail::draw_uniforms_avx512>>)
+    ->Name("philox/draw_uniforms avx512");
 BENCHMARK(mt19937_64)->Name("std::mt19937_64 (128 bits per item)");
 
 BENCHMARK_MAIN();

@@ -43,35 +43,24 @@ struct moments {
   double sum_sq = 0;
 };
 
-// Uniform on [0, 1) from two Philox words: ((hi << 32 | lo) >> 11) * 2^-53, the value of
-// counter_rng::uniform, computed as hi * 2^-32 + (lo >> 11) * 2^-53 (both terms and their
-// sum are exact) with each 32-bit word turned into a double through the 2^52 exponent
-// trick, so that the loop below vectorises (x86 has no vector uint64 -> double before
-// AVX-512).
-[[gnu::always_inline]] inline double word_to_double(std::uint32_t x) {
-  return std::bit_cast<double>(0x4330000000000000ULL | x) - 0x1.0p52;
-}
-[[gnu::always_inline]] inline double to_unit(std::uint32_t hi, std::uint32_t lo) {
-  return word_to_double(hi) * 0x1.0p-32 + word_to_double(lo >> 11) * 0x1.0p-53;
-}
-
-// Samples drawn per call of counter_rng::draw_blocks (its words stay in L1).
+// Samples drawn per call of counter_rng::draw_uniforms (they stay in L1).
 constexpr std::size_t batch = 512;
 // Partial sums per task: sample first + i adds to partial i % lanes; the partials are
 // combined pairwise at the end of the task. A fixed order, so the estimate has the same
-// bits at every layout (and in both clones: this file is built with -ffp-contract=off).
+// bits at every layout (and in every clone: this file is built with -ffp-contract=off).
 constexpr std::size_t lanes = 8;
 
-using words = std::array<std::array<std::uint32_t, batch>, 4>;
+// The two uniforms of each sample's Philox block (counter_rng::draw_uniforms).
+using uniforms = std::array<std::array<double, batch>, 2>;
 
-// f at sample i of the drawn words, added to one lane's partial sums. Always inlined, so
-// it is compiled for the ISA of sample_block's clone.
+// f at sample i, added to one lane's partial sums. Always inlined, so it is compiled for
+// the ISA of sample_block's clone.
 template <int D, class F>
-[[gnu::always_inline]] inline void add_sample(F& f, const words& w, const words& z, std::size_t i,
-                                              double& sum, double& sq) {
-  std::array<double, 3> u{to_unit(w[1][i], w[0][i]), to_unit(w[3][i], w[2][i]), 0.0};
-  if constexpr (D > 2) u[2] = to_unit(z[1][i], z[0][i]);
-  const double v = f(u);
+[[gnu::always_inline]] inline void add_sample(F& f, const uniforms& u, const uniforms& z,
+                                              std::size_t i, double& sum, double& sq) {
+  std::array<double, 3> x{u[0][i], u[1][i], 0.0};
+  if constexpr (D > 2) x[2] = z[0][i];
+  const double v = f(x);
   sum += v;
   sq += v * v;
 }
@@ -84,22 +73,18 @@ WEFT_SIMD_CLONES moments sample_block(F f, std::uint64_t seed, std::uint64_t fir
                                       std::uint64_t last) {
   std::array<double, lanes> sum{};
   std::array<double, lanes> sq{};
-  words w;
-  words z;
+  uniforms u;
+  uniforms z;
   for (std::uint64_t s = first; s < last; s += batch) {
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(batch, last - s));
-    par::counter_rng::draw_blocks(seed, s, n, 0,
-                                  {w[0].data(), w[1].data(), w[2].data(), w[3].data()});
-    if constexpr (D > 2) {
-      par::counter_rng::draw_blocks(seed, s, n, 1,
-                                    {z[0].data(), z[1].data(), z[2].data(), z[3].data()});
-    }
+    par::counter_rng::draw_uniforms(seed, s, n, 0, {u[0].data(), u[1].data()});
+    if constexpr (D > 2) par::counter_rng::draw_uniforms(seed, s, n, 1, {z[0].data(), z[1].data()});
     std::size_t i = 0;
     for (; i + lanes <= n; i += lanes) {
 #pragma GCC unroll 8
-      for (std::size_t l = 0; l < lanes; ++l) add_sample<D>(f, w, z, i + l, sum[l], sq[l]);
+      for (std::size_t l = 0; l < lanes; ++l) add_sample<D>(f, u, z, i + l, sum[l], sq[l]);
     }
-    for (; i < n; ++i) add_sample<D>(f, w, z, i, sum[i % lanes], sq[i % lanes]);
+    for (; i < n; ++i) add_sample<D>(f, u, z, i, sum[i % lanes], sq[i % lanes]);
   }
   const auto fold = [](const std::array<double, lanes>& p) {
     return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));

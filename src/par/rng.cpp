@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include <cmath>
+#include <initializer_list>
 #include <numbers>
 
 namespace weft::par {
@@ -28,6 +29,19 @@ void counter_rng::draw_blocks(std::uint64_t seed, std::uint64_t first, std::size
     detail::draw_blocks_avx2(seed, first, count, stream, words);
   } else {
     detail::draw_blocks_portable(seed, first, count, stream, words);
+  }
+}
+
+void counter_rng::draw_uniforms(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                                std::uint64_t stream, const std::array<double*, 2>& u) noexcept {
+  static const bool avx512 = detail::avx512_available();
+  static const bool avx2 = detail::avx2_available();
+  if (avx512) {
+    detail::draw_uniforms_avx512(seed, first, count, stream, u);
+  } else if (avx2) {
+    detail::draw_uniforms_avx2(seed, first, count, stream, u);
+  } else {
+    detail::draw_uniforms_portable(seed, first, count, stream, u);
   }
 }
 
@@ -58,177 +72,220 @@ void draw_blocks_portable(std::uint64_t seed, std::uint64_t first, std::size_t c
   }
 }
 
+void draw_uniforms_portable(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                            std::uint64_t stream, const std::array<double*, 2>& u) noexcept {
+  for (std::size_t i = 0; i < count; ++i) {
+    const counter_rng::block b = counter_rng::draw(seed, first + i, stream);
+    u[0][i] = static_cast<double>(((std::uint64_t{b[1]} << 32) | b[0]) >> 11) * 0x1.0p-53;
+    u[1][i] = static_cast<double>(((std::uint64_t{b[3]} << 32) | b[2]) >> 11) * 0x1.0p-53;
+  }
+}
+
+}  // namespace detail
+
 #if defined(__x86_64__) && defined(__GNUC__)
 
+// Each instruction set's primitives, followed by the loop they share (philox_groups.inc),
+// compiled for that instruction set only: the functions are selected at run time.
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2")
+#endif
+namespace avx2_isa {
 namespace {
 
-// Eight Philox lanes in four registers of 32-bit words: c[w] holds word w of 8 blocks.
-struct lanes8 {
-  __m256i c[4];
-};
+using vec = __m256i;
+constexpr std::size_t width = 8;
 
-// The high and low 32 bits of m * x for each of the 8 words of x.
-[[gnu::target("avx2"), gnu::always_inline]] inline void mul_hi_lo(__m256i m, __m256i x, __m256i& hi,
-                                                                  __m256i& lo) {
-  const __m256i even = _mm256_mul_epu32(m, x);                        // words 0, 2, 4, 6
-  const __m256i odd = _mm256_mul_epu32(m, _mm256_srli_epi64(x, 32));  // words 1, 3, 5, 7
+inline vec set1(std::uint32_t x) {
+  return _mm256_set1_epi32(static_cast<int>(x));
+}
+inline vec add(vec a, vec b) {
+  return _mm256_add_epi32(a, b);
+}
+inline vec iota() {
+  return _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+}
+inline vec xor3(vec a, vec b, vec c) {
+  return _mm256_xor_si256(_mm256_xor_si256(a, b), c);
+}
+
+inline void mul_hi_lo(vec m, vec x, vec& hi, vec& lo) {
+  const vec even = _mm256_mul_epu32(m, x);                        // words 0, 2, 4, 6
+  const vec odd = _mm256_mul_epu32(m, _mm256_srli_epi64(x, 32));  // words 1, 3, 5, 7
   hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
   lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
 }
 
-// Ten Philox4x32 rounds on two independent groups of 8 blocks (two groups keep the
-// multiplier busy while one group waits on its products).
-[[gnu::target("avx2"), gnu::always_inline]] inline void rounds(lanes8& a, lanes8& b,
-                                                               std::uint32_t k0, std::uint32_t k1) {
-  const __m256i m0 = _mm256_set1_epi32(static_cast<int>(0xD2511F53u));
-  const __m256i m1 = _mm256_set1_epi32(static_cast<int>(0xCD9E8D57u));
-  for (int round = 0; round < 10; ++round) {
-    if (round > 0) {
-      k0 += 0x9E3779B9u;
-      k1 += 0xBB67AE85u;
-    }
-    const __m256i key0 = _mm256_set1_epi32(static_cast<int>(k0));
-    const __m256i key1 = _mm256_set1_epi32(static_cast<int>(k1));
-    for (lanes8* l : {&a, &b}) {
-      __m256i hi0, lo0, hi1, lo1;
-      mul_hi_lo(m0, l->c[0], hi0, lo0);
-      mul_hi_lo(m1, l->c[2], hi1, lo1);
-      const __m256i n0 = _mm256_xor_si256(_mm256_xor_si256(hi1, l->c[1]), key0);
-      const __m256i n2 = _mm256_xor_si256(_mm256_xor_si256(hi0, l->c[3]), key1);
-      l->c[0] = n0;
-      l->c[1] = lo1;
-      l->c[2] = n2;
-      l->c[3] = lo0;
-    }
-  }
+inline void store_words(std::uint32_t* p, vec v) {
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
 }
 
-// Sixteen lanes: c[w] holds word w of 16 blocks.
-struct lanes16 {
-  __m512i c[4];
-};
-
-[[gnu::target("avx512f"), gnu::always_inline]] inline void mul_hi_lo(__m512i m, __m512i x,
-                                                                     __m512i& hi, __m512i& lo) {
-  // The zero-masked forms with every lane selected are the plain instructions; GCC 12's
-  // plain intrinsics pass an undefined operand that -Wmaybe-uninitialized reports.
-  constexpr __mmask8 all = 0xFF;
-  const __m512i even = _mm512_maskz_mul_epu32(all, m, x);
-  const __m512i odd = _mm512_maskz_mul_epu32(all, m, _mm512_maskz_srli_epi64(all, x, 32));
-  hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_maskz_srli_epi64(all, even, 32), odd);
-  lo = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_maskz_slli_epi64(all, odd, 32));
+// Four 32-bit words to doubles, exactly: x86 has no vector uint32 -> double before
+// AVX-512, so the words go into the mantissa of 2^52 and 2^52 is taken off.
+inline __m256d to_doubles(__m128i x) {
+  const __m256i magic = _mm256_set1_epi64x(0x4330000000000000LL);
+  return _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_cvtepu32_epi64(x), magic)),
+                       _mm256_castsi256_pd(magic));
 }
 
-// The rounds of rounds() above on two groups of 16 blocks; each three-way xor is one
-// instruction (vpternlogd, truth table 0x96).
-[[gnu::target("avx512f"), gnu::always_inline]] inline void rounds(lanes16& a, lanes16& b,
-                                                                  std::uint32_t k0,
-                                                                  std::uint32_t k1) {
-  const __m512i m0 = _mm512_set1_epi32(static_cast<int>(0xD2511F53u));
-  const __m512i m1 = _mm512_set1_epi32(static_cast<int>(0xCD9E8D57u));
-  for (int round = 0; round < 10; ++round) {
-    if (round > 0) {
-      k0 += 0x9E3779B9u;
-      k1 += 0xBB67AE85u;
-    }
-    const __m512i key0 = _mm512_set1_epi32(static_cast<int>(k0));
-    const __m512i key1 = _mm512_set1_epi32(static_cast<int>(k1));
-    for (lanes16* l : {&a, &b}) {
-      __m512i hi0, lo0, hi1, lo1;
-      mul_hi_lo(m0, l->c[0], hi0, lo0);
-      mul_hi_lo(m1, l->c[2], hi1, lo1);
-      const __m512i n0 = _mm512_ternarylogic_epi32(hi1, l->c[1], key0, 0x96);
-      const __m512i n2 = _mm512_ternarylogic_epi32(hi0, l->c[3], key1, 0x96);
-      l->c[0] = n0;
-      l->c[1] = lo1;
-      l->c[2] = n2;
-      l->c[3] = lo0;
-    }
-  }
+// hi * 2^-32 + (lo >> 11) * 2^-53 for four lanes: both terms and their sum are exact, so
+// this is ((hi << 32 | lo) >> 11) * 2^-53, counter_rng::uniform's value.
+inline __m256d to_unit(__m128i hi, __m128i low) {
+  return _mm256_add_pd(_mm256_mul_pd(to_doubles(hi), _mm256_set1_pd(0x1.0p-32)),
+                       _mm256_mul_pd(to_doubles(low), _mm256_set1_pd(0x1.0p-53)));
 }
+
+inline void store_uniforms(double* p, vec hi, vec lo) {
+  const vec low = _mm256_srli_epi32(lo, 11);
+  _mm256_storeu_pd(p, to_unit(_mm256_castsi256_si128(hi), _mm256_castsi256_si128(low)));
+  _mm256_storeu_pd(p + 4,
+                   to_unit(_mm256_extracti128_si256(hi, 1), _mm256_extracti128_si256(low, 1)));
+}
+
+inline void draw_words_rest(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                            std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) {
+  detail::draw_blocks_portable(seed, first, count, stream, words);
+}
+inline void draw_uniforms_rest(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                               std::uint64_t stream, const std::array<double*, 2>& u) {
+  detail::draw_uniforms_portable(seed, first, count, stream, u);
+}
+
+#include "philox_groups.inc"
 
 }  // namespace
+}  // namespace avx2_isa
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
 
-[[gnu::target("avx512f")]] void draw_blocks_avx512(
-    std::uint64_t seed, std::uint64_t first, std::size_t count, std::uint64_t stream,
-    const std::array<std::uint32_t*, 4>& words) noexcept {
-  const auto k0 = static_cast<std::uint32_t>(seed);
-  const auto k1 = static_cast<std::uint32_t>(seed >> 32);
-  const __m512i step = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const __m512i s0 = _mm512_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(stream)));
-  const __m512i s1 = _mm512_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(stream >> 32)));
-  std::size_t i = 0;
-  for (; i + 32 <= count; i += 32) {
-    const std::uint64_t index = first + i;
-    const auto lo = static_cast<std::uint32_t>(index);
-    if (lo > 0xFFFFFFFFu - 31u) {
-      // The low word wraps inside this group (its high word differs between lanes).
-      draw_blocks_portable(seed, index, 32, stream,
-                           {words[0] + i, words[1] + i, words[2] + i, words[3] + i});
-      continue;
-    }
-    const __m512i hi = _mm512_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(index >> 32)));
-    lanes16 a{{_mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(lo)), step), hi, s0, s1}};
-    lanes16 b{{_mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(lo + 16)), step), hi, s0, s1}};
-    rounds(a, b, k0, k1);
-    for (std::size_t w = 0; w < 4; ++w) {
-      _mm512_storeu_si512(words[w] + i, a.c[w]);
-      _mm512_storeu_si512(words[w] + i + 16, b.c[w]);
-    }
-  }
-  if (i < count) {
-    draw_blocks_avx2(seed, first + i, count - i, stream,
-                     {words[0] + i, words[1] + i, words[2] + i, words[3] + i});
-  }
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f")
+#endif
+namespace avx512_isa {
+namespace {
+
+// The zero-masked forms below, with every lane selected, are the plain instructions; GCC
+// 12's plain intrinsics pass an undefined operand that -Wmaybe-uninitialized reports.
+using vec = __m512i;
+constexpr std::size_t width = 16;
+constexpr __mmask8 all8 = 0xFF;
+constexpr __mmask16 all16 = 0xFFFF;
+
+inline vec set1(std::uint32_t x) {
+  return _mm512_set1_epi32(static_cast<int>(x));
+}
+inline vec add(vec a, vec b) {
+  return _mm512_add_epi32(a, b);
+}
+inline vec iota() {
+  return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+// One instruction (vpternlogd with the truth table of a three-way xor).
+inline vec xor3(vec a, vec b, vec c) {
+  return _mm512_ternarylogic_epi32(a, b, c, 0x96);
 }
 
-[[gnu::target("avx2")]] void draw_blocks_avx2(std::uint64_t seed, std::uint64_t first,
-                                              std::size_t count, std::uint64_t stream,
-                                              const std::array<std::uint32_t*, 4>& words) noexcept {
-  const auto k0 = static_cast<std::uint32_t>(seed);
-  const auto k1 = static_cast<std::uint32_t>(seed >> 32);
-  const __m256i step = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  const __m256i s0 = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(stream)));
-  const __m256i s1 = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(stream >> 32)));
-  std::size_t i = 0;
-  for (; i + 16 <= count; i += 16) {
-    const std::uint64_t index = first + i;
-    const auto lo = static_cast<std::uint32_t>(index);
-    if (lo > 0xFFFFFFFFu - 15u) {
-      // The low word wraps inside this group (its high word differs between lanes).
-      draw_blocks_portable(seed, index, 16, stream,
-                           {words[0] + i, words[1] + i, words[2] + i, words[3] + i});
-      continue;
-    }
-    const __m256i hi = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(index >> 32)));
-    lanes8 a{{_mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(lo)), step), hi, s0, s1}};
-    lanes8 b{{_mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(lo + 8)), step), hi, s0, s1}};
-    rounds(a, b, k0, k1);
-    for (std::size_t w = 0; w < 4; ++w) {
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(words[w] + i), a.c[w]);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(words[w] + i + 8), b.c[w]);
-    }
-  }
-  if (i < count) {
-    draw_blocks_portable(seed, first + i, count - i, stream,
-                         {words[0] + i, words[1] + i, words[2] + i, words[3] + i});
-  }
+// The products of the even and the odd words; each result word is then taken from its
+// product's half with one masked shuffle (swap the words of each pair where the mask
+// says) instead of a shift and a blend.
+inline void mul_hi_lo(vec m, vec x, vec& hi, vec& lo) {
+  const vec even = _mm512_maskz_mul_epu32(all8, m, x);
+  const vec odd = _mm512_maskz_mul_epu32(all8, m, _mm512_maskz_srli_epi64(all8, x, 32));
+  hi = _mm512_mask_shuffle_epi32(odd, 0x5555, even, _MM_PERM_CDAB);
+  lo = _mm512_mask_shuffle_epi32(even, 0xAAAA, odd, _MM_PERM_CDAB);
 }
+
+inline void store_words(std::uint32_t* p, vec v) {
+  _mm512_storeu_si512(p, v);
+}
+
+// As avx2_isa::to_unit for eight lanes, with AVX-512's own uint32 -> double conversion.
+inline __m512d to_unit(__m256i hi, __m256i low) {
+  return _mm512_add_pd(
+      _mm512_mul_pd(_mm512_maskz_cvtepu32_pd(all8, hi), _mm512_set1_pd(0x1.0p-32)),
+      _mm512_mul_pd(_mm512_maskz_cvtepu32_pd(all8, low), _mm512_set1_pd(0x1.0p-53)));
+}
+
+inline void store_uniforms(double* p, vec hi, vec lo) {
+  const vec low = _mm512_maskz_srli_epi32(all16, lo, 11);
+  _mm512_storeu_pd(p, to_unit(_mm512_maskz_extracti64x4_epi64(all8, hi, 0),
+                              _mm512_maskz_extracti64x4_epi64(all8, low, 0)));
+  _mm512_storeu_pd(p + 8, to_unit(_mm512_maskz_extracti64x4_epi64(all8, hi, 1),
+                                  _mm512_maskz_extracti64x4_epi64(all8, low, 1)));
+}
+
+inline void draw_words_rest(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                            std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) {
+  detail::draw_blocks_avx2(seed, first, count, stream, words);
+}
+inline void draw_uniforms_rest(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                               std::uint64_t stream, const std::array<double*, 2>& u) {
+  detail::draw_uniforms_avx2(seed, first, count, stream, u);
+}
+
+#include "philox_groups.inc"
+
+}  // namespace
+}  // namespace avx512_isa
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+namespace detail {
+
+void draw_blocks_avx2(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                      std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) noexcept {
+  avx2_isa::draw_words(seed, first, count, stream, words);
+}
+void draw_uniforms_avx2(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                        std::uint64_t stream, const std::array<double*, 2>& u) noexcept {
+  avx2_isa::draw_uniforms(seed, first, count, stream, u);
+}
+void draw_blocks_avx512(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                        std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) noexcept {
+  avx512_isa::draw_words(seed, first, count, stream, words);
+}
+void draw_uniforms_avx512(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                          std::uint64_t stream, const std::array<double*, 2>& u) noexcept {
+  avx512_isa::draw_uniforms(seed, first, count, stream, u);
+}
+
+}  // namespace detail
 
 #else
+
+namespace detail {
 
 void draw_blocks_avx2(std::uint64_t seed, std::uint64_t first, std::size_t count,
                       std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) noexcept {
   draw_blocks_portable(seed, first, count, stream, words);
 }
-
+void draw_uniforms_avx2(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                        std::uint64_t stream, const std::array<double*, 2>& u) noexcept {
+  draw_uniforms_portable(seed, first, count, stream, u);
+}
 void draw_blocks_avx512(std::uint64_t seed, std::uint64_t first, std::size_t count,
                         std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) noexcept {
   draw_blocks_portable(seed, first, count, stream, words);
 }
-
-#endif
+void draw_uniforms_avx512(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                          std::uint64_t stream, const std::array<double*, 2>& u) noexcept {
+  draw_uniforms_portable(seed, first, count, stream, u);
+}
 
 }  // namespace detail
+
+#endif
 
 }  // namespace weft::par

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -110,6 +111,23 @@ namespace {
 
 // draw_blocks(first, count) against draw() block by block, for one implementation.
 template <class Draw>
+int uniform_mismatches(Draw draw_uniforms, std::uint64_t seed, std::uint64_t first,
+                       std::size_t count, std::uint64_t stream) {
+  std::array<std::vector<double>, 2> u;
+  for (auto& v : u) v.assign(count, -1.0);
+  draw_uniforms(seed, first, count, stream, {u[0].data(), u[1].data()});
+  int wrong = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto b = counter_rng::draw(seed, first + i, stream);
+    const double second =
+        static_cast<double>(((std::uint64_t{b[3]} << 32) | b[2]) >> 11) * 0x1.0p-53;
+    wrong += u[0][i] == counter_rng::uniform(seed, first + i, stream) ? 0 : 1;
+    wrong += u[1][i] == second ? 0 : 1;
+  }
+  return wrong;
+}
+
+template <class Draw>
 int mismatches(Draw draw_blocks, std::uint64_t seed, std::uint64_t first, std::size_t count,
                std::uint64_t stream) {
   std::array<std::vector<std::uint32_t>, 4> w;
@@ -125,18 +143,19 @@ int mismatches(Draw draw_blocks, std::uint64_t seed, std::uint64_t first, std::s
 
 }  // namespace
 
+// Counts that are and are not multiples of the 16- and 32-block groups, and first indices
+// whose low word wraps inside a group (0xFFFFFFF8 + 16 crosses 2^32).
+const std::vector<std::pair<std::uint64_t, std::size_t>> ranges = {{0, 1},
+                                                                   {0, 16},
+                                                                   {0, 32},
+                                                                   {5, 1000},
+                                                                   {0xFFFFFFF8ULL, 40},
+                                                                   {0xFFFFFFF0ULL, 70},
+                                                                   {0x1FFFFFFF0ULL, 33},
+                                                                   {1ULL << 40, 17},
+                                                                   {(1ULL << 40) + 3, 95}};
+
 TEST(counter_rng, draw_blocks_has_the_bits_of_draw_in_every_implementation) {
-  // Counts that are and are not multiples of the 16- and 32-block groups, and first
-  // indices whose low word wraps inside a group (0xFFFFFFF8 + 16 crosses 2^32).
-  const std::vector<std::pair<std::uint64_t, std::size_t>> ranges = {{0, 1},
-                                                                     {0, 16},
-                                                                     {0, 32},
-                                                                     {5, 1000},
-                                                                     {0xFFFFFFF8ULL, 40},
-                                                                     {0xFFFFFFF0ULL, 70},
-                                                                     {0x1FFFFFFF0ULL, 33},
-                                                                     {1ULL << 40, 17},
-                                                                     {(1ULL << 40) + 3, 95}};
   for (const auto& [first, count] : ranges) {
     for (const std::uint64_t stream : {0ULL, 1ULL, 0x123456789ULL}) {
       EXPECT_EQ(mismatches(weft::par::detail::draw_blocks_portable, 42, first, count, stream), 0);
@@ -147,6 +166,29 @@ TEST(counter_rng, draw_blocks_has_the_bits_of_draw_in_every_implementation) {
       }
       if (weft::par::detail::avx512_available()) {
         EXPECT_EQ(mismatches(weft::par::detail::draw_blocks_avx512, 7, first, count, stream), 0)
+            << "first " << first << " count " << count << " stream " << stream;
+      }
+    }
+  }
+}
+
+TEST(counter_rng, draw_uniforms_has_the_values_of_uniform_in_every_implementation) {
+  for (const auto& [first, count] : ranges) {
+    for (const std::uint64_t stream : {0ULL, 3ULL, 0x123456789ULL}) {
+      EXPECT_EQ(
+          uniform_mismatches(weft::par::detail::draw_uniforms_portable, 42, first, count, stream),
+          0);
+      EXPECT_EQ(
+          uniform_mismatches(counter_rng::draw_uniforms, 0xDEADBEEFCAFEULL, first, count, stream),
+          0);
+      if (weft::par::detail::avx2_available()) {
+        EXPECT_EQ(
+            uniform_mismatches(weft::par::detail::draw_uniforms_avx2, 7, first, count, stream), 0)
+            << "first " << first << " count " << count << " stream " << stream;
+      }
+      if (weft::par::detail::avx512_available()) {
+        EXPECT_EQ(
+            uniform_mismatches(weft::par::detail::draw_uniforms_avx512, 7, first, count, stream), 0)
             << "first " << first << " count " << count << " stream " << stream;
       }
     }

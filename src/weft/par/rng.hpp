@@ -12,8 +12,9 @@
 // counter_rng satisfies std::uniform_random_bit_generator (64-bit results).
 // Cost: one Philox block (10 rounds of two 32x32->64 multiplies) per value; no
 // communication, no shared state, safe to call from any number of threads.
-// counter_rng::draw_blocks computes many consecutive blocks at once, 16 at a time in AVX2
-// registers where the CPU has them (about 3x the scalar rate), with the same bits.
+// counter_rng::draw_blocks computes many consecutive blocks at once, 32 at a time in
+// AVX-512 registers or 16 in AVX2 where the CPU has them (2-3x the scalar rate), with the
+// same bits; counter_rng::draw_uniforms turns them into uniforms in the registers.
 #pragma once
 
 #include <array>
@@ -61,6 +62,10 @@ class counter_rng {
   static void draw_blocks(std::uint64_t seed, std::uint64_t first, std::size_t count,
                           std::uint64_t stream,
                           const std::array<std::uint32_t*, 4>& words) noexcept;
+  // The two uniforms of each of those blocks: u[0][i] is uniform(seed, first + i, stream),
+  // from the block's words 0 and 1, and u[1][i] the same from its words 2 and 3.
+  static void draw_uniforms(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                            std::uint64_t stream, const std::array<double*, 2>& u) noexcept;
   // 64 uniformly distributed bits.
   [[nodiscard]] static constexpr std::uint64_t bits(std::uint64_t seed, std::uint64_t index,
                                                     std::uint64_t stream = 0) noexcept {
@@ -97,9 +102,9 @@ class counter_rng {
 };
 
 namespace detail {
-// draw_blocks' implementations, for the tests: the portable one, the AVX2 one (only
-// callable when avx2_available()) and the AVX-512 one (only when avx512_available(); it
-// needs AVX2 too, for its tail).
+// draw_blocks' and draw_uniforms' implementations, for the tests: the portable ones, the
+// AVX2 ones (only callable when avx2_available()) and the AVX-512 ones (only when
+// avx512_available(), which implies AVX2, used for their tails).
 void draw_blocks_portable(std::uint64_t seed, std::uint64_t first, std::size_t count,
                           std::uint64_t stream,
                           const std::array<std::uint32_t*, 4>& words) noexcept;
@@ -107,6 +112,12 @@ void draw_blocks_avx2(std::uint64_t seed, std::uint64_t first, std::size_t count
                       std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) noexcept;
 void draw_blocks_avx512(std::uint64_t seed, std::uint64_t first, std::size_t count,
                         std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) noexcept;
+void draw_uniforms_portable(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                            std::uint64_t stream, const std::array<double*, 2>& u) noexcept;
+void draw_uniforms_avx2(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                        std::uint64_t stream, const std::array<double*, 2>& u) noexcept;
+void draw_uniforms_avx512(std::uint64_t seed, std::uint64_t first, std::size_t count,
+                          std::uint64_t stream, const std::array<double*, 2>& u) noexcept;
 bool avx2_available() noexcept;
 bool avx512_available() noexcept;
 }  // namespace detail
