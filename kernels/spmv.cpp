@@ -21,8 +21,10 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <span>
 #include <string>
@@ -494,7 +496,15 @@ packed_matrix pack(const csr_block& m, const std::vector<std::int32_t>& local_co
 template <bool Wide>
 std::uint32_t column(const std::uint16_t* c, std::uint32_t e) {
   if constexpr (Wide) {
-    return std::uint32_t{c[2 * e]} | (std::uint32_t{c[2 * e + 1]} << 16);
+    // One 32-bit load of the two halves, low half first (x86 and the other little-endian
+    // targets; elsewhere the halves are combined).
+    if constexpr (std::endian::native == std::endian::little) {
+      std::uint32_t col = 0;
+      std::memcpy(&col, c + 2 * static_cast<std::size_t>(e), sizeof col);
+      return col;
+    } else {
+      return std::uint32_t{c[2 * e]} | (std::uint32_t{c[2 * e + 1]} << 16);
+    }
   } else {
     return c[e];
   }

@@ -220,7 +220,8 @@ T element(const generate_options& o, std::uint64_t i, const coordinates& coords,
 }
 
 // The random pattern, filled from Philox blocks drawn many at a time
-// (counter_rng::draw_blocks: AVX2 where the CPU has it), with the values of element().
+// (counter_rng::draw_blocks: AVX-512 or AVX2 where the CPU has them), with the values of
+// element().
 template <class T>
 void fill_random(T* out, index_t n, index_t start, const generate_options& o) {
   constexpr index_t batch = 512;
