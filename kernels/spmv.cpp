@@ -353,15 +353,23 @@ struct packed_matrix {
     std::int32_t row_length = -1;  // >= 0: every row holds this many entries
     bool wide = false;
   };
-  std::vector<block> blocks;  // followed by one whose first_row is the row count
+  // Followed by one whose first_row is the row count and first_entry the entry count.
+  std::vector<block> blocks;
   std::vector<std::uint16_t> index;
   std::vector<std::uint32_t> row_end;
-  long long narrow_entries = 0;
-  long long entries = 0;
+  [[nodiscard]] long long entries() const { return blocks.back().first_entry; }
+  // Entries whose columns are 16-bit offsets.
+  [[nodiscard]] long long narrow_entries() const {
+    long long narrow = 0;
+    for (std::size_t k = 0; k + 1 < blocks.size(); ++k) {
+      if (!blocks[k].wide) narrow += blocks[k + 1].first_entry - blocks[k].first_entry;
+    }
+    return narrow;
+  }
   // Bytes the multiply reads per iteration for the matrix itself (values, columns, row
   // ends, block descriptors).
   [[nodiscard]] double matrix_bytes() const {
-    return 8.0 * static_cast<double>(entries) + 2.0 * static_cast<double>(index.size()) +
+    return 8.0 * static_cast<double>(entries()) + 2.0 * static_cast<double>(index.size()) +
            4.0 * static_cast<double>(row_end.size()) +
            static_cast<double>(blocks.size() * sizeof(block));
   }
@@ -393,7 +401,6 @@ packed_matrix pack(const csr_block& m, const std::vector<std::int32_t>& local_co
   };
 
   packed_matrix pm;
-  pm.entries = static_cast<long long>(local_col.size());
   // Row ends count from the block's first entry in 32 bits.
   auto room = [&](index_t first, index_t next) {
     return ptr[next + 1] - ptr[first] <= std::numeric_limits<std::uint32_t>::max();
@@ -453,7 +460,6 @@ packed_matrix pack(const csr_block& m, const std::vector<std::int32_t>& local_co
     }
     const std::int64_t count = ptr[end] - ptr[l];
     indices += b.wide ? 2 * count : count;
-    if (!b.wide) pm.narrow_entries += count;
     pm.blocks.push_back(b);
     l = end;
   }
@@ -710,7 +716,7 @@ record run_spmv(const context& ctx) {
   // (8 B).
   const double matrix_bytes = world.allreduce(packed.matrix_bytes(), op::sum);
   const double bytes_per_nonzero = (matrix_bytes + 40.0 * order) / static_cast<double>(nnz);
-  const auto narrow = world.allreduce(packed.narrow_entries, op::sum);
+  const auto narrow = world.allreduce(packed.narrow_entries(), op::sum);
   rec.metrics.push_back(
       {"rate", per_iteration > 0 ? 2.0 * static_cast<double>(nnz) / per_iteration / 1e9 : 0,
        "GFlop/s", true, "2 nnz / (slowest rank's time per iteration)"});

@@ -15,6 +15,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -278,21 +279,32 @@ void fill(T* out, index_t n, index_t start, const generate_options& o, const ext
   }
 }
 
-// Starts the disk writing what this process wrote to `fd`'s file so far, without waiting:
-// the writeback runs while the next slab is generated, and the final fsync finds little
-// left. (Linux; elsewhere the fsync does it all.)
-void start_writeback(int fd) {
+// A descriptor of the file being written, through which the disk is told to start
+// writing what this process wrote so far, without waiting: the writeback runs while the
+// next slab is generated, and the final fsync finds little left. (Linux; elsewhere the
+// fsync does it all. Without a descriptor, nothing is started.)
+class writeback {
+ public:
+  explicit writeback(const std::filesystem::path& file)
+      : fd_(::open(file.c_str(), O_RDONLY | O_CLOEXEC)) {}
+  writeback(const writeback&) = delete;
+  writeback& operator=(const writeback&) = delete;
+  ~writeback() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  void start() const {
 #ifdef SYNC_FILE_RANGE_WRITE
-  if (fd >= 0) (void)::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-#else
-  (void)fd;
+    if (fd_ >= 0) (void)::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
 #endif
-}
+  }
+
+ private:
+  int fd_;
+};
 
 template <class T>
 double write_values(const comm_ref& world, const io::dataset& d, const generate_options& o,
-                    const extents& shape, const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+                    const extents& shape, const writeback& disk) {
   index_t row = 1;
   for (std::size_t k = 1; k < shape.size(); ++k) row *= shape[k];
   // Contiguous: small slabs, so the buffer a slab is generated into is still in cache when
@@ -316,10 +328,9 @@ double write_values(const comm_ref& world, const io::dataset& d, const generate_
     fill(buffer.data(), n, b.start[0] * row, o, shape);
     const double t0 = now();
     (void)io::write_box(d, b, std::span<const T>(buffer));
-    start_writeback(fd);
+    disk.start();
     io_seconds += now() - t0;
   }
-  if (fd >= 0) ::close(fd);
   return io_seconds;
 }
 
@@ -366,7 +377,7 @@ int run_generate(const comm_ref& world, const generate_options& o) {
     out.emplace(world, ref.file, o.force, params);
   }
   double io_seconds = 0;
-  const std::filesystem::path written = o.add ? std::filesystem::path(ref.file) : out->temporary();
+  const writeback disk(o.add ? std::filesystem::path(ref.file) : out->temporary());
   try {
     const auto d = o.add ? io::create_dataset(existing.native_handle(), ref.path, type, shape,
                                               {chunk, o.compress})
@@ -374,26 +385,9 @@ int run_generate(const comm_ref& world, const generate_options& o) {
     d.write_attribute("pattern", o.pattern);
     d.write_attribute("seed", static_cast<long long>(o.seed));
     if (o.add) d.write_attribute("parameters", params.dump());
-    switch (type) {
-      case io::element_type::f32:
-        io_seconds = write_values<float>(world, d, o, shape, written);
-        break;
-      case io::element_type::f64:
-        io_seconds = write_values<double>(world, d, o, shape, written);
-        break;
-      case io::element_type::i32:
-        io_seconds = write_values<std::int32_t>(world, d, o, shape, written);
-        break;
-      case io::element_type::i64:
-        io_seconds = write_values<std::int64_t>(world, d, o, shape, written);
-        break;
-      case io::element_type::u8:
-        io_seconds = write_values<std::uint8_t>(world, d, o, shape, written);
-        break;
-      case io::element_type::u64:
-        io_seconds = write_values<std::uint64_t>(world, d, o, shape, written);
-        break;
-    }
+    io_seconds = io::visit_element_type(type, [&]<class T>(std::type_identity<T>) {
+      return write_values<T>(world, d, o, shape, disk);
+    });
   } catch (...) {
     // In place, a failed write leaves no dataset behind (its space stays in the file).
     if (o.add) (void)H5Ldelete(existing.native_handle(), ref.path.c_str(), H5P_DEFAULT);

@@ -27,33 +27,34 @@ std::string to_string(thread_level level) {
   return "unknown";
 }
 
-namespace {
+namespace detail {
 
-// Whether this node has an RDMA fabric's devices (InfiniBand, Omni-Path, RoCE, EFA all
-// appear under /sys/class/infiniband; PSM's older adapters as /dev/ipath).
-bool has_fabric() {
+bool has_fabric(const std::filesystem::path& root) {
   std::error_code ec;
-  const std::filesystem::path ib = "/sys/class/infiniband";
+  const std::filesystem::path ib = root / "sys/class/infiniband";
   if (std::filesystem::is_directory(ib, ec) && !std::filesystem::is_empty(ib, ec)) return true;
-  return std::filesystem::exists("/dev/ipath", ec) || std::filesystem::exists("/dev/hfi1_0", ec);
+  return std::filesystem::exists(root / "dev/ipath", ec) ||
+         std::filesystem::exists(root / "dev/hfi1_0", ec);
 }
 
 // Open MPI's cm PML runs only over a fabric's own transports (PSM, PSM2, OFI on RDMA
 // hardware), so on a node without one it is never chosen, but probing for it took 0.2 s
 // of every start (0.30 s to 0.12 s for MPI_Init on 2 ranks). There, unless the user chose
 // a PML, it is left out; what is chosen (ob1, or UCX) is what would have been.
-void skip_fabric_probes() {
+void skip_fabric_probes(const std::filesystem::path& root) {
 #ifdef OPEN_MPI
-  if (std::getenv("OMPI_MCA_pml") == nullptr && !has_fabric()) {
+  if (std::getenv("OMPI_MCA_pml") == nullptr && !has_fabric(root)) {
     ::setenv("OMPI_MCA_pml", "^cm", 0);
   }
+#else
+  (void)root;
 #endif
 }
 
-}  // namespace
+}  // namespace detail
 
 environment::environment(int& argc, char**& argv, thread_level required) {
-  skip_fabric_probes();
+  detail::skip_fabric_probes("/");
   int provided = MPI_THREAD_SINGLE;
   const int rc = MPI_Init_thread(&argc, &argv, static_cast<int>(required), &provided);
   if (rc != MPI_SUCCESS) throw error("MPI_Init_thread failed");

@@ -15,6 +15,7 @@
 // followed by MPI_Abort so no rank can be left waiting in a collective).
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <string>
 
@@ -63,5 +64,14 @@ class environment {
 // printed by rank 0 only; any other is printed as "rank R: message" and, with more than
 // one rank, followed by MPI_Abort with the error's exit code. Used by run().
 int report_exception(const std::exception& e) noexcept;
+
+namespace detail {
+// Whether the node whose file system starts at `root` has an RDMA fabric's devices
+// (InfiniBand, Omni-Path, RoCE, EFA under sys/class/infiniband; PSM's adapters in dev/).
+[[nodiscard]] bool has_fabric(const std::filesystem::path& root);
+// Open MPI only: sets OMPI_MCA_pml=^cm (not to probe for the fabric-only cm PML) when the
+// node at `root` has no fabric and the user has chosen no PML. Before MPI_Init.
+void skip_fabric_probes(const std::filesystem::path& root);
+}  // namespace detail
 
 }  // namespace weft

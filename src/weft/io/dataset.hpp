@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "weft/core/comm.hpp"
@@ -41,6 +42,26 @@ constexpr element_type element_type_of() {
     return element_type::u64;
   else
     static_assert(sizeof(U) == 0, "weft writes f32, f64, i32, i64, u8 and u64 elements");
+}
+// Calls f(std::type_identity<T>{}) with the C++ type T of element type t, and returns
+// what it returns: one generic lambda in place of a switch over the six types.
+template <class F>
+decltype(auto) visit_element_type(element_type t, F&& f) {
+  switch (t) {
+    case element_type::f32:
+      return std::forward<F>(f)(std::type_identity<float>{});
+    case element_type::f64:
+      return std::forward<F>(f)(std::type_identity<double>{});
+    case element_type::i32:
+      return std::forward<F>(f)(std::type_identity<std::int32_t>{});
+    case element_type::i64:
+      return std::forward<F>(f)(std::type_identity<std::int64_t>{});
+    case element_type::u8:
+      return std::forward<F>(f)(std::type_identity<std::uint8_t>{});
+    case element_type::u64:
+      break;
+  }
+  return std::forward<F>(f)(std::type_identity<std::uint64_t>{});
 }
 // The little-endian file type, and the native memory type, of an element type.
 [[nodiscard]] hid_t file_type(element_type t);
