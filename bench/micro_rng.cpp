@@ -69,20 +69,11 @@ void draw_uniforms(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * batch));
 }
 
-// Runs `run` only where the CPU has the instruction set.
-template <void (*Run)(benchmark::State&)>
-void on_avx2(benchmark::State& state) {
-  if (!weft::par::detail::avx2_available()) {
-    state.SkipWithError("this CPU has no AVX2");
-    return;
-  }
-  Run(state);
-}
-
-template <void (*Run)(benchmark::State&)>
-void on_avx512(benchmark::State& state) {
-  if (!weft::par::detail::avx512_available()) {
-    state.SkipWithError("this CPU has no AVX-512");
+// Runs Run only where the CPU has the instruction set Available() tests for.
+template <bool (*Available)() noexcept, void (*Run)(benchmark::State&)>
+void if_cpu_has(benchmark::State& state) {
+  if (!Available()) {
+    state.SkipWithError("this CPU lacks the instruction set");
     return;
   }
   Run(state);
@@ -103,15 +94,19 @@ void mt19937_64(benchmark::State& state) {
 BENCHMARK(draw_one_at_a_time)->Name("philox/draw one index at a time");
 BENCHMARK(draw_blocks<weft::par::detail::draw_blocks_portable>)
     ->Name("philox/draw_blocks portable");
-BENCHMARK(on_avx2<draw_blocks<weft::par::detail::draw_blocks_avx2>>)
+BENCHMARK(
+    if_cpu_has<weft::par::detail::avx2_available, draw_blocks<weft::par::detail::draw_blocks_avx2>>)
     ->Name("philox/draw_blocks avx2");
-BENCHMARK(on_avx512<draw_blocks<weft::par::detail::draw_blocks_avx512>>)
+BENCHMARK(if_cpu_has<weft::par::detail::avx512_available,
+                     draw_blocks<weft::par::detail::draw_blocks_avx512>>)
     ->Name("philox/draw_blocks avx512");
 BENCHMARK(draw_uniforms<weft::par::detail::draw_uniforms_portable>)
     ->Name("philox/draw_uniforms portable");
-BENCHMARK(on_avx2<draw_uniforms<weft::par::detail::draw_uniforms_avx2>>)
+BENCHMARK(if_cpu_has<weft::par::detail::avx2_available,
+                     draw_uniforms<weft::par::detail::draw_uniforms_avx2>>)
     ->Name("philox/draw_uniforms avx2");
-BENCHMARK(on_avx512<draw_uniforms<weft::par::detail::draw_uniforms_avx512>>)
+BENCHMARK(if_cpu_has<weft::par::detail::avx512_available,
+                     draw_uniforms<weft::par::detail::draw_uniforms_avx512>>)
     ->Name("philox/draw_uniforms avx512");
 BENCHMARK(mt19937_64)->Name("std::mt19937_64 (128 bits per item)");
 

@@ -1,6 +1,8 @@
 #include "weft/par/rng.hpp"
 
+#if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
+#endif
 
 #include <cmath>
 #include <initializer_list>
@@ -145,14 +147,8 @@ inline void store_uniforms(double* p, vec hi, vec lo) {
                    to_unit(_mm256_extracti128_si256(hi, 1), _mm256_extracti128_si256(low, 1)));
 }
 
-inline void draw_words_rest(std::uint64_t seed, std::uint64_t first, std::size_t count,
-                            std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) {
-  detail::draw_blocks_portable(seed, first, count, stream, words);
-}
-inline void draw_uniforms_rest(std::uint64_t seed, std::uint64_t first, std::size_t count,
-                               std::uint64_t stream, const std::array<double*, 2>& u) {
-  detail::draw_uniforms_portable(seed, first, count, stream, u);
-}
+constexpr auto* draw_words_rest = &detail::draw_blocks_portable;
+constexpr auto* draw_uniforms_rest = &detail::draw_uniforms_portable;
 
 #include "philox_groups.inc"
 
@@ -223,14 +219,8 @@ inline void store_uniforms(double* p, vec hi, vec lo) {
                                   _mm512_maskz_extracti64x4_epi64(all8, low, 1)));
 }
 
-inline void draw_words_rest(std::uint64_t seed, std::uint64_t first, std::size_t count,
-                            std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) {
-  detail::draw_blocks_avx2(seed, first, count, stream, words);
-}
-inline void draw_uniforms_rest(std::uint64_t seed, std::uint64_t first, std::size_t count,
-                               std::uint64_t stream, const std::array<double*, 2>& u) {
-  detail::draw_uniforms_avx2(seed, first, count, stream, u);
-}
+constexpr auto* draw_words_rest = &detail::draw_blocks_avx2;
+constexpr auto* draw_uniforms_rest = &detail::draw_uniforms_avx2;
 
 #include "philox_groups.inc"
 
@@ -240,6 +230,21 @@ inline void draw_uniforms_rest(std::uint64_t seed, std::uint64_t first, std::siz
 #pragma clang attribute pop
 #else
 #pragma GCC pop_options
+#endif
+
+#else
+
+// Elsewhere the instruction-set entry points are the portable loops (never selected:
+// avx2_available() and avx512_available() say false).
+namespace avx2_isa {
+constexpr auto* draw_words = &detail::draw_blocks_portable;
+constexpr auto* draw_uniforms = &detail::draw_uniforms_portable;
+}  // namespace avx2_isa
+namespace avx512_isa {
+constexpr auto* draw_words = &detail::draw_blocks_portable;
+constexpr auto* draw_uniforms = &detail::draw_uniforms_portable;
+}  // namespace avx512_isa
+
 #endif
 
 namespace detail {
@@ -262,30 +267,5 @@ void draw_uniforms_avx512(std::uint64_t seed, std::uint64_t first, std::size_t c
 }
 
 }  // namespace detail
-
-#else
-
-namespace detail {
-
-void draw_blocks_avx2(std::uint64_t seed, std::uint64_t first, std::size_t count,
-                      std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) noexcept {
-  draw_blocks_portable(seed, first, count, stream, words);
-}
-void draw_uniforms_avx2(std::uint64_t seed, std::uint64_t first, std::size_t count,
-                        std::uint64_t stream, const std::array<double*, 2>& u) noexcept {
-  draw_uniforms_portable(seed, first, count, stream, u);
-}
-void draw_blocks_avx512(std::uint64_t seed, std::uint64_t first, std::size_t count,
-                        std::uint64_t stream, const std::array<std::uint32_t*, 4>& words) noexcept {
-  draw_blocks_portable(seed, first, count, stream, words);
-}
-void draw_uniforms_avx512(std::uint64_t seed, std::uint64_t first, std::size_t count,
-                          std::uint64_t stream, const std::array<double*, 2>& u) noexcept {
-  draw_uniforms_portable(seed, first, count, stream, u);
-}
-
-}  // namespace detail
-
-#endif
 
 }  // namespace weft::par
