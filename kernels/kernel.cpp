@@ -68,7 +68,8 @@ const kernel* find(const std::string& name) {
 param input_param() {
   return {.name = "input",
           .type = param_type::text,
-          .help = "dataset to read, as FILE:/path (one field of a compound: FILE:/path#field)"};
+          .help = "dataset to read, as FILE:/path (one field of a compound: FILE:/path#field)",
+          .input = true};
 }
 
 // 4 MiB: a slab and the one read ahead stay in a 32 MiB L3 with room to spare, so the

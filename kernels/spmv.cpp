@@ -777,7 +777,8 @@ kernel make_spmv() {
           {.name = "matrix",
            .type = param_type::text,
            .default_value = "none",
-           .help = "read the matrix from FILE:/GROUP (row_ptr, col_index, values)"},
+           .help = "read the matrix from FILE:/GROUP (row_ptr, col_index, values)",
+           .input = true},
       },
       run_spmv,
   };

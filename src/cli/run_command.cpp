@@ -264,15 +264,16 @@ int run_kernel(const comm_ref& world, const kernels::kernel& k, const std::list<
 }  // namespace
 
 // Before MPI starts, on the process that will be rank 0 (the launcher's environment
-// says which; none: a lone process): the metadata probe of every FILE:/path argument
-// starts now and runs while MPI initialises (io::probe_ahead).
+// says which; none: a lone process): the metadata probe of every FILE:/path input
+// starts now and runs while MPI initialises (io::probe_ahead). Outputs are not probed:
+// the run replaces them, or refuses to.
 void probe_inputs_ahead(const std::list<holder>& holders) {
   for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
     const char* value = std::getenv(name);
     if (value != nullptr && std::string(value) != "0") return;
   }
   for (const auto& h : holders) {
-    if (h.spec->type != param_type::text) continue;
+    if (!h.spec->input) continue;
     try {
       io::probe_ahead(io::parse_dataset_ref(h.text, "--" + h.spec->name));
     } catch (const usage_error&) {

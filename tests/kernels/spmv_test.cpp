@@ -1,12 +1,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "dense_test_support.hpp"
 #include "kernel_support.hpp"
+#include "weft/base/cache.hpp"
 #include "weft/core/error.hpp"
 #include "weft/par/rng.hpp"
 
@@ -42,14 +44,19 @@ TEST(spmv, scrambled_columns_validate) {
 }
 
 TEST(spmv, auto_numbers_x_by_first_use_for_scrambled_columns_and_keeps_the_plain_order) {
-  // x of 2^20 doubles (8 MiB) outruns any core's L2. Scrambled, the owner order misses the
-  // modelled cache on most gathers, first use on few; the plain star reads x in sequence
-  // either way, so it keeps the owner order.
+  // Each rank's part of x must outrun the core's L2 (the cache the choice models): 2^20
+  // doubles (8 MiB) over the ranks, or more on a core with a larger L2. Scrambled, the
+  // owner order then misses the modelled cache on most gathers, first use on few; the
+  // plain star reads x in sequence either way, so it keeps the owner order.
+  const std::size_t l2 = weft::cache_bytes(2, std::size_t{1} << 20);
+  const auto ranks = static_cast<std::size_t>(world().size());
+  int scale = 10;
+  while ((std::size_t{8} << (2 * scale)) / ranks < l2) ++scale;
   const auto scrambled =
-      run_kernel("spmv", {{"scale", 10}, {"radius", 2}, {"iterations", 1}, {"scramble", true}});
+      run_kernel("spmv", {{"scale", scale}, {"radius", 2}, {"iterations", 1}, {"scramble", true}});
   EXPECT_TRUE(scrambled.check.passed) << scrambled.check.detail;
   EXPECT_EQ(scrambled.extra["x_numbering"].get<std::string>(), "first-use");
-  const auto plain = run_kernel("spmv", {{"scale", 10}, {"radius", 2}, {"iterations", 1}});
+  const auto plain = run_kernel("spmv", {{"scale", scale}, {"radius", 2}, {"iterations", 1}});
   EXPECT_TRUE(plain.check.passed) << plain.check.detail;
   EXPECT_EQ(plain.extra["x_numbering"].get<std::string>(), "owner");
 }

@@ -25,6 +25,7 @@ struct param {
   std::optional<double> max;
   std::vector<std::string> choices;  // for param_type::choice
   bool required = false;             // no default: the run needs a value
+  bool input = false;  // text: a FILE:/path the run reads (`weft run` probes it ahead)
 
   // The range in words, e.g. "at least 1", "from 0 to 1", "" when unbounded.
   [[nodiscard]] std::string range_text() const;
