@@ -13,7 +13,7 @@
 // Cost: one Philox block (10 rounds of two 32x32->64 multiplies) per value; no
 // communication, no shared state, safe to call from any number of threads.
 // counter_rng::draw_blocks computes many consecutive blocks at once, 32 at a time in
-// AVX-512 registers or 16 in AVX2 where the CPU has them (2-3x the scalar rate), with the
+// AVX-512 registers or 16 in AVX2 where the CPU has them (1.5-3.4x the scalar rate), with the
 // same bits; counter_rng::draw_uniforms turns them into uniforms in the registers.
 #pragma once
 
