@@ -35,6 +35,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <span>
 #include <vector>
@@ -100,7 +101,23 @@ struct alignas(cache_line_bytes) partial {
   double nans = 0, infs = 0, plain = 0, abs_sum = 0;  // counts are exact in a double
   double s[3] = {0, 0, 0};                            // extracted parts of the sum
   double t[2] = {0, 0};                               // extracted parts of sum (x - c)^2
+  // The first scan block holding mn and mx (ties: the lowest address), so that finding
+  // their index scans one block, not the slab; null while no finite value was seen.
+  const double* mn_at = nullptr;
+  const double* mx_at = nullptr;
 };
+
+// Folds a block's (or a thread's) extreme `value`, first held in the block at `at`, into
+// the running one: the smaller (Better: the larger) wins, and of equal ones the first.
+template <class Better>
+void keep_first_extreme(double& best, const double*& best_at, double value, const double* at,
+                        Better better) {
+  if (at == nullptr) return;
+  if (best_at == nullptr || better(value, best) || (value == best && at < best_at)) {
+    best = value;
+    best_at = at;
+  }
+}
 
 // The constants of one scan: which sums to extract, and how.
 struct scan_plan {
@@ -226,8 +243,10 @@ template <bool Sum, bool Dev, bool Scaled>
     out.nans += nans;
     out.infs += bad - nans;
   }
-  out.mn = std::min(out.mn, first.mn);
-  out.mx = std::max(out.mx, first.mx);
+  if (first.mn <= first.mx) {  // the block holds a finite value
+    keep_first_extreme(out.mn, out.mn_at, first.mn, x, std::less<>());
+    keep_first_extreme(out.mx, out.mx_at, first.mx, x, std::greater<>());
+  }
   out.plain += first.plain;
   out.abs_sum += first.abs_sum;
   if constexpr (Sum) {
@@ -280,8 +299,8 @@ WEFT_SIMD_CLONES void scan(const double* x, index_t n, const scan_plan& p, parti
 }
 
 void merge(partial& a, const partial& b) {
-  a.mn = std::min(a.mn, b.mn);
-  a.mx = std::max(a.mx, b.mx);
+  keep_first_extreme(a.mn, a.mn_at, b.mn, b.mn_at, std::less<>());
+  keep_first_extreme(a.mx, a.mx_at, b.mx, b.mx_at, std::greater<>());
   a.nans += b.nans;
   a.infs += b.infs;
   a.plain += b.plain;
@@ -354,9 +373,11 @@ struct running {
   double guess_amax = 0, guess_mn = 0, guess_mx = 0;
 };
 
-// First local position holding `value` (finite), or -1.
-long long find_first(slab_values b, double value) {
-  for (std::size_t i = 0; i < b.size(); ++i) {
+// First local position holding `value` (finite) in b from `at` on (the first block that
+// holds it, from the scan), or -1 where this rank's slab does not hold it.
+long long find_first(slab_values b, const double* at, double value) {
+  if (at == nullptr) return -1;
+  for (auto i = static_cast<std::size_t>(at - b.data()); i < b.size(); ++i) {
     if (b[i] == value) return static_cast<long long>(i);
   }
   return -1;
@@ -371,10 +392,11 @@ std::vector<index_t> coords_of(long long linear, const extents& shape) {
   return c;
 }
 
-// Locates the first global index of `value` in this slab and the value stored there.
-void locate(const comm_ref& world, slab_values b, index_t first, double value, bool is_min,
-            long long& index, double& stored) {
-  const long long local = find_first(b, value);
+// Locates the first global index of `value` in this slab and the value stored there;
+// `local_value` is this rank's extreme, first held in its block at `at`.
+void locate(const comm_ref& world, slab_values b, index_t first, double value, double local_value,
+            const double* at, bool is_min, long long& index, double& stored) {
+  const long long local = local_value == value ? find_first(b, at, value) : -1;
   const long long mine =
       local < 0 ? std::numeric_limits<long long>::max() : static_cast<long long>(first) + local;
   index = world.allreduce(mine, op::min);
@@ -403,8 +425,9 @@ void fold_slab(const comm_ref& world, io::slab_reader& reader, running& r) {
     const double dev = std::max(r.guess_mx - p.c, p.c - r.guess_mn);
     p.e2 = make_extractor(dev * dev, slab_n, 2);
   }
-  partial a = combine(world, scan_local(
-                                 b, p, [&] { reader.read_ahead(); }, &reader));
+  const partial mine = scan_local(
+      b, p, [&] { reader.read_ahead(); }, &reader);
+  partial a = combine(world, mine);
   const auto nans = static_cast<long long>(a.nans);
   const auto infs = static_cast<long long>(a.infs);
   const long long finite = slab_n - nans - infs;
@@ -414,10 +437,10 @@ void fold_slab(const comm_ref& world, io::slab_reader& reader, running& r) {
   r.abs_sum += a.abs_sum;
   if (finite == 0) return;
   if (a.mn < r.min) {
-    locate(world, b, first, a.mn, true, r.min_index, r.min);
+    locate(world, b, first, a.mn, mine.mn, mine.mn_at, true, r.min_index, r.min);
   }
   if (a.mx > r.max) {
-    locate(world, b, first, a.mx, false, r.max_index, r.max);
+    locate(world, b, first, a.mx, mine.mx, mine.mx_at, false, r.max_index, r.max);
   }
   // The slab's sum, exactly extracted in three parts with the constants of its true
   // bound: when the guess was wrong, the slab is scanned again with the right ones.

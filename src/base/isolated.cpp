@@ -99,8 +99,8 @@ bool complete(const std::string& reply) {
 isolated_task::isolated_task(const std::function<std::string()>& work,
                              const isolation_limits& limits) {
   reap_exited();
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
+  auto [from_child, to_parent] = unique_fd::pipe();
+  if (!from_child) {
     failure_ = std::string("cannot create a pipe: ") + std::strerror(errno);
     return;
   }
@@ -109,17 +109,15 @@ isolated_task::isolated_task(const std::function<std::string()>& work,
   const pid_t pid = ::fork();
   if (pid < 0) {
     failure_ = std::string("cannot start a process: ") + std::strerror(errno);
-    ::close(fds[0]);
-    ::close(fds[1]);
     return;
   }
   if (pid == 0) {
-    ::close(fds[0]);
-    child(fds[1], work, limits, base);
+    from_child.reset();
+    child(to_parent.get(), work, limits, base);
   }
-  ::close(fds[1]);
+  to_parent.reset();
   pid_ = pid;
-  fd_ = fds[0];
+  reply_ = std::move(from_child);
   using clock = std::chrono::steady_clock;
   deadline_ =
       clock::now() + std::chrono::duration_cast<clock::duration>(
@@ -127,7 +125,7 @@ isolated_task::isolated_task(const std::function<std::string()>& work,
 }
 
 isolated_task::~isolated_task() {
-  if (fd_ >= 0) ::close(fd_);
+  reply_.reset();
   if (pid_ > 0) {
     // Never waited for (a probe nobody collected): end it now. Not left in `exited`,
     // which may already be gone when this runs during the program's exit.
@@ -154,19 +152,18 @@ isolated_result isolated_task::wait() {
       timed_out = true;
       break;
     }
-    pollfd p{fd_, POLLIN, 0};
+    pollfd p{reply_.get(), POLLIN, 0};
     const int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) continue;
     char buffer[4096];
-    const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+    const ssize_t n = ::read(reply_.get(), buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // end of file: the child is done or dead
     reply.append(buffer, static_cast<std::size_t>(n));
     if (complete(reply)) break;
   }
-  ::close(fd_);
-  fd_ = -1;
+  reply_.reset();
   const pid_t pid = pid_;
   pid_ = -1;
   if (complete(reply)) {

@@ -10,18 +10,18 @@
 #include <utility>
 
 #include "weft/base/error.hpp"
+#include "weft/base/unique_fd.hpp"
 
 namespace weft {
 
 namespace fs = std::filesystem;
 
 void sync_path(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw error("cannot open '" + path.string() + "' to sync: " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  if (rc != 0) throw error("fsync of '" + path.string() + "' failed: " + std::strerror(saved));
+  const unique_fd fd = unique_fd::open(path, O_RDONLY);
+  if (!fd) throw error("cannot open '" + path.string() + "' to sync: " + std::strerror(errno));
+  if (::fsync(fd.get()) != 0) {
+    throw error("fsync of '" + path.string() + "' failed: " + std::strerror(errno));
+  }
 }
 
 fs::path staged_file::temporary_for(const fs::path& target, long pid) {

@@ -21,6 +21,7 @@
 
 #include "commands.hpp"
 #include "weft/base/json.hpp"
+#include "weft/base/unique_fd.hpp"
 #include "weft/core/aligned.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/timer.hpp"
@@ -175,7 +176,7 @@ pattern_kind kind_of(const std::string& pattern) {
 template <class T>
 T random_value(std::uint64_t bits) {
   if constexpr (std::is_floating_point_v<T>) {
-    return static_cast<T>(static_cast<double>(bits >> 11) * 0x1.0p-53);
+    return static_cast<T>(par::counter_rng::to_uniform(bits));
   } else if constexpr (std::is_same_v<T, std::uint8_t>) {
     return static_cast<T>(bits >> 56);
   } else {
@@ -285,21 +286,15 @@ void fill(T* out, index_t n, index_t start, const generate_options& o, const ext
 // fsync does it all. Without a descriptor, nothing is started.)
 class writeback {
  public:
-  explicit writeback(const std::filesystem::path& file)
-      : fd_(::open(file.c_str(), O_RDONLY | O_CLOEXEC)) {}
-  writeback(const writeback&) = delete;
-  writeback& operator=(const writeback&) = delete;
-  ~writeback() {
-    if (fd_ >= 0) ::close(fd_);
-  }
+  explicit writeback(const std::filesystem::path& file) : fd_(unique_fd::open(file, O_RDONLY)) {}
   void start() const {
 #ifdef SYNC_FILE_RANGE_WRITE
-    if (fd_ >= 0) (void)::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
+    if (fd_) (void)::sync_file_range(fd_.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
 #endif
   }
 
  private:
-  int fd_;
+  unique_fd fd_;
 };
 
 template <class T>

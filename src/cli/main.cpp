@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <csignal>
 #include <exception>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "commands.hpp"
 #include "kernel.hpp"
 #include "weft/base/staged_file.hpp"
+#include "weft/base/stop_signals.hpp"
 #include "weft/build_info.hpp"
 #include "weft/core/environment.hpp"
 #include "weft/core/error.hpp"
@@ -170,5 +172,13 @@ int main(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "job") return weft::cli::job_main(argc, argv);
   if (command == "report") return weft::cli::report_main(argc, argv);
+  if (command == "run") {
+    // A checkpoint request (SIGUSR1: a job's time limit, Slurm's --signal) that comes
+    // while no step loop runs (during start-up, or as the last step finishes) has nothing
+    // to stop: caught from the first instruction and dropped for the rest of the process,
+    // so it cannot kill a run (exit 138). A step loop installs its own catcher and
+    // restores this one.
+    static const weft::stop_signals late_checkpoint_requests({SIGUSR1});
+  }
   return parallel_main(argc, argv);
 }

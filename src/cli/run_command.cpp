@@ -1,4 +1,5 @@
 // `weft run KERNEL [kernel options] [--json FILE] [--repeat N] [--threads T]`
+#include <fcntl.h>
 #include <omp.h>
 #include <unistd.h>
 
@@ -18,7 +19,7 @@
 #include "commands.hpp"
 #include "kernel.hpp"
 #include "weft/base/staged_file.hpp"
-#include "weft/base/stop_signals.hpp"
+#include "weft/base/unique_fd.hpp"
 #include "weft/core/environment.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/layout.hpp"
@@ -127,23 +128,22 @@ class json_stdout {
   explicit json_stdout(bool on) {
     if (!on) return;
     std::fflush(stdout);
-    saved_ = ::dup(STDOUT_FILENO);
-    if (saved_ >= 0) ::dup2(STDERR_FILENO, STDOUT_FILENO);
+    saved_.reset(::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0));
+    if (saved_) ::dup2(STDERR_FILENO, STDOUT_FILENO);
   }
   json_stdout(const json_stdout&) = delete;
   json_stdout& operator=(const json_stdout&) = delete;
   json_stdout(json_stdout&&) = delete;
   json_stdout& operator=(json_stdout&&) = delete;
   ~json_stdout() {
-    if (saved_ < 0) return;
+    if (!saved_) return;
     std::fflush(stdout);
-    ::dup2(saved_, STDOUT_FILENO);
-    ::close(saved_);
+    ::dup2(saved_.get(), STDOUT_FILENO);
   }
-  [[nodiscard]] int fd() const noexcept { return saved_ >= 0 ? saved_ : STDOUT_FILENO; }
+  [[nodiscard]] int fd() const noexcept { return saved_ ? saved_.get() : STDOUT_FILENO; }
 
  private:
-  int saved_ = -1;
+  unique_fd saved_;
 };
 
 // Deliberate faults, for tests of the error path: every rank must end promptly.
@@ -319,11 +319,6 @@ void add_run(CLI::App& app, action& chosen, int& threads, double& hang_timeout) 
       if (opts->threads > 0) threads = opts->threads;
       hang_timeout = opts->hang_timeout;
       if (opts->trust_input) io::set_probe(false);
-      // A checkpoint request (SIGUSR1: a job's time limit, Slurm's --signal) that comes
-      // while no step loop runs, as the last step finishes say, has nothing left to stop:
-      // caught and dropped for the rest of the process, so it cannot kill a run that is
-      // done (exit 138). A step loop installs its own catcher and restores this one.
-      static const stop_signals late_checkpoint_requests({SIGUSR1});
       probe_inputs_ahead(*holders);
       chosen = [kp, holders, opts](const comm_ref& world) {
         return run_kernel(world, *kp, *holders, *opts);

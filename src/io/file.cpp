@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "weft/base/unique_fd.hpp"
 #include "weft/core/blocking.hpp"
 #include "weft/core/error.hpp"
 #include "weft/core/provenance.hpp"
@@ -106,11 +107,7 @@ void require_shared_folder(const comm_ref& c, const fs::path& folder) {
   std::string marker;
   if (c.rank() == 0) {
     const fs::path m = dir / fmt::format(".weft-shared.{}.{}", ::getpid(), MPI_Wtime());
-    const int fd = ::open(m.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0600);
-    if (fd >= 0) {
-      ::close(fd);
-      marker = m.string();
-    }
+    if (unique_fd::open(m, O_CREAT | O_EXCL | O_WRONLY, 0600)) marker = m.string();
   }
   c.bcast(marker, 0);
   if (marker.empty()) return;  // rank 0 cannot write there: creating the file says why

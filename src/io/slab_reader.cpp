@@ -13,6 +13,7 @@
 #include <string>
 
 #include "weft/base/crash_handler.hpp"
+#include "weft/base/unique_fd.hpp"
 #include "weft/core/error.hpp"
 
 namespace weft::io {
@@ -57,18 +58,18 @@ bool slab_reader::use_direct(const comm_ref& c) {
         std::string name(static_cast<std::size_t>(length) + 1, '\0');
         H5Fget_name(dataset_, name.data(), name.size());
         name.resize(static_cast<std::size_t>(length));
-        const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+        const unique_fd fd = unique_fd::open(name, O_RDONLY);
         struct stat st {};
         const auto offset = static_cast<std::size_t>(at);
         const std::size_t end = offset + static_cast<std::size_t>(elements) * sizeof(double);
         // A dataset that starts between two doubles (small files pack their raw data
         // after odd-sized metadata) is read through HDF5: loads must be aligned.
         const bool aligned = offset % alignof(double) == 0;
-        if (aligned && fd >= 0 && ::fstat(fd, &st) == 0 &&
+        if (aligned && fd && ::fstat(fd.get(), &st) == 0 &&
             static_cast<std::size_t>(st.st_size) >= end) {
           // Private and writable, so that masking a missing value copies only its page.
           const std::size_t from = offset / page * page;
-          void* m = ::mmap(nullptr, end - from, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,
+          void* m = ::mmap(nullptr, end - from, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd.get(),
                            static_cast<off_t>(from));
           if (m != MAP_FAILED) {
             map_ = static_cast<char*>(m);
@@ -77,7 +78,7 @@ bool slab_reader::use_direct(const comm_ref& c) {
             file_ = name;
           }
         }
-        if (fd >= 0) ::close(fd);  // the mapping keeps the file
+        // The mapping keeps the file when the descriptor closes.
         ok = map_ != nullptr ? 1 : 0;
       }
     }

@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "weft/base/stop_signals.hpp"
+#include "weft/base/unique_fd.hpp"
 
 namespace weft::launch {
 
@@ -58,16 +59,15 @@ process_result run_process(const std::vector<std::string>& argv, const process_o
   for (const auto& e : env) cenv.push_back(const_cast<char*>(e.c_str()));
   cenv.push_back(nullptr);
 
-  int log_fd = -1;
+  unique_fd log;
   if (!options.log.empty()) {
-    log_fd = ::open(options.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (log_fd < 0) {
+    log = unique_fd::open(options.log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (!log) {
       throw std::runtime_error(options.log + ": cannot write: " + std::strerror(errno));
     }
   }
-  int pipe_fd[2];
-  if (::pipe2(pipe_fd, O_CLOEXEC) != 0) {
-    if (log_fd >= 0) ::close(log_fd);
+  auto [output, child_output] = unique_fd::pipe();
+  if (!output) {
     throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   }
   // SIGINT/SIGTERM to the launcher stop the child's process group instead of orphaning it.
@@ -75,9 +75,6 @@ process_result run_process(const std::vector<std::string>& argv, const process_o
   const auto start = std::chrono::steady_clock::now();
   const pid_t pid = ::fork();
   if (pid < 0) {
-    ::close(pipe_fd[0]);
-    ::close(pipe_fd[1]);
-    if (log_fd >= 0) ::close(log_fd);
     throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
@@ -89,8 +86,8 @@ process_result run_process(const std::vector<std::string>& argv, const process_o
     sigaction(SIGTERM, &dfl, nullptr);
     const int null_fd = ::open("/dev/null", O_RDONLY);
     if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
-    ::dup2(pipe_fd[1], STDOUT_FILENO);
-    ::dup2(pipe_fd[1], STDERR_FILENO);
+    ::dup2(child_output.get(), STDOUT_FILENO);
+    ::dup2(child_output.get(), STDERR_FILENO);
     ::execvpe(cargv[0], cargv.data(), cenv.data());
     const char* what = "weft job: cannot start ";
     write_all(STDERR_FILENO, what, std::strlen(what));
@@ -99,7 +96,7 @@ process_result run_process(const std::vector<std::string>& argv, const process_o
     ::_exit(127);
   }
   ::setpgid(pid, pid);  // also here, so that killpg works before the child runs
-  ::close(pipe_fd[1]);
+  child_output.reset();
 
   process_result result;
   using clock = std::chrono::steady_clock;
@@ -154,22 +151,22 @@ process_result run_process(const std::vector<std::string>& argv, const process_o
       ::usleep(20000);
       continue;
     }
-    pollfd p{pipe_fd[0], POLLIN, 0};
+    pollfd p{output.get(), POLLIN, 0};
     const int ready = ::poll(&p, 1, 100);
     if (ready <= 0) continue;
-    const ssize_t n = ::read(pipe_fd[0], buffer, sizeof buffer);
+    const ssize_t n = ::read(output.get(), buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       pipe_open = false;
       continue;
     }
     const auto len = static_cast<std::size_t>(n);
-    if (log_fd >= 0) write_all(log_fd, buffer, len);
+    if (log) write_all(log.get(), buffer, len);
     if (options.echo) write_all(STDOUT_FILENO, buffer, len);
     if (options.capture) result.output.append(buffer, len);
   }
-  ::close(pipe_fd[0]);
-  if (log_fd >= 0) ::close(log_fd);
+  output.reset();
+  log.reset();
   // Whatever is left of the group (ranks that outlived their mpirun) goes too.
   ::killpg(pid, SIGKILL);
   result.seconds = std::chrono::duration<double>(clock::now() - start).count();

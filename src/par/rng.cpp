@@ -12,11 +12,9 @@ namespace weft::par {
 
 double counter_rng::normal(std::uint64_t seed, std::uint64_t index, std::uint64_t stream) noexcept {
   const block b = draw(seed, index, stream);
-  const std::uint64_t first = (std::uint64_t{b[1]} << 32) | b[0];
-  const std::uint64_t second = (std::uint64_t{b[3]} << 32) | b[2];
   // u1 on (0, 1] so that log(u1) is finite; u2 on [0, 1).
-  const double u1 = static_cast<double>((first >> 11) + 1) * 0x1.0p-53;
-  const double u2 = static_cast<double>(second >> 11) * 0x1.0p-53;
+  const double u1 = to_uniform(join(b[0], b[1])) + 0x1.0p-53;
+  const double u2 = to_uniform(join(b[2], b[3]));
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
 }
 
@@ -78,8 +76,8 @@ void draw_uniforms_portable(std::uint64_t seed, std::uint64_t first, std::size_t
                             std::uint64_t stream, const std::array<double*, 2>& u) noexcept {
   for (std::size_t i = 0; i < count; ++i) {
     const counter_rng::block b = counter_rng::draw(seed, first + i, stream);
-    u[0][i] = static_cast<double>(((std::uint64_t{b[1]} << 32) | b[0]) >> 11) * 0x1.0p-53;
-    u[1][i] = static_cast<double>(((std::uint64_t{b[3]} << 32) | b[2]) >> 11) * 0x1.0p-53;
+    u[0][i] = counter_rng::to_uniform(counter_rng::join(b[0], b[1]));
+    u[1][i] = counter_rng::to_uniform(counter_rng::join(b[2], b[3]));
   }
 }
 

@@ -27,9 +27,10 @@ double serial_estimate(std::uint64_t samples, std::uint64_t block, std::uint64_t
   for (std::uint64_t first = 0; first < samples; first += block) {
     std::array<double, 8> p{};
     for (std::uint64_t s = first; s < std::min(samples, first + block); ++s) {
-      const auto b = weft::par::counter_rng::draw(seed, s);
-      const double x = static_cast<double>(((std::uint64_t{b[1]} << 32) | b[0]) >> 11) * 0x1.0p-53;
-      const double y = static_cast<double>(((std::uint64_t{b[3]} << 32) | b[2]) >> 11) * 0x1.0p-53;
+      using weft::par::counter_rng;
+      const auto b = counter_rng::draw(seed, s);
+      const double x = counter_rng::to_uniform(counter_rng::join(b[0], b[1]));
+      const double y = counter_rng::to_uniform(counter_rng::join(b[2], b[3]));
       p[(s - first) % 8] += f(x, y);
     }
     total = total + (((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7])));

@@ -171,6 +171,24 @@ TEST(reduce, agrees_with_a_float128_reference_to_the_last_ulps) {
   EXPECT_EQ(s["max_index"], json({mxi / 33, mxi % 33}));
 }
 
+TEST(reduce, the_index_of_an_extreme_held_many_times_is_its_first_across_slabs_and_blocks) {
+  // Slabs of about 8192 elements (0.0625 MiB), scan blocks of 1024: the minimum -7 sits
+  // in slabs 1 and 3 (first at 9000, again at 9001, in the next block and in a later
+  // slab); the maximum rises with the index but stays 5 from 20000 on, so each slab up
+  // to the third holds a new maximum, and the first 5 is at 20000. Any rank and thread
+  // count.
+  const weft::testing::dataset_folder folder;
+  const auto input = folder.write("repeats.h5", {3000, 10}, [](index_t i) {
+    if (i == 9000 || i == 9001 || i == 10300 || i == 25000) return -7.0;
+    return std::min(5.0, 1e-4 * static_cast<double>(i) + 3.0);
+  });
+  const json s = expect_same_bits_as_one_serial_rank(input, 0.0625);
+  EXPECT_EQ(s["min"].get<double>(), -7.0);
+  EXPECT_EQ(s["min_index"], json({900, 0}));
+  EXPECT_EQ(s["max"].get<double>(), 5.0);
+  EXPECT_EQ(s["max_index"], json({2000, 0}));
+}
+
 TEST(reduce, cancelling_terms_of_very_different_size_sum_exactly) {
   // 1e16 + 1 - 1e16 + ... : a plain double sum loses every 1.
   const weft::testing::dataset_folder folder;

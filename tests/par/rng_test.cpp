@@ -73,6 +73,17 @@ TEST(counter_rng, uniform_values_lie_in_the_unit_interval_with_the_right_moments
   EXPECT_NEAR(var, 1.0 / 12.0, 2e-3);
 }
 
+TEST(counter_rng, to_uniform_keeps_the_top_53_bits_exactly) {
+  static_assert(counter_rng::join(0x89ABCDEFU, 0x01234567U) == 0x0123456789ABCDEFULL);
+  static_assert(counter_rng::to_uniform(0) == 0.0);
+  static_assert(counter_rng::to_uniform(std::uint64_t{1} << 11) == 0x1.0p-53);
+  // The low 11 bits do not count; all ones is the largest double below 1.
+  EXPECT_EQ(counter_rng::to_uniform((std::uint64_t{1} << 11) - 1), 0.0);
+  EXPECT_EQ(counter_rng::to_uniform(~std::uint64_t{0}), 1.0 - 0x1.0p-53);
+  EXPECT_EQ(counter_rng::to_uniform(std::uint64_t{1} << 63), 0.5);
+  EXPECT_EQ(counter_rng::uniform(3, 4, 5), counter_rng::to_uniform(counter_rng::bits(3, 4, 5)));
+}
+
 TEST(counter_rng, normal_values_have_mean_zero_and_variance_one) {
   const int n = 200000;
   double sum = 0, sum2 = 0;
@@ -119,8 +130,7 @@ int uniform_mismatches(Draw draw_uniforms, std::uint64_t seed, std::uint64_t fir
   int wrong = 0;
   for (std::size_t i = 0; i < count; ++i) {
     const auto b = counter_rng::draw(seed, first + i, stream);
-    const double second =
-        static_cast<double>(((std::uint64_t{b[3]} << 32) | b[2]) >> 11) * 0x1.0p-53;
+    const double second = counter_rng::to_uniform(counter_rng::join(b[2], b[3]));
     wrong += u[0][i] == counter_rng::uniform(seed, first + i, stream) ? 0 : 1;
     wrong += u[1][i] == second ? 0 : 1;
   }

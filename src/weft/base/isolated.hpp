@@ -24,6 +24,8 @@
 #include <functional>
 #include <string>
 
+#include "weft/base/unique_fd.hpp"
+
 namespace weft {
 
 enum class isolated_outcome {
@@ -67,7 +69,7 @@ class isolated_task {
 
  private:
   int pid_ = -1;
-  int fd_ = -1;
+  unique_fd reply_;  // the read end of the child's pipe
   std::chrono::steady_clock::time_point deadline_;
   std::string failure_;
 };

@@ -66,16 +66,25 @@ class counter_rng {
   // from the block's words 0 and 1, and u[1][i] the same from its words 2 and 3.
   static void draw_uniforms(std::uint64_t seed, std::uint64_t first, std::size_t count,
                             std::uint64_t stream, const std::array<double*, 2>& u) noexcept;
-  // 64 uniformly distributed bits.
+  // The 64 bits of two words of a block, the high one on top.
+  [[nodiscard]] static constexpr std::uint64_t join(std::uint32_t low,
+                                                    std::uint32_t high) noexcept {
+    return (std::uint64_t{high} << 32) | low;
+  }
+  // The uniform on [0, 1) that 64 bits make: their top 53 bits times 2^-53.
+  [[nodiscard]] static constexpr double to_uniform(std::uint64_t bits) noexcept {
+    return static_cast<double>(bits >> 11) * 0x1.0p-53;
+  }
+  // 64 uniformly distributed bits: words 0 and 1 of the block.
   [[nodiscard]] static constexpr std::uint64_t bits(std::uint64_t seed, std::uint64_t index,
                                                     std::uint64_t stream = 0) noexcept {
     const block b = draw(seed, index, stream);
-    return (std::uint64_t{b[1]} << 32) | b[0];
+    return join(b[0], b[1]);
   }
   // Uniform on [0, 1), a multiple of 2^-53.
   [[nodiscard]] static constexpr double uniform(std::uint64_t seed, std::uint64_t index,
                                                 std::uint64_t stream = 0) noexcept {
-    return static_cast<double>(bits(seed, index, stream) >> 11) * 0x1.0p-53;
+    return to_uniform(bits(seed, index, stream));
   }
   // Standard normal (mean 0, variance 1), by Box-Muller from one 128-bit block.
   [[nodiscard]] static double normal(std::uint64_t seed, std::uint64_t index,
