@@ -526,7 +526,9 @@ record run_reduce(const context& ctx) {
   const double start = now();
   running r;
   const bool skip_fill = ctx.args.flag("skip-fill");
-  io::input in = io::open_input(world, ref, io::any_axes, true);  // streamed along axis 0
+  // Streamed along axis 0; mapped where every rank can, without opening MPI-IO at all.
+  io::input in =
+      io::open_input(world, ref, io::any_axes, true, io::input_reads::mapped_where_possible);
   const extents shape = in.info.shape;
   const index_t total = in.info.size();
   io::slab_reader reader(world, in, slab_mib);

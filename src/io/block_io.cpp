@@ -91,9 +91,15 @@ io_mode transfer(hid_t dset, hid_t mem_type, void* buffer, const selection& s, b
     WEFT_H5_CHECK(H5Sselect_hyperslab(mspace.native_handle(), H5S_SELECT_SET, mstart.data(),
                                       nullptr, count.data(), nullptr));
   }
+  // Collective through MPI-IO; a file every rank opened itself (open_file_independently)
+  // is read independently.
+  const hid_t fid = H5Iget_file_id(dset);
+  const bool parallel = fid < 0 || detail::is_parallel_file(fid);
+  if (fid >= 0) (void)H5Fclose(fid);  // the reference H5Iget_file_id added
   const property_list dxpl(WEFT_H5_CHECK(H5Pcreate(H5P_DATASET_XFER)));
-  WEFT_H5_CHECK(H5Pset_dxpl_mpio(dxpl.native_handle(), H5FD_MPIO_COLLECTIVE));
-  const weft::detail::blocking_call mark(write ? "H5Dwrite (collective)" : "H5Dread (collective)",
+  if (parallel) WEFT_H5_CHECK(H5Pset_dxpl_mpio(dxpl.native_handle(), H5FD_MPIO_COLLECTIVE));
+  const weft::detail::blocking_call mark(write ? (parallel ? "H5Dwrite (collective)" : "H5Dwrite")
+                                               : (parallel ? "H5Dread (collective)" : "H5Dread"),
                                          __FILE__, __LINE__);
   if (write) {
     WEFT_H5_CHECK(H5Dwrite(dset, mem_type, mspace.native_handle(), fspace.native_handle(),
@@ -109,6 +115,7 @@ io_mode transfer(hid_t dset, hid_t mem_type, void* buffer, const selection& s, b
                                   last == std::string::npos ? stack : stack.substr(last + 2)));
   }
   if (!misfit.empty()) throw std::invalid_argument(misfit);
+  if (!parallel) return io_mode::independent;
   H5D_mpio_actual_io_mode_t mode = H5D_MPIO_NO_COLLECTIVE;
   WEFT_H5_CHECK(H5Pget_mpio_actual_io_mode(dxpl.native_handle(), &mode));
   switch (mode) {

@@ -619,7 +619,29 @@ dataset_info check_input_here(const dataset_ref& ref, int max_axes, bool every_a
 
 }  // namespace
 
-input open_input(const comm_ref& c, const dataset_ref& ref, int max_axes, bool fields) {
+long long mappable_offset(hid_t d) {
+  const char* env = std::getenv("WEFT_DIRECT_READ");
+  if (env != nullptr && std::string(env) == "off") return -1;
+  const datatype file_type(H5Dget_type(d));
+  const property_list dcpl(H5Dget_create_plist(d));
+  const dataspace space(H5Dget_space(d));
+  const haddr_t at = H5Dget_offset(d);
+  H5Eclear2(H5E_DEFAULT);
+  const bool ok = file_type.native_handle() >= 0 && dcpl.native_handle() >= 0 &&
+                  space.native_handle() >= 0 && at != HADDR_UNDEF &&
+                  H5Sget_simple_extent_npoints(space.native_handle()) > 0 &&
+                  H5Pget_layout(dcpl.native_handle()) == H5D_CONTIGUOUS &&
+                  H5Pget_nfilters(dcpl.native_handle()) == 0 &&
+                  H5Tequal(file_type.native_handle(), H5T_NATIVE_DOUBLE) > 0 &&
+                  // A dataset that starts between two doubles (small files pack their raw data
+                  // after odd-sized metadata) is read through HDF5: loads must be aligned.
+                  at % alignof(double) == 0;
+  H5Eclear2(H5E_DEFAULT);
+  return ok ? static_cast<long long>(at) : -1;
+}
+
+input open_input(const comm_ref& c, const dataset_ref& ref, int max_axes, bool fields,
+                 input_reads reads) {
   if (!ref.field.empty() && !fields) {
     throw usage_error(ref.text() + ": this command reads whole elements, not fields; drop '#" +
                           ref.field_text() + "' (reduce and histogram read one field)",
@@ -638,26 +660,36 @@ input open_input(const comm_ref& c, const dataset_ref& ref, int max_axes, bool f
   // The message already names the file and dataset: no "rank 0:" prefix.
   const auto a = agree(c, ok, message);
   if (!a.ok) throw input_error(a.message, true);
+  // Opened without MPI-IO first where the caller maps the file; again with it when a rank
+  // cannot map the dataset, for HDF5's collective reads.
+  bool without_mpi_io = reads == input_reads::mapped_where_possible && ref.field.empty();
   input in;
-  try {
-    in.f = open_file(c, ref.file);
-    in.d = dataset(WEFT_H5_CHECK(H5Dopen2(in.f.native_handle(), ref.path.c_str(), H5P_DEFAULT)));
-    in.info = describe(in.d.native_handle(), ref.path);
-    if (!ref.field.empty()) {
-      in.field = ref.field;
-      select_field(in.d.native_handle(), ref, in.info,
-                   [](const std::string& what) { throw std::runtime_error(what); });
-      in.info.fills.clear();  // the element's fill value is a whole record
+  for (;;) {
+    try {
+      in.d = dataset();
+      in.f = file();
+      in.f = without_mpi_io ? open_file_independently(c, ref.file) : open_file(c, ref.file);
+      in.d = dataset(WEFT_H5_CHECK(H5Dopen2(in.f.native_handle(), ref.path.c_str(), H5P_DEFAULT)));
+      in.info = describe(in.d.native_handle(), ref.path);
+      if (!ref.field.empty()) {
+        in.field = ref.field;
+        select_field(in.d.native_handle(), ref, in.info,
+                     [](const std::string& what) { throw std::runtime_error(what); });
+        in.info.fills.clear();  // the element's fill value is a whole record
+      }
+      if (in.info.shape.empty()) in.info.shape = {1};  // a scalar reads as one element
+    } catch (const input_error&) {
+      throw;  // thrown on every rank (a file not every node sees)
+    } catch (const std::exception& e) {
+      ok = false;
+      message = ref.text() + ": " + e.what();
     }
-    if (in.info.shape.empty()) in.info.shape = {1};  // a scalar reads as one element
-  } catch (const input_error&) {
-    throw;  // thrown on every rank (a file not every node sees)
-  } catch (const std::exception& e) {
-    ok = false;
-    message = ref.text() + ": " + e.what();
+    const auto b = agree(c, ok, message);
+    if (!b.ok) throw input_error(b.message, true);
+    if (!without_mpi_io) break;
+    if (c.allreduce(mappable_offset(in.d.native_handle()) >= 0 ? 1 : 0, op::min) == 1) break;
+    without_mpi_io = false;
   }
-  const auto b = agree(c, ok, message);
-  if (!b.ok) throw input_error(b.message, true);
   return in;
 }
 

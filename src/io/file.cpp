@@ -133,6 +133,11 @@ file open_file(const comm_ref& c, const fs::path& path, bool writable) {
       H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl.native_handle()))));
 }
 
+file open_file_independently(const comm_ref& c, const fs::path& path) {
+  require_same_file(c, path);
+  return open_file_serial(path);
+}
+
 file open_file_serial(const fs::path& path) {
   quiet_hdf5();
   return file(WEFT_H5_CHECK(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT)));

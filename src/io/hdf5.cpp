@@ -101,6 +101,11 @@ hid_t opened_in_parallel(hid_t id) {
   return id;
 }
 
+bool is_parallel_file(hid_t id) {
+  const std::lock_guard<std::mutex> hold(parallel_lock);
+  return parallel_files().count(id) > 0;
+}
+
 herr_t close_file(hid_t id) noexcept {
   bool parallel = false;
   {

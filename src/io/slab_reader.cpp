@@ -41,49 +41,34 @@ slab_reader::~slab_reader() {
 
 bool slab_reader::use_direct(const comm_ref& c) {
   int ok = 0;
-  const char* env = std::getenv("WEFT_DIRECT_READ");
-  const bool allowed = env == nullptr || std::string(env) != "off";
-  if (allowed && field_.empty() && !shape_.empty()) {
-    const datatype file_type(H5Dget_type(dataset_));
-    const property_list dcpl(H5Dget_create_plist(dataset_));
-    const haddr_t at = H5Dget_offset(dataset_);
+  const long long at = field_.empty() && !shape_.empty() ? mappable_offset(dataset_) : -1;
+  const ssize_t length = at >= 0 ? H5Fget_name(dataset_, nullptr, 0) : -1;
+  if (length > 0) {
     index_t elements = 1;
     for (const auto e : shape_) elements *= e;
-    if (file_type.native_handle() >= 0 && dcpl.native_handle() >= 0 && at != HADDR_UNDEF &&
-        elements > 0 && H5Pget_layout(dcpl.native_handle()) == H5D_CONTIGUOUS &&
-        H5Pget_nfilters(dcpl.native_handle()) == 0 &&
-        H5Tequal(file_type.native_handle(), H5T_NATIVE_DOUBLE) > 0) {
-      const ssize_t length = H5Fget_name(dataset_, nullptr, 0);
-      if (length > 0) {
-        std::string name(static_cast<std::size_t>(length) + 1, '\0');
-        H5Fget_name(dataset_, name.data(), name.size());
-        name.resize(static_cast<std::size_t>(length));
-        const unique_fd fd = unique_fd::open(name, O_RDONLY);
-        struct stat st {};
-        const auto offset = static_cast<std::size_t>(at);
-        const std::size_t end = offset + static_cast<std::size_t>(elements) * sizeof(double);
-        // A dataset that starts between two doubles (small files pack their raw data
-        // after odd-sized metadata) is read through HDF5: loads must be aligned.
-        const bool aligned = offset % alignof(double) == 0;
-        if (aligned && fd && ::fstat(fd.get(), &st) == 0 &&
-            static_cast<std::size_t>(st.st_size) >= end) {
-          // Private and writable, so that masking a missing value copies only its page.
-          const std::size_t from = offset / page * page;
-          void* m = ::mmap(nullptr, end - from, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd.get(),
-                           static_cast<off_t>(from));
-          if (m != MAP_FAILED) {
-            map_ = static_cast<char*>(m);
-            map_bytes_ = end - from;
-            mapped_ = reinterpret_cast<double*>(map_ + (offset - from));
-            file_ = name;
-          }
-        }
-        // The mapping keeps the file when the descriptor closes.
-        ok = map_ != nullptr ? 1 : 0;
+    std::string name(static_cast<std::size_t>(length) + 1, '\0');
+    H5Fget_name(dataset_, name.data(), name.size());
+    name.resize(static_cast<std::size_t>(length));
+    const unique_fd fd = unique_fd::open(name, O_RDONLY);
+    struct stat st {};
+    const auto offset = static_cast<std::size_t>(at);
+    const std::size_t end = offset + static_cast<std::size_t>(elements) * sizeof(double);
+    if (fd && ::fstat(fd.get(), &st) == 0 && static_cast<std::size_t>(st.st_size) >= end) {
+      // Private and writable, so that masking a missing value copies only its page.
+      const std::size_t from = offset / page * page;
+      void* m = ::mmap(nullptr, end - from, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd.get(),
+                       static_cast<off_t>(from));
+      if (m != MAP_FAILED) {
+        map_ = static_cast<char*>(m);
+        map_bytes_ = end - from;
+        mapped_ = reinterpret_cast<double*>(map_ + (offset - from));
+        file_ = name;
       }
     }
-    H5Eclear2(H5E_DEFAULT);
+    // The mapping keeps the file when the descriptor closes.
+    ok = map_ != nullptr ? 1 : 0;
   }
+  H5Eclear2(H5E_DEFAULT);
   const int all = c.allreduce(ok, op::min);
   if (all == 0 && map_ != nullptr) {
     ::munmap(map_, map_bytes_);

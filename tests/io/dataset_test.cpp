@@ -238,6 +238,43 @@ TEST_F(dataset_test, direct_reads_give_what_hdf5_gives_and_only_where_they_can) 
   EXPECT_EQ(world().allreduce(odd_sum, weft::op::sum), 10.5);
 }
 
+TEST_F(dataset_test, a_mappable_input_opens_without_mpi_io_and_reads_alike_either_way) {
+  const auto mapped = open_input(world(), {dir_ / "mixed.h5", "/native"}, 3, true,
+                                 input_reads::mapped_where_possible);
+  EXPECT_FALSE(detail::is_parallel_file(mapped.f.native_handle()));
+  EXPECT_GE(mappable_offset(mapped.d.native_handle()), 0);
+  // Read through HDF5 (independent reads of the file each rank opened) and mapped.
+  const auto [through_hdf5, masked_hdf5] = read_all(mapped, true, false, 0.05);
+  const auto [direct, masked_direct] = read_all(mapped, true, true, 0.05);
+  const auto parallel = open_input(world(), {dir_ / "mixed.h5", "/native"});
+  EXPECT_TRUE(detail::is_parallel_file(parallel.f.native_handle()));
+  const auto [collective, masked_collective] = read_all(parallel, true, false, 0.05);
+  auto same = [](const std::vector<double>& a, const std::vector<double>& b) {
+    bool equal = a.size() == b.size();
+    for (std::size_t i = 0; equal && i < a.size(); ++i) {
+      equal = a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i]));
+    }
+    return equal;
+  };
+  EXPECT_TRUE(same(through_hdf5, collective));
+  EXPECT_TRUE(same(direct, collective));
+  EXPECT_EQ(masked_hdf5, masked_collective);
+  EXPECT_EQ(masked_direct, masked_collective);
+  // Not mappable (converted by HDF5, a field, misaligned), or mapping switched off: MPI-IO.
+  for (const auto& ref :
+       {dataset_ref{dir_ / "mixed.h5", "/group/values"},
+        dataset_ref{dir_ / "mixed.h5", "/pairs", {"a"}}, dataset_ref{dir_ / "odd.h5", "/x"}}) {
+    const auto other = open_input(world(), ref, 3, true, input_reads::mapped_where_possible);
+    EXPECT_TRUE(detail::is_parallel_file(other.f.native_handle())) << ref.text();
+    EXPECT_LT(mappable_offset(other.d.native_handle()), 0) << ref.text();
+  }
+  setenv("WEFT_DIRECT_READ", "off", 1);
+  const auto off = open_input(world(), {dir_ / "mixed.h5", "/native"}, 3, true,
+                              input_reads::mapped_where_possible);
+  unsetenv("WEFT_DIRECT_READ");
+  EXPECT_TRUE(detail::is_parallel_file(off.f.native_handle()));
+}
+
 TEST_F(dataset_test, a_file_cut_short_while_read_directly_is_a_clear_error) {
   if (world().rank() == 0) fs::copy_file(dir_ / "userblock.h5", dir_ / "shrinks.h5");
   world().barrier();

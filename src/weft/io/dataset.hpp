@@ -196,13 +196,24 @@ struct input {
 // `native` (a predefined type such as H5T_NATIVE_DOUBLE); a copy of `native` without one.
 [[nodiscard]] datatype field_type(const std::vector<std::string>& field, hid_t native);
 
+// How an input's elements will be read: through HDF5 with collective reads, or by
+// mapping the file where the dataset allows it (slab_reader::use_direct).
+enum class input_reads { collective, mapped_where_possible };
+
 // Collective over c: rank 0 runs check_input; when it fails every rank throws the same
 // input_error (exit 3) so every rank exits cleanly; otherwise every rank opens the file
-// with MPI-IO and the dataset. A field selection (FILE:/table#x) is accepted only with
-// `fields` (the reader reads through memory_type(), as slab_reader does); otherwise it is
-// a usage error naming the input.
+// with MPI-IO and the dataset. With input_reads::mapped_where_possible, when every rank
+// finds the dataset mappable (mappable_offset) the file is opened without MPI-IO instead
+// (open_file_independently), and any block read through it is independent. A field
+// selection (FILE:/table#x) is accepted only with `fields` (the reader reads through
+// memory_type(), as slab_reader does); otherwise it is a usage error naming the input.
 [[nodiscard]] input open_input(const comm_ref& c, const dataset_ref& ref, int max_axes = 3,
-                               bool fields = false);
+                               bool fields = false, input_reads reads = input_reads::collective);
+
+// Local: the byte offset in its file of dataset d's elements when they can be read by
+// mapping the file (stored contiguously, unfiltered, as native doubles, at an offset a
+// multiple of 8, at least one element, and WEFT_DIRECT_READ not "off"); -1 otherwise.
+[[nodiscard]] long long mappable_offset(hid_t d);
 
 struct dataset_options {
   extents chunk;     // empty: contiguous (chunked anyway when compressing)

@@ -53,6 +53,11 @@ void require_shared_folder(const comm_ref& c, const std::filesystem::path& folde
 // `writable`), after require_same_file. Throws hdf5_error.
 [[nodiscard]] file open_file(const comm_ref& c, const std::filesystem::path& path,
                              bool writable = false);
+// Collective over c: after require_same_file, every rank opens `path` itself, read-only,
+// with HDF5's POSIX driver: no MPI-IO (whose first open in a process loads a dozen
+// Open MPI components, milliseconds). For inputs read by mapping the file; reads of
+// blocks through it are independent (block_io.hpp).
+[[nodiscard]] file open_file_independently(const comm_ref& c, const std::filesystem::path& path);
 // Local: true when `path` is a readable HDF5 file (checks its signature only).
 [[nodiscard]] bool is_hdf5(const std::filesystem::path& path);
 // Local: opens an existing file read-only with the default (POSIX) driver.

@@ -120,6 +120,8 @@ herr_t close_file(hid_t id) noexcept;
 // HDF5 instead, H5Fget_access_plist, duplicates the file's communicator: a collective
 // call that a rank failing alone would wait in forever.)
 hid_t opened_in_parallel(hid_t id);
+// Whether file `id` was opened with the MPI-IO driver (as recorded by opened_in_parallel).
+bool is_parallel_file(hid_t id);
 }  // namespace detail
 
 using dataspace = handle<H5Sclose>;
