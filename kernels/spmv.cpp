@@ -341,6 +341,10 @@ exchange_plan build_plan(const comm_ref& world, csr_block& m, std::vector<std::i
 // finite-difference and many finite-element matrices) needs no row pointers; the others
 // keep a 32-bit end per row, counted from the block's first entry. A 9-point row then
 // streams 72 B of values and 18 B of columns instead of 72 + 36 + 8 (row pointer).
+// The values are the packed matrix's own copy, in the order of its columns: in a block of
+// alike rows, each group of `together` rows stores its rows' first entries side by side,
+// then their second ones, and so on (as sliced ELLPACK does), so that the multiply,
+// which works on such a group at once, reads both streams strictly in sequence.
 struct packed_matrix {
   static constexpr index_t block_rows = 512;
   static constexpr std::int64_t narrow_span = std::int64_t{1} << 16;
@@ -357,6 +361,7 @@ struct packed_matrix {
   std::vector<block> blocks;
   std::vector<std::uint16_t> index;
   std::vector<std::uint32_t> row_end;
+  std::vector<double> values;  // in the order of index
   [[nodiscard]] long long entries() const { return blocks.back().first_entry; }
   // Entries whose columns are 16-bit offsets.
   [[nodiscard]] long long narrow_entries() const {
@@ -374,6 +379,26 @@ struct packed_matrix {
            static_cast<double>(blocks.size() * sizeof(block));
   }
 };
+
+// The validation's weight of global row r (see run_spmv).
+double row_weight(index_t r) {
+  return static_cast<double>(1 + r % 8);
+}
+
+// Alike rows are multiplied `together` at a time.
+constexpr int together = 4;
+
+// Where entry e (counted from the block's first) of a block of `rows` rows is stored:
+// alike rows go in groups of `together`, entry j of each row of a group side by side, so
+// the multiply reads values and columns in one sequential stream; the rows after the
+// last whole group, and blocks of unlike rows, keep CSR order.
+std::int64_t slot(const packed_matrix::block& b, index_t rows, std::int64_t e) {
+  if (b.row_length <= 0) return e;
+  const std::int64_t k = b.row_length;
+  const std::int64_t r = e / k;
+  if (r >= rows / together * together) return e;
+  return (r / together) * together * k + (e % k) * together + r % together;
+}
 
 // Packs the local columns of CSR rows; wide_only keeps 32-bit columns everywhere.
 packed_matrix pack(const csr_block& m, const std::vector<std::int32_t>& local_col, bool wide_only) {
@@ -474,18 +499,24 @@ packed_matrix pack(const csr_block& m, const std::vector<std::int32_t>& local_co
   const auto block_count = static_cast<index_t>(pm.blocks.size()) - 1;
   std::uint16_t* index = pm.index.data();
   std::uint32_t* row_end = pm.row_end.data();
+  pm.values.resize(m.val.size());
+  double* values = pm.values.data();
+  const double* val = m.val.data();
 #pragma omp parallel for schedule(static) default(none) \
-    shared(blocks, block_count, index, row_end, ptr, col)
+    shared(blocks, block_count, index, row_end, ptr, col, values, val)
   for (index_t k = 0; k < block_count; ++k) {
     const auto& b = blocks[k];
     std::uint16_t* out = index + b.first_index;
-    for (std::int64_t e = b.first_entry; e < blocks[k + 1].first_entry; ++e) {
-      const auto c = static_cast<std::uint32_t>(col[e]);
+    const std::int64_t count = blocks[k + 1].first_entry - b.first_entry;
+    for (std::int64_t e = 0; e < count; ++e) {
+      const auto c = static_cast<std::uint32_t>(col[b.first_entry + e]);
+      const std::int64_t at = slot(b, blocks[k + 1].first_row - b.first_row, e);
+      values[b.first_entry + at] = val[b.first_entry + e];
       if (b.wide) {
-        *out++ = static_cast<std::uint16_t>(c & 0xFFFFU);
-        *out++ = static_cast<std::uint16_t>(c >> 16);
+        out[2 * at] = static_cast<std::uint16_t>(c & 0xFFFFU);
+        out[2 * at + 1] = static_cast<std::uint16_t>(c >> 16);
       } else {
-        *out++ = static_cast<std::uint16_t>(c - static_cast<std::uint32_t>(b.base));
+        out[at] = static_cast<std::uint16_t>(c - static_cast<std::uint32_t>(b.base));
       }
     }
     if (b.row_length < 0) {
@@ -520,7 +551,8 @@ std::uint32_t column(const std::uint16_t* c, std::uint32_t e) {
 // rows are alike, four go together: their four sums are independent, so the adds of one
 // row no longer wait only on each other (a 9-entry row is otherwise a chain of 9 adds of
 // 4 cycles each, slower than memory on some cores); each row's own order, and so its
-// bits, stay the same.
+// bits, stay the same. The group's entries lie side by side (slot()), so its values and
+// columns are read in sequence.
 template <bool Wide, bool Uniform>
 void multiply_block(const packed_matrix::block& b, index_t end_row, const double* val,
                     const std::uint16_t* index, const std::uint32_t* row_end, const double* px,
@@ -532,13 +564,12 @@ void multiply_block(const packed_matrix::block& b, index_t end_row, const double
   std::uint32_t begin = 0;
   index_t l = b.first_row;
   if constexpr (Uniform) {
-    constexpr int together = 4;
     const auto k = static_cast<std::uint32_t>(b.row_length);
     for (; l + together <= end_row; l += together) {
       std::array<double, together> sum{};
       for (std::uint32_t e = 0; e < k; ++e) {
         for (int r = 0; r < together; ++r) {
-          const std::uint32_t at = begin + static_cast<std::uint32_t>(r) * k + e;
+          const std::uint32_t at = begin + e * together + static_cast<std::uint32_t>(r);
           sum[static_cast<std::size_t>(r)] += v[at] * xb[column<Wide>(c, at)];
         }
       }
@@ -556,7 +587,8 @@ void multiply_block(const packed_matrix::block& b, index_t end_row, const double
   }
 }
 
-void multiply(const packed_matrix& pm, const double* val, const double* px, double* py) {
+void multiply(const packed_matrix& pm, const double* px, double* py) {
+  const double* val = pm.values.data();
   const packed_matrix::block* blocks = pm.blocks.data();
   const auto block_count = static_cast<index_t>(pm.blocks.size()) - 1;
   const std::uint16_t* index = pm.index.data();
@@ -613,6 +645,32 @@ record run_spmv(const context& ctx) {
     packed = pack(m, local_col, args.text("indices") == "32");
     std::vector<std::int32_t>().swap(local_col);  // the multiply reads the packed columns
   }
+  // What the validation needs of the CSR form, taken before it goes (the multiply reads
+  // the packed copy): this rank's entries, its sum of A(r,c)·(c+1), and the same with
+  // each row weighted by row_weight (so that a row's result landing in another row, which
+  // leaves the plain sum alone, fails the check).
+  const auto local_nnz = static_cast<long long>(m.col.size());
+  double local_weight = 0;
+  double local_row_weight = 0;
+  {
+    const std::int64_t* ptr = m.row_ptr.data();
+    const std::int64_t* gcol = m.col.data();
+    const double* val = m.val.data();
+    const index_t rows = m.rows();
+    const index_t first = m.first_row;
+#pragma omp parallel for schedule(static) default(none) shared(ptr, gcol, val, rows, first) \
+    reduction(+ : local_weight, local_row_weight)
+    for (index_t l = 0; l < rows; ++l) {
+      double row = 0;
+      for (std::int64_t e = ptr[l]; e < ptr[l + 1]; ++e) {
+        row += val[e] * static_cast<double>(gcol[e] + 1);
+      }
+      local_weight += row;
+      local_row_weight += row_weight(first + l) * row;
+    }
+  }
+  std::vector<std::int64_t>().swap(m.col);
+  std::vector<double>().swap(m.val);
   const index_t rows = m.rows();
   const index_t first = m.first_row;
   const auto xs = static_cast<std::size_t>(rows + plan.ghosts);
@@ -620,8 +678,6 @@ record run_spmv(const context& ctx) {
   std::vector<double> send_buffer(plan.send_index.size());
   double* px = x.data();
   double* py = y.data();
-  const std::int64_t* ptr = m.row_ptr.data();
-  const double* val = m.val.data();
 #pragma omp parallel for schedule(static) default(none) shared(px, py, rows)
   for (index_t l = 0; l < rows; ++l) {
     px[l] = 0.0;
@@ -672,7 +728,7 @@ record run_spmv(const context& ctx) {
     wait_all(pending);
     const double t2 = now();
 
-    multiply(packed, val, px, py);
+    multiply(packed, px, py);
     const double t3 = now();
     if (iter > 0) {
       timer.add("compute", (t1 - t0) + (t3 - t2));
@@ -683,18 +739,15 @@ record run_spmv(const context& ctx) {
 
   // Validation: x(c) = (t+1)(c+1) in pass t, so Σy = Σ_t (t+1) · Σ A(r,c)(c+1).
   double local_y = 0;
-  double local_weight = 0;
-  const std::int64_t* gcol = m.col.data();
-#pragma omp parallel for schedule(static) default(none) shared(py, ptr, gcol, val, rows) \
-    reduction(+ : local_y, local_weight)
+  double local_weighted_y = 0;
+#pragma omp parallel for schedule(static) default(none) shared(py, rows, first) \
+    reduction(+ : local_y, local_weighted_y)
   for (index_t l = 0; l < rows; ++l) {
     local_y += py[l];
-    for (std::int64_t e = ptr[l]; e < ptr[l + 1]; ++e) {
-      local_weight += val[e] * static_cast<double>(gcol[e] + 1);
-    }
+    local_weighted_y += row_weight(first + l) * py[l];
   }
   const double sum = world.allreduce(local_y, op::sum);
-  const auto nnz = world.allreduce(static_cast<long long>(m.col.size()), op::sum);
+  const auto nnz = world.allreduce(local_nnz, op::sum);
   const double passes =
       static_cast<double>(iterations + 1) * static_cast<double>(iterations + 2) / 2;
   const double weight =
@@ -708,6 +761,20 @@ record run_spmv(const context& ctx) {
                     from_file
                         ? "sum of y against (iterations+1)(iterations+2)/2 * sum of A(r,c)*(c+1)"
                         : "sum of y against PRK's closed form nnz*(iterations+1)(iterations+2)/2");
+  // Row by row: the sum of row_weight(r) * y(r) against the same of each row's expected.
+  const double weighted = world.allreduce(local_weighted_y, op::sum);
+  const double weighted_expected = passes * world.allreduce(local_row_weight, op::sum);
+  const double weighted_error = std::abs(weighted - weighted_expected) / weighted_expected;
+  rec.check.method +=
+      "; each row: sum of (1 + row mod 8) * y(row) against the same of its "
+      "(iterations+1)(iterations+2)/2 * sum of A(row,c)*(c+1)";
+  if (rec.check.passed && !(weighted_error <= 1e-8)) {
+    rec.check.passed = false;
+    rec.check.detail = fmt::format(
+        "rows mixed up: sum of (1 + row mod 8) * y(row) {:.17g}, expected {:.17g}, relative "
+        "error {:.3g} (limit 1e-08)",
+        weighted, weighted_expected, weighted_error);
+  }
 
   const double per_iteration = elapsed / static_cast<double>(iterations);
   const double order = static_cast<double>(m.order);
