@@ -122,9 +122,13 @@ param rank_grid_param() {
           .help = "rank grid, e.g. 2x1 (auto: MPI_Dims_create's choice)"};
 }
 
+double relative_error(double got, double expected) {
+  return expected == 0 ? std::abs(got) : std::abs(got - expected) / std::abs(expected);
+}
+
 void check_closed_form(record& rec, const std::string& what, double got, double expected,
                        double limit, std::string method) {
-  const double rel = expected == 0 ? std::abs(got) : std::abs(got - expected) / std::abs(expected);
+  const double rel = relative_error(got, expected);
   rec.check.passed = rel <= limit;
   rec.check.method = std::move(method);
   rec.check.detail = fmt::format("{} {:.17g}, expected {:.17g}, relative error {:.3g} (limit {:g})",

@@ -81,8 +81,10 @@ param restart_param();
 // --grid: the rank grid, e.g. 2x1 (or auto: MPI_Dims_create's choice).
 param rank_grid_param();
 
+// |got - expected| / |expected|, or |got| when expected is 0.
+double relative_error(double got, double expected);
 // Fills rec.check for a figure compared with its closed form: passed when the relative
-// error |got - expected| / |expected| (|got| when expected is 0) is at most `limit`; the
+// error (relative_error) is at most `limit`; the
 // detail names the figure (`what`), both values, the error and the limit.
 void check_closed_form(record& rec, const std::string& what, double got, double expected,
                        double limit, std::string method);

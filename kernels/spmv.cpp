@@ -764,7 +764,7 @@ record run_spmv(const context& ctx) {
   // Row by row: the sum of row_weight(r) * y(r) against the same of each row's expected.
   const double weighted = world.allreduce(local_weighted_y, op::sum);
   const double weighted_expected = passes * world.allreduce(local_row_weight, op::sum);
-  const double weighted_error = std::abs(weighted - weighted_expected) / weighted_expected;
+  const double weighted_error = relative_error(weighted, weighted_expected);
   rec.check.method +=
       "; each row: sum of (1 + row mod 8) * y(row) against the same of its "
       "(iterations+1)(iterations+2)/2 * sum of A(row,c)*(c+1)";

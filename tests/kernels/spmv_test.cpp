@@ -147,6 +147,17 @@ TEST(spmv, a_csr_matrix_read_from_hdf5_with_an_order_the_ranks_do_not_divide_val
   EXPECT_EQ(rec.extra["nonzeros"].get<long long>(), static_cast<long long>(m.col.size()));
 }
 
+TEST(spmv, a_matrix_of_zeros_validates_against_its_zero_sums) {
+  // Both closed forms, the plain sum of y and the row-weighted one, are 0 here.
+  const weft::testing::shared_scratch dir("weft-spmv-zero");
+  const auto file = dir / "m.h5";
+  auto m = random_matrix(41);
+  std::fill(m.val.begin(), m.val.end(), 0.0);
+  write_matrix(file, "/A", m);
+  const auto rec = run_kernel("spmv", {{"matrix", file + ":/A"}, {"iterations", 2}});
+  EXPECT_TRUE(rec.check.passed) << rec.check.detail;
+}
+
 TEST(spmv, packed_indices_give_the_bits_of_32_bit_ones_in_every_kind_of_block) {
   // 280000 rows, so that x outgrows 16-bit offsets on up to 4 ranks: a band of 0..2
   // entries around the diagonal (ragged, some rows empty), and every 97th row also reads a
