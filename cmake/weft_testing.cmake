@@ -27,6 +27,21 @@ if(WEFT_TSAN)
     "TSAN_OPTIONS=ignore_noninstrumented_modules=1:halt_on_error=0:suppressions=${PROJECT_SOURCE_DIR}/tests/sanitizers/tsan.supp")
 endif()
 
+# The end-to-end command tests (expect.sh) mostly run a weft that exits non-zero on purpose.
+# mpirun then kills the job and waits odls_base_sigkill_timeout (1 s) between SIGTERM and
+# SIGKILL, twice, even when every rank has already exited: 2 s of idle per test, against
+# 0.05 s without the wait. Those tests drop it; the tests of signals, checkpoints on
+# SIGTERM and job steps keep mpirun's default, as users have it.
+set(WEFT_CLI_TEST_ENVIRONMENT ${WEFT_TEST_ENVIRONMENT} OMPI_MCA_odls_base_sigkill_timeout=0)
+# Under ASan, LeakSanitizer's check at exit costs 1.4 s of every process: Open MPI's start-up
+# leaves allocations from components it has unloaded again, and each of their frames makes
+# the sanitizer re-read the process's 2,000-odd mappings (the careful unwinder the
+# suppressions need adds 0.4 s more). The command tests check leaks in their 1-rank runs;
+# their multi-rank runs and the h5py interplay test (data.interop), the same code paths
+# over more ranks, skip the leak check. The library and kernel tests check leaks at every
+# rank count.
+set(WEFT_CLI_MULTI_RANK_ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0:abort_on_error=0")
+
 # Output that fails a test whatever its exit code: HDF5's own error stack printing (weft
 # silences it and reports errors itself) and sanitizer reports.
 set(WEFT_TEST_FAIL_REGEX
