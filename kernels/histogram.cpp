@@ -303,7 +303,7 @@ record run_histogram(const context& ctx) {
   // The master reads slab k + 1 while the other threads count slab k (slab_team.hpp).
   io::slab_reader reader(world, in, slab_mib);
   if (skip_fill) reader.set_missing(in.info.fills);
-  (void)reader.use_direct(world);
+  const bool direct = reader.use_direct(world);
   stream_slabs(reader, [&](const double* x, index_t n, int thread) {
     counters[static_cast<std::size_t>(thread)]->add(x, n, how);
   });
@@ -352,6 +352,8 @@ record run_histogram(const context& ctx) {
   rec.extra["histogram"] = {{"input", ref.text()}, {"range", {lo, hi}},      {"counts", counts},
                             {"edges", edges},      {"underflow", underflow}, {"overflow", overflow},
                             {"nan", nans}};
+  rec.extra["read"] = direct ? "direct" : "hdf5";
+  rec.extra["file_driver"] = in.f.opened_with_mpi_io() ? "mpio" : "sec2";
   if (skip_fill) {
     rec.metrics.push_back(
         {"fill", static_cast<double>(fills), "", false, "elements holding a fill value"});

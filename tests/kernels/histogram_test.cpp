@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 
@@ -39,6 +40,17 @@ TEST(histogram, every_value_falls_between_its_bins_stored_edges_and_the_top_in_t
   }
   EXPECT_EQ(counts, expected);
   EXPECT_GE(counts.back(), 2);
+  // Contiguous native doubles: mapped, the file never opened with MPI-IO. Through HDF5
+  // instead (the file opened with MPI-IO), the same counts.
+  EXPECT_EQ(rec.extra["read"], "direct");
+  EXPECT_EQ(rec.extra["file_driver"], "sec2");
+  setenv("WEFT_DIRECT_READ", "off", 1);
+  const auto through_hdf5 = weft::testing::run_kernel(
+      "histogram", {{"input", input}, {"bins", 99}, {"slab-mib", 0.0002}});
+  unsetenv("WEFT_DIRECT_READ");
+  EXPECT_EQ(through_hdf5.extra["read"], "hdf5");
+  EXPECT_EQ(through_hdf5.extra["file_driver"], "mpio");
+  EXPECT_EQ(through_hdf5.extra["histogram"]["counts"], h["counts"]);
 }
 
 TEST(histogram, values_outside_the_range_and_nans_are_counted_apart) {

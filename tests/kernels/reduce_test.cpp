@@ -32,13 +32,18 @@ double ulp(double x) {
   return std::nextafter(a, std::numeric_limits<double>::infinity()) - a;
 }
 
-json statistics_of(const weft::comm_ref& c, const std::string& input, double slab_mib) {
+// The record's extra part: statistics, how the data was read and the file opened.
+json extra_of(const weft::comm_ref& c, const std::string& input, double slab_mib) {
   const auto* k = weft::kernels::find("reduce");
   const weft::kernels::arguments args(
       json{{"input", input}, {"slab-mib", slab_mib}, {"skip-fill", false}});
   const auto rec = k->run(weft::kernels::context{c, args});
   EXPECT_TRUE(rec.check.passed) << rec.check.detail << rec.extra.dump();
-  return rec.extra["statistics"];
+  return rec.extra;
+}
+
+json statistics_of(const weft::comm_ref& c, const std::string& input, double slab_mib) {
+  return extra_of(c, input, slab_mib)["statistics"];
 }
 
 // The figures a reader compares exactly: everything but timings and the layout.
@@ -77,14 +82,20 @@ TEST(reduce, gives_the_same_bits_on_every_rank_and_thread_count_as_one_serial_ra
   const auto input = folder.write("mixed.h5", {517, 33}, mixed);
   const json parallel = expect_same_bits_as_one_serial_rank(input, 0.02);  // several slabs
   EXPECT_GT(parallel["slabs"].get<int>(), 3);
-  // Contiguous native doubles: the file is mapped, every thread brings in its own pieces.
+  // Contiguous native doubles: the file is mapped, every thread brings in its own pieces,
+  // and no rank opened it with MPI-IO.
   EXPECT_EQ(parallel["io_mode"], "independent");
-  // Through HDF5 (collective reads), the same bits.
+  const json mapped = extra_of(world(), input, 0.02);
+  EXPECT_EQ(mapped["read"], "direct");
+  EXPECT_EQ(mapped["file_driver"], "sec2");
+  // Through HDF5 (collective reads, the file opened with MPI-IO), the same bits.
   setenv("WEFT_DIRECT_READ", "off", 1);
-  const json through_hdf5 = statistics_of(world(), input, 0.02);
+  const json through_hdf5 = extra_of(world(), input, 0.02);
   unsetenv("WEFT_DIRECT_READ");
-  EXPECT_EQ(through_hdf5["io_mode"], "collective");
-  EXPECT_EQ(exact_part(through_hdf5).dump(), exact_part(parallel).dump());
+  EXPECT_EQ(through_hdf5["read"], "hdf5");
+  EXPECT_EQ(through_hdf5["file_driver"], "mpio");
+  EXPECT_EQ(through_hdf5["statistics"]["io_mode"], "collective");
+  EXPECT_EQ(exact_part(through_hdf5["statistics"]).dump(), exact_part(parallel).dump());
 }
 
 // Large values that cancel, and small ones on and half-way between the points of the

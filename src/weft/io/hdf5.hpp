@@ -189,6 +189,11 @@ class file : public handle<detail::close_file>,
              public location_access<file> {
  public:
   using handle<detail::close_file>::handle;
+  // Whether the file was opened with the MPI-IO driver (collectively), rather than by each
+  // rank on its own (open_file_independently, a serial open). Local.
+  [[nodiscard]] bool opened_with_mpi_io() const {
+    return detail::is_parallel_file(native_handle());
+  }
 };
 
 // An open group.
