@@ -41,6 +41,14 @@ set(WEFT_CLI_TEST_ENVIRONMENT ${WEFT_TEST_ENVIRONMENT} OMPI_MCA_odls_base_sigkil
 # over more ranks, skip the leak check. The library and kernel tests check leaks at every
 # rank count.
 set(WEFT_CLI_MULTI_RANK_ENVIRONMENT "ASAN_OPTIONS=detect_leaks=0:abort_on_error=0")
+# weft_cli_test_environment(out ranks): the environment of a command test run on `ranks`.
+function(weft_cli_test_environment out ranks)
+  set(env ${WEFT_CLI_TEST_ENVIRONMENT})
+  if(ranks GREATER 1)
+    list(APPEND env ${WEFT_CLI_MULTI_RANK_ENVIRONMENT})
+  endif()
+  set(${out} "${env}" PARENT_SCOPE)
+endfunction()
 
 # Output that fails a test whatever its exit code: HDF5's own error stack printing (weft
 # silences it and reports errors itself) and sanitizer reports.

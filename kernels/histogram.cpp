@@ -352,8 +352,7 @@ record run_histogram(const context& ctx) {
   rec.extra["histogram"] = {{"input", ref.text()}, {"range", {lo, hi}},      {"counts", counts},
                             {"edges", edges},      {"underflow", underflow}, {"overflow", overflow},
                             {"nan", nans}};
-  rec.extra["read"] = direct ? "direct" : "hdf5";
-  rec.extra["file_driver"] = in.f.opened_with_mpi_io() ? "mpio" : "sec2";
+  record_input_reads(rec, direct, in.f.opened_with_mpi_io());
   if (skip_fill) {
     rec.metrics.push_back(
         {"fill", static_cast<double>(fills), "", false, "elements holding a fill value"});

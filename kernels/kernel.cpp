@@ -126,6 +126,11 @@ double relative_error(double got, double expected) {
   return expected == 0 ? std::abs(got) : std::abs(got - expected) / std::abs(expected);
 }
 
+void record_input_reads(record& rec, bool direct, bool opened_with_mpi_io) {
+  rec.extra["read"] = direct ? "direct" : "hdf5";
+  rec.extra["file_driver"] = opened_with_mpi_io ? "mpio" : "sec2";
+}
+
 void check_closed_form(record& rec, const std::string& what, double got, double expected,
                        double limit, std::string method) {
   const double rel = relative_error(got, expected);

@@ -83,9 +83,13 @@ param rank_grid_param();
 
 // |got - expected| / |expected|, or |got| when expected is 0.
 double relative_error(double got, double expected);
-// Fills rec.check for a figure compared with its closed form: passed when the relative
-// error (relative_error) is at most `limit`; the
-// detail names the figure (`what`), both values, the error and the limit.
+// Records how a dataset kernel read its input: extra.read is "direct" (the file mapped) or
+// "hdf5", extra.file_driver "mpio" (opened collectively with MPI-IO) or "sec2" (each
+// rank on its own, HDF5's POSIX driver).
+void record_input_reads(record& rec, bool direct, bool opened_with_mpi_io);
+// Fills rec.check for a figure compared with its closed form: passed when
+// relative_error(got, expected) is at most `limit`; the detail names the figure (`what`),
+// both values, the error and the limit.
 void check_closed_form(record& rec, const std::string& what, double got, double expected,
                        double limit, std::string method);
 

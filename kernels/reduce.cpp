@@ -599,8 +599,7 @@ record run_reduce(const context& ctx) {
   stats["sum_bits"] = fmt::format("{:016x}", std::bit_cast<std::uint64_t>(sum));
   stats["variance_bits"] = fmt::format("{:016x}", std::bit_cast<std::uint64_t>(variance));
   rec.extra["statistics"] = stats;
-  rec.extra["read"] = direct ? "direct" : "hdf5";
-  rec.extra["file_driver"] = in.f.opened_with_mpi_io() ? "mpio" : "sec2";
+  record_input_reads(rec, direct, in.f.opened_with_mpi_io());
 
   check(rec, r, total, world.size());
   return rec;

@@ -265,14 +265,13 @@ TEST_F(dataset_test, a_mappable_input_opens_without_mpi_io_and_reads_alike_eithe
        {dataset_ref{dir_ / "mixed.h5", "/group/values"},
         dataset_ref{dir_ / "mixed.h5", "/pairs", {"a"}}, dataset_ref{dir_ / "odd.h5", "/x"}}) {
     const auto other = open_input(world(), ref, 3, true, input_reads::mapped_where_possible);
-    EXPECT_TRUE(detail::is_parallel_file(other.f.native_handle())) << ref.text();
+    EXPECT_TRUE(other.f.opened_with_mpi_io()) << ref.text();
     EXPECT_LT(mappable_offset(other.d.native_handle()), 0) << ref.text();
   }
-  setenv("WEFT_DIRECT_READ", "off", 1);
+  const weft::testing::scoped_env no_mapping("WEFT_DIRECT_READ", "off");
   const auto off = open_input(world(), {dir_ / "mixed.h5", "/native"}, 3, true,
                               input_reads::mapped_where_possible);
-  unsetenv("WEFT_DIRECT_READ");
-  EXPECT_TRUE(detail::is_parallel_file(off.f.native_handle()));
+  EXPECT_TRUE(off.f.opened_with_mpi_io());
 }
 
 TEST_F(dataset_test, a_file_cut_short_while_read_directly_is_a_clear_error) {

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <limits>
 
@@ -44,10 +43,9 @@ TEST(histogram, every_value_falls_between_its_bins_stored_edges_and_the_top_in_t
   // instead (the file opened with MPI-IO), the same counts.
   EXPECT_EQ(rec.extra["read"], "direct");
   EXPECT_EQ(rec.extra["file_driver"], "sec2");
-  setenv("WEFT_DIRECT_READ", "off", 1);
+  const weft::testing::scoped_env no_mapping("WEFT_DIRECT_READ", "off");
   const auto through_hdf5 = weft::testing::run_kernel(
       "histogram", {{"input", input}, {"bins", 99}, {"slab-mib", 0.0002}});
-  unsetenv("WEFT_DIRECT_READ");
   EXPECT_EQ(through_hdf5.extra["read"], "hdf5");
   EXPECT_EQ(through_hdf5.extra["file_driver"], "mpio");
   EXPECT_EQ(through_hdf5.extra["histogram"]["counts"], h["counts"]);

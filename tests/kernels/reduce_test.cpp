@@ -53,16 +53,17 @@ json exact_part(json s) {
 }
 
 // Runs reduce on `input` with every rank and thread of the test, and on rank 0 alone with
-// one thread, and expects the same figures bit for bit. Returns the parallel figures.
+// one thread, and expects the same figures bit for bit. Returns the parallel run's extra
+// part (its figures are under "statistics").
 json expect_same_bits_as_one_serial_rank(const std::string& input, double slab_mib) {
-  json parallel = statistics_of(world(), input, slab_mib);
+  json parallel = extra_of(world(), input, slab_mib);
   if (world().rank() == 0) {
     const int threads = omp_get_max_threads();
     omp_set_num_threads(1);
     const weft::comm_ref self(MPI_COMM_SELF);
     const json serial = statistics_of(self, input, slab_mib);
     omp_set_num_threads(threads);
-    EXPECT_EQ(exact_part(parallel).dump(), exact_part(serial).dump());
+    EXPECT_EQ(exact_part(parallel["statistics"]).dump(), exact_part(serial).dump());
   }
   return parallel;
 }
@@ -81,21 +82,20 @@ TEST(reduce, gives_the_same_bits_on_every_rank_and_thread_count_as_one_serial_ra
   const weft::testing::dataset_folder folder;
   const auto input = folder.write("mixed.h5", {517, 33}, mixed);
   const json parallel = expect_same_bits_as_one_serial_rank(input, 0.02);  // several slabs
-  EXPECT_GT(parallel["slabs"].get<int>(), 3);
+  EXPECT_GT(parallel["statistics"]["slabs"].get<int>(), 3);
   // Contiguous native doubles: the file is mapped, every thread brings in its own pieces,
   // and no rank opened it with MPI-IO.
-  EXPECT_EQ(parallel["io_mode"], "independent");
-  const json mapped = extra_of(world(), input, 0.02);
-  EXPECT_EQ(mapped["read"], "direct");
-  EXPECT_EQ(mapped["file_driver"], "sec2");
+  EXPECT_EQ(parallel["statistics"]["io_mode"], "independent");
+  EXPECT_EQ(parallel["read"], "direct");
+  EXPECT_EQ(parallel["file_driver"], "sec2");
   // Through HDF5 (collective reads, the file opened with MPI-IO), the same bits.
-  setenv("WEFT_DIRECT_READ", "off", 1);
+  const weft::testing::scoped_env no_mapping("WEFT_DIRECT_READ", "off");
   const json through_hdf5 = extra_of(world(), input, 0.02);
-  unsetenv("WEFT_DIRECT_READ");
   EXPECT_EQ(through_hdf5["read"], "hdf5");
   EXPECT_EQ(through_hdf5["file_driver"], "mpio");
   EXPECT_EQ(through_hdf5["statistics"]["io_mode"], "collective");
-  EXPECT_EQ(exact_part(through_hdf5["statistics"]).dump(), exact_part(parallel).dump());
+  EXPECT_EQ(exact_part(through_hdf5["statistics"]).dump(),
+            exact_part(parallel["statistics"]).dump());
 }
 
 // Large values that cancel, and small ones on and half-way between the points of the
@@ -114,7 +114,7 @@ double ties(index_t i) {
 TEST(reduce, values_half_way_between_grid_points_give_the_same_bits_at_every_split) {
   const weft::testing::dataset_folder folder;
   const auto input = folder.write("ties.h5", {517, 33}, ties);
-  const json s = expect_same_bits_as_one_serial_rank(input, 0.02);
+  const json s = expect_same_bits_as_one_serial_rank(input, 0.02)["statistics"];
   EXPECT_NE(s["sum"].get<double>(), 0.0);
   EXPECT_LT(std::abs(s["sum"].get<double>()), 1e-25);
 }
@@ -126,7 +126,7 @@ TEST(reduce, values_near_the_ends_of_the_double_range_sum_exactly_at_every_split
     const auto f = [scale](index_t i) { return std::ldexp(mixed(i), scale); };
     const weft::testing::dataset_folder folder;
     const auto input = folder.write("range.h5", {301, 17}, f);
-    const json s = expect_same_bits_as_one_serial_rank(input, 0.01);
+    const json s = expect_same_bits_as_one_serial_rank(input, 0.01)["statistics"];
     const auto ref = static_cast<double>(reference_sum(301 * 17, f));
     EXPECT_LE(std::abs(s["sum"].get<double>() - ref), 4 * ulp(ref)) << "scale 2^" << scale;
     EXPECT_EQ(s["nan"].get<long long>(), 1);
@@ -193,7 +193,7 @@ TEST(reduce, the_index_of_an_extreme_held_many_times_is_its_first_across_slabs_a
     if (i == 9000 || i == 9001 || i == 10300 || i == 25000) return -7.0;
     return std::min(5.0, 1e-4 * static_cast<double>(i) + 3.0);
   });
-  const json s = expect_same_bits_as_one_serial_rank(input, 0.0625);
+  const json s = expect_same_bits_as_one_serial_rank(input, 0.0625)["statistics"];
   EXPECT_EQ(s["min"].get<double>(), -7.0);
   EXPECT_EQ(s["min_index"], json({900, 0}));
   EXPECT_EQ(s["max"].get<double>(), 5.0);

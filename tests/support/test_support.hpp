@@ -6,7 +6,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "weft/core/comm.hpp"
 #include "weft/core/environment.hpp"
@@ -61,6 +63,29 @@ class scratch_dir {
 
  private:
   std::filesystem::path path_;
+};
+
+// Sets environment variable `name` to `value` for the life of the object, then puts back
+// what was there (or unsets it). Local: set it on every rank that needs it.
+class scoped_env {
+ public:
+  scoped_env(std::string name, const std::string& value) : name_(std::move(name)) {
+    if (const char* old = std::getenv(name_.c_str())) old_ = old;
+    ::setenv(name_.c_str(), value.c_str(), 1);
+  }
+  scoped_env(const scoped_env&) = delete;
+  scoped_env& operator=(const scoped_env&) = delete;
+  ~scoped_env() {
+    if (old_) {
+      ::setenv(name_.c_str(), old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_.c_str());
+    }
+  }
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
 };
 
 }  // namespace weft::testing
