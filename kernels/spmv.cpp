@@ -1,6 +1,8 @@
 // spmv: y += A·x for a sparse matrix, as in the Parallel Research Kernels' Sparse. The
 // matrix arrives in CSR and is multiplied from a packed form of it (packed_matrix: 16-bit
-// column offsets in row blocks where they fit, no row pointers where rows are alike).
+// column offsets in row blocks where they fit, no row pointers where rows are alike, alike
+// rows four at a time in vector lanes, one column list for four rows that are shifted
+// copies of each other).
 //
 // The generated matrix is PRK's: the unknowns of a 2^scale x 2^scale periodic grid, each
 // row coupled to its neighbours in a star of the given radius (4·radius + 1 nonzeros per
@@ -341,10 +343,14 @@ exchange_plan build_plan(const comm_ref& world, csr_block& m, std::vector<std::i
 // finite-difference and many finite-element matrices) needs no row pointers; the others
 // keep a 32-bit end per row, counted from the block's first entry. A 9-point row then
 // streams 72 B of values and 18 B of columns instead of 72 + 36 + 8 (row pointer).
-// The values are the packed matrix's own copy, in the order of its columns: in a block of
-// alike rows, each group of `together` rows stores its rows' first entries side by side,
-// then their second ones, and so on (as sliced ELLPACK does), so that the multiply,
-// which works on such a group at once, reads both streams strictly in sequence.
+// The values are the packed matrix's own copy: in a block of alike rows, each group of
+// `together` rows stores its rows' first entries side by side, then their second ones,
+// and so on (as sliced ELLPACK does), so that the multiply, which works on such a group
+// at once, reads the values strictly in sequence and `together` of them with one load.
+// The columns follow the same order, except in a "shifted" group: one whose every row
+// reads the columns of the row before it plus one (a stencil's rows, a band's), which
+// stores its first row's columns only. The multiply then reads the group's entries of x
+// as one run of `together` values instead of gathering them one by one.
 struct packed_matrix {
   static constexpr index_t block_rows = 512;
   static constexpr std::int64_t narrow_span = std::int64_t{1} << 16;
@@ -356,6 +362,11 @@ struct packed_matrix {
     std::int32_t base = 0;         // narrow: the column offsets are from here
     std::int32_t row_length = -1;  // >= 0: every row holds this many entries
     bool wide = false;
+    // Alike rows: bit q set where group q's rows are its first row shifted (see pack()).
+    std::array<std::uint64_t, 2> shifted{};
+    [[nodiscard]] bool is_shifted(index_t group) const {
+      return ((shifted[static_cast<std::size_t>(group / 64)] >> (group % 64)) & 1U) != 0;
+    }
   };
   // Followed by one whose first_row is the row count and first_entry the entry count.
   std::vector<block> blocks;
@@ -363,6 +374,8 @@ struct packed_matrix {
   std::vector<std::uint32_t> row_end;
   std::vector<double> values;  // in the order of index
   [[nodiscard]] long long entries() const { return blocks.back().first_entry; }
+  // Rows in groups whose columns are one column list shifted by one per row.
+  long long shifted_rows = 0;
   // Entries whose columns are 16-bit offsets.
   [[nodiscard]] long long narrow_entries() const {
     long long narrow = 0;
@@ -388,16 +401,27 @@ double row_weight(index_t r) {
 // Alike rows are multiplied `together` at a time.
 constexpr int together = 4;
 
+static_assert(packed_matrix::block_rows / together <= 128,
+              "a block's shifted groups must fit packed_matrix::block::shifted");
+
 // Where entry e (counted from the block's first) of a block of `rows` rows is stored:
 // alike rows go in groups of `together`, entry j of each row of a group side by side, so
-// the multiply reads values and columns in one sequential stream; the rows after the
-// last whole group, and blocks of unlike rows, keep CSR order.
+// the multiply reads the values in one sequential stream; the rows after the last whole
+// group, and blocks of unlike rows, keep CSR order.
 std::int64_t slot(const packed_matrix::block& b, index_t rows, std::int64_t e) {
   if (b.row_length <= 0) return e;
   const std::int64_t k = b.row_length;
   const std::int64_t r = e / k;
   if (r >= rows / together * together) return e;
   return (r / together) * together * k + (e % k) * together + r % together;
+}
+
+// Columns a block stores: as many as its entries, less 3 of 4 in each shifted group.
+std::int64_t stored_columns(const packed_matrix::block& b, index_t rows, std::int64_t entries) {
+  if (b.row_length <= 0) return entries;
+  std::int64_t shifted = 0;
+  for (index_t q = 0; q < rows / together; ++q) shifted += b.is_shifted(q) ? 1 : 0;
+  return entries - shifted * (together - 1) * b.row_length;
 }
 
 // Packs the local columns of CSR rows; wide_only keeps 32-bit columns everywhere.
@@ -424,6 +448,22 @@ packed_matrix pack(const csr_block& m, const std::vector<std::int32_t>& local_co
   auto fits = [](std::int64_t a, std::int64_t b) {
     return b < 0 || b - a < packed_matrix::narrow_span;
   };
+  // Whether row l + 1 reads the columns of row l, each plus one (a stencil's or a band's
+  // neighbouring rows); --indices 32 stores every column as it is.
+  std::vector<std::uint8_t> shifted_next(wide_only ? 0 : static_cast<std::size_t>(rows), 0);
+  if (!wide_only) {
+    std::uint8_t* next = shifted_next.data();
+    const index_t pairs = rows - 1;
+#pragma omp parallel for schedule(static) default(none) shared(ptr, col, next, pairs)
+    for (index_t l = 0; l < pairs; ++l) {
+      const std::int64_t length = ptr[l + 1] - ptr[l];
+      bool same = ptr[l + 2] - ptr[l + 1] == length;
+      for (std::int64_t j = 0; same && j < length; ++j) {
+        same = col[ptr[l + 1] + j] == col[ptr[l] + j] + 1;
+      }
+      next[l] = same ? 1 : 0;
+    }
+  }
 
   packed_matrix pm;
   // Row ends count from the block's first entry in 32 bits.
@@ -479,12 +519,22 @@ packed_matrix pack(const csr_block& m, const std::vector<std::int32_t>& local_co
     for (index_t r = l + 1; uniform && r < end; ++r) uniform = ptr[r + 1] - ptr[r] == length;
     if (uniform) {
       b.row_length = static_cast<std::int32_t>(length);
+      for (index_t q = 0; length > 0 && !wide_only && q < (end - l) / together; ++q) {
+        bool shifted = true;
+        for (index_t r = 0; r + 1 < together; ++r) {
+          shifted = shifted && shifted_next[static_cast<std::size_t>(l + q * together + r)] != 0;
+        }
+        if (shifted) {
+          b.shifted[static_cast<std::size_t>(q / 64)] |= std::uint64_t{1} << (q % 64);
+          pm.shifted_rows += together;
+        }
+      }
     } else {
       b.first_end = ends;
       ends += end - l;
     }
-    const std::int64_t count = ptr[end] - ptr[l];
-    indices += b.wide ? 2 * count : count;
+    const std::int64_t columns = stored_columns(b, end - l, ptr[end] - ptr[l]);
+    indices += b.wide ? 2 * columns : columns;
     pm.blocks.push_back(b);
     l = end;
   }
@@ -506,19 +556,38 @@ packed_matrix pack(const csr_block& m, const std::vector<std::int32_t>& local_co
     shared(blocks, block_count, index, row_end, ptr, col, values, val)
   for (index_t k = 0; k < block_count; ++k) {
     const auto& b = blocks[k];
-    std::uint16_t* out = index + b.first_index;
+    const index_t in_block = blocks[k + 1].first_row - b.first_row;
     const std::int64_t count = blocks[k + 1].first_entry - b.first_entry;
+    const std::int32_t* first_col = col + b.first_entry;
     for (std::int64_t e = 0; e < count; ++e) {
-      const auto c = static_cast<std::uint32_t>(col[b.first_entry + e]);
-      const std::int64_t at = slot(b, blocks[k + 1].first_row - b.first_row, e);
-      values[b.first_entry + at] = val[b.first_entry + e];
+      values[b.first_entry + slot(b, in_block, e)] = val[b.first_entry + e];
+    }
+    std::uint16_t* out = index + b.first_index;
+    auto put = [&](std::int64_t at, std::int32_t local) {
+      const auto c = static_cast<std::uint32_t>(local);
       if (b.wide) {
         out[2 * at] = static_cast<std::uint16_t>(c & 0xFFFFU);
         out[2 * at + 1] = static_cast<std::uint16_t>(c >> 16);
       } else {
         out[at] = static_cast<std::uint16_t>(c - static_cast<std::uint32_t>(b.base));
       }
+    };
+    // The columns in the order the multiply reads them (slot(), less shifted groups' copies).
+    std::int64_t at = 0;
+    std::int64_t e = 0;
+    if (b.row_length > 0) {
+      const std::int64_t length = b.row_length;
+      for (index_t q = 0; q < in_block / together; ++q, e += together * length) {
+        if (b.is_shifted(q)) {
+          for (std::int64_t j = 0; j < length; ++j) put(at++, first_col[e + j]);
+        } else {
+          for (std::int64_t j = 0; j < length; ++j) {
+            for (std::int64_t r = 0; r < together; ++r) put(at++, first_col[e + r * length + j]);
+          }
+        }
+      }
     }
+    for (; e < count; ++e) put(at++, first_col[e]);
     if (b.row_length < 0) {
       for (index_t r = b.first_row; r < blocks[k + 1].first_row; ++r) {
         row_end[b.first_end + (r - b.first_row)] =
@@ -547,12 +616,23 @@ std::uint32_t column(const std::uint16_t* c, std::uint32_t e) {
   }
 }
 
+// `together` doubles, added and multiplied lane by lane (GCC's and Clang's vector
+// extension): each lane rounds as the scalar operation does, so a lane's sum has the bits
+// of the same adds done one at a time.
+using lanes = double __attribute__((vector_size(together * sizeof(double))));
+
+lanes load_lanes(const double* p) {
+  lanes v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
 // y += A·x over one block; each row sums its entries in order, as plain CSR does. Where
-// rows are alike, four go together: their four sums are independent, so the adds of one
-// row no longer wait only on each other (a 9-entry row is otherwise a chain of 9 adds of
-// 4 cycles each, slower than memory on some cores); each row's own order, and so its
-// bits, stay the same. The group's entries lie side by side (slot()), so its values and
-// columns are read in sequence.
+// rows are alike, a group of `together` goes at once, one row per lane: the adds of one row
+// no longer wait only on each other (a 9-entry row is otherwise a chain of 9 adds, slower
+// than memory on some cores), and the group's values come in one load. A shifted group's
+// entries of x are one run of `together` (one load); another group's are gathered one at
+// a time. Each row's own order, and so its bits, stay the same.
 template <bool Wide, bool Uniform>
 void multiply_block(const packed_matrix::block& b, index_t end_row, const double* val,
                     const std::uint16_t* index, const std::uint32_t* row_end, const double* px,
@@ -561,22 +641,33 @@ void multiply_block(const packed_matrix::block& b, index_t end_row, const double
   const std::uint16_t* c = index + b.first_index;
   const double* xb = px + b.base;
   const std::uint32_t* ends = row_end + b.first_end;
-  std::uint32_t begin = 0;
+  constexpr std::uint32_t width = Wide ? 2 : 1;  // 16-bit units per column
   index_t l = b.first_row;
   if constexpr (Uniform) {
     const auto k = static_cast<std::uint32_t>(b.row_length);
-    for (; l + together <= end_row; l += together) {
-      std::array<double, together> sum{};
-      for (std::uint32_t e = 0; e < k; ++e) {
-        for (int r = 0; r < together; ++r) {
-          const std::uint32_t at = begin + e * together + static_cast<std::uint32_t>(r);
-          sum[static_cast<std::size_t>(r)] += v[at] * xb[column<Wide>(c, at)];
+    for (index_t q = 0; l + together <= end_row; l += together, ++q) {
+      lanes sum{};
+      if (b.is_shifted(q)) {
+        for (std::uint32_t e = 0; e < k; ++e) {
+          sum += load_lanes(v + e * together) * load_lanes(xb + column<Wide>(c, e));
         }
+        c += width * k;
+      } else {
+        for (std::uint32_t e = 0; e < k; ++e) {
+          lanes x;
+          for (std::uint32_t r = 0; r < together; ++r) {
+            x[r] = xb[column<Wide>(c, e * together + r)];
+          }
+          sum += load_lanes(v + e * together) * x;
+        }
+        c += width * together * k;
       }
-      for (int r = 0; r < together; ++r) py[l + r] += sum[static_cast<std::size_t>(r)];
-      begin += together * k;
+      v += together * k;
+      const lanes y = load_lanes(py + l) + sum;
+      std::memcpy(py + l, &y, sizeof y);
     }
   }
+  std::uint32_t begin = 0;  // from v and c
   for (; l < end_row; ++l) {
     const std::uint32_t end =
         Uniform ? begin + static_cast<std::uint32_t>(b.row_length) : ends[l - b.first_row];
@@ -788,9 +879,11 @@ record run_spmv(const context& ctx) {
       {"rate", per_iteration > 0 ? 2.0 * static_cast<double>(nnz) / per_iteration / 1e9 : 0,
        "GFlop/s", true, "2 nnz / (slowest rank's time per iteration)"});
   rec.metrics.push_back({"time_per_iteration", per_iteration, "s", false, "slowest rank"});
-  rec.metrics.push_back({"bytes_per_nonzero", bytes_per_nonzero, "B", false,
-                         "packed matrix (8 B value, 2 or 4 B column, row ends) + 40 B per row "
-                         "(x update, y, one gather of x) / nnz"});
+  rec.metrics.push_back(
+      {"bytes_per_nonzero", bytes_per_nonzero, "B", false,
+       "packed matrix (8 B value, 2 or 4 B column or a quarter of that in shifted "
+       "groups, row ends) + 40 B per row "
+       "(x update, y, one gather of x) / nnz"});
   long long fetched = static_cast<long long>(plan.ghosts);
   rec.extra["order"] = m.order;
   rec.extra["nonzeros"] = nnz;
@@ -799,6 +892,9 @@ record run_spmv(const context& ctx) {
   rec.extra["x_numbering"] = plan.first_use ? "first-use" : "owner";
   rec.extra["narrow_index_fraction"] =
       nnz > 0 ? static_cast<double>(narrow) / static_cast<double>(nnz) : 0.0;
+  const auto shifted = world.allreduce(packed.shifted_rows, op::sum);
+  rec.extra["shifted_row_fraction"] =
+      m.order > 0 ? static_cast<double>(shifted) / static_cast<double>(m.order) : 0.0;
   return rec;
 }
 

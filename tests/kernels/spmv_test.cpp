@@ -207,6 +207,52 @@ TEST(spmv, packed_indices_give_the_bits_of_32_bit_ones_in_every_kind_of_block) {
   }
 }
 
+TEST(spmv, shifted_rows_read_x_in_runs_and_give_the_bits_of_32_bit_columns) {
+  // Row r reads r, r + 1 and r + order / 2 (mod order): each row is the row before it
+  // shifted by one column, except where the columns wrap around, and every block spans
+  // more of x than 16-bit offsets reach (32-bit columns). Rows 1000..1999 hold a ragged
+  // band instead (rows with row ends), and the odd order leaves partial groups.
+  const weft::testing::shared_scratch dir("weft-spmv-shifted");
+  const auto file = dir / "m.h5";
+  const std::int64_t order = 280003;
+  csr m;
+  std::uint64_t draw = 0;
+  for (std::int64_t r = 0; r < order; ++r) {
+    std::vector<std::int64_t> cols;
+    if (r >= 1000 && r < 2000) {
+      for (std::int64_t c = r - static_cast<std::int64_t>(r % 3); c <= r; ++c) cols.push_back(c);
+    } else {
+      cols = {r, (r + 1) % order, (r + order / 2) % order};
+    }
+    std::sort(cols.begin(), cols.end());
+    for (const auto c : cols) {
+      m.col.push_back(c);
+      m.val.push_back(weft::par::counter_rng::uniform(12, draw++) + 0.5);
+    }
+    m.row_ptr.push_back(static_cast<std::int64_t>(m.col.size()));
+  }
+  write_matrix(file, "/A", m);
+  auto with = [&](const char* indices) {
+    return run_kernel("spmv", {{"matrix", file + ":/A"},
+                               {"iterations", 2},
+                               {"renumber", std::string("owner")},
+                               {"indices", std::string(indices)}});
+  };
+  const auto packed = with("auto");
+  const auto plain = with("32");
+  EXPECT_TRUE(packed.check.passed) << packed.check.detail;
+  EXPECT_TRUE(plain.check.passed) << plain.check.detail;
+  EXPECT_EQ(packed.check.detail, plain.check.detail);  // the same sums, to the bit
+  EXPECT_LT(packed.extra["narrow_index_fraction"].get<double>(), 0.01);  // the band only
+  const auto shifted = packed.extra["shifted_row_fraction"].get<double>();
+  EXPECT_GT(shifted, 0.9);
+  EXPECT_LT(shifted, 0.997);  // not the band, nor the rows around the wrap
+  EXPECT_EQ(plain.extra["shifted_row_fraction"].get<double>(), 0.0);
+  // A shifted group stores one row's columns for four: about 1 B per nonzero instead of 4.
+  EXPECT_LT(packed.find_metric("bytes_per_nonzero")->value,
+            plain.find_metric("bytes_per_nonzero")->value - 2.5);
+}
+
 TEST(spmv, rows_that_fit_16_bits_only_alone_stay_32_bit_and_cost_next_to_nothing) {
   // A band with its rows permuted: row r reads 3 columns around (40009 r) mod order, so
   // each row fits 16-bit offsets alone, but never more than two rows in a row do. Blocks
@@ -248,8 +294,11 @@ TEST(spmv, the_star_matrix_packs_all_but_its_periodic_rows_into_16_bit_offsets) 
   const auto narrow = rec.extra["narrow_index_fraction"].get<double>();
   EXPECT_GT(narrow, 0.95);
   EXPECT_LE(narrow, 1.0);
-  // 8 B value + 2 B column + 40 B per row over 9 entries, and a little for the wide rows.
-  EXPECT_LT(rec.find_metric("bytes_per_nonzero")->value, 15.0);
+  // Each row is the one before it shifted by a column, except where the grid wraps.
+  EXPECT_GT(rec.extra["shifted_row_fraction"].get<double>(), 0.95);
+  // 8 B value + 2 B column for one row in four + 40 B per row over 9 entries, and a
+  // little for the rows that are not shifted (14.5 B with a column per entry).
+  EXPECT_LT(rec.find_metric("bytes_per_nonzero")->value, 13.5);
 }
 
 TEST(spmv, a_row_pointer_that_does_not_match_the_entries_is_bad_input_on_every_rank) {
