@@ -1,8 +1,8 @@
 // spmv: y += A·x for a sparse matrix, as in the Parallel Research Kernels' Sparse. The
 // matrix arrives in CSR and is multiplied from a packed form of it (packed_matrix: 16-bit
-// column offsets in row blocks where they fit, no row pointers where rows are alike, alike
-// rows four at a time in vector lanes, one column list for four rows that are shifted
-// copies of each other).
+// column offsets in row blocks where they fit, no row pointers where rows are alike, rows
+// four at a time in vector lanes, one column list for four rows that are shifted copies
+// of each other).
 //
 // The generated matrix is PRK's: the unknowns of a 2^scale x 2^scale periodic grid, each
 // row coupled to its neighbours in a star of the given radius (4·radius + 1 nonzeros per
@@ -343,14 +343,15 @@ exchange_plan build_plan(const comm_ref& world, csr_block& m, std::vector<std::i
 // finite-difference and many finite-element matrices) needs no row pointers; the others
 // keep a 32-bit end per row, counted from the block's first entry. A 9-point row then
 // streams 72 B of values and 18 B of columns instead of 72 + 36 + 8 (row pointer).
-// The values are the packed matrix's own copy: in a block of alike rows, each group of
-// `together` rows stores its rows' first entries side by side, then their second ones,
-// and so on (as sliced ELLPACK does), so that the multiply, which works on such a group
-// at once, reads the values strictly in sequence and `together` of them with one load.
-// The columns follow the same order, except in a "shifted" group: one whose every row
-// reads the columns of the row before it plus one (a stencil's rows, a band's), which
-// stores its first row's columns only. The multiply then reads the group's entries of x
-// as one run of `together` values instead of gathering them one by one.
+// The values are the packed matrix's own copy: each group of `together` rows stores its
+// rows' first entries side by side, then their second ones, and so on, as far as its
+// shortest row goes (as sliced ELLPACK does), then the rest of each row (slot()), so that
+// the multiply, which works on such a group at once, reads the values strictly in
+// sequence and `together` of them with one load. The columns follow the same order,
+// except in a "shifted" group: one whose every row reads the columns of the row before it
+// plus one (a stencil's rows, a band's), which stores its first row's columns only. The
+// multiply then reads the group's entries of x as one run of `together` values instead of
+// gathering them one by one.
 struct packed_matrix {
   static constexpr index_t block_rows = 512;
   static constexpr std::int64_t narrow_span = std::int64_t{1} << 16;
@@ -404,24 +405,36 @@ constexpr int together = 4;
 static_assert(packed_matrix::block_rows / together <= 128,
               "a block's shifted groups must fit packed_matrix::block::shifted");
 
-// Where entry e (counted from the block's first) of a block of `rows` rows is stored:
-// alike rows go in groups of `together`, entry j of each row of a group side by side, so
-// the multiply reads the values in one sequential stream; the rows after the last whole
-// group, and blocks of unlike rows, keep CSR order.
-std::int64_t slot(const packed_matrix::block& b, index_t rows, std::int64_t e) {
-  if (b.row_length <= 0) return e;
-  const std::int64_t k = b.row_length;
-  const std::int64_t r = e / k;
-  if (r >= rows / together * together) return e;
-  return (r / together) * together * k + (e % k) * together + r % together;
+// Every block's rows go in groups of `together` (the rows after its last whole group stay
+// in CSR order). Within a group, the first `shortest` entries of each row, as many as its
+// shortest row holds, lie side by side: entry 0 of each row, then entry 1 of each, and so
+// on (sliced ELLPACK), so the multiply reads them in one sequential stream, `together` at a
+// time; the entries past `shortest` follow, row after row. In a block of alike rows that
+// is every entry.
+struct group_shape {
+  std::array<std::int64_t, together> length{};
+  std::int64_t shortest = 0;
+  std::int64_t entries = 0;
+};
+
+group_shape shape_of(const std::int64_t* row_ptr, index_t first) {
+  group_shape g;
+  g.shortest = std::numeric_limits<std::int64_t>::max();
+  for (int r = 0; r < together; ++r) {
+    const auto length = row_ptr[first + r + 1] - row_ptr[first + r];
+    g.length[static_cast<std::size_t>(r)] = length;
+    g.shortest = std::min(g.shortest, length);
+    g.entries += length;
+  }
+  return g;
 }
 
-// Columns a block stores: as many as its entries, less 3 of 4 in each shifted group.
-std::int64_t stored_columns(const packed_matrix::block& b, index_t rows, std::int64_t entries) {
-  if (b.row_length <= 0) return entries;
-  std::int64_t shifted = 0;
-  for (index_t q = 0; q < rows / together; ++q) shifted += b.is_shifted(q) ? 1 : 0;
-  return entries - shifted * (together - 1) * b.row_length;
+// Where entry j of row r of a group is stored, counted from the group's first entry.
+std::int64_t slot(const group_shape& g, int r, std::int64_t j) {
+  if (j < g.shortest) return j * together + r;
+  std::int64_t at = together * g.shortest;
+  for (int s = 0; s < r; ++s) at += g.length[static_cast<std::size_t>(s)] - g.shortest;
+  return at + j - g.shortest;
 }
 
 // Packs the local columns of CSR rows; wide_only keeps 32-bit columns everywhere.
@@ -519,21 +532,25 @@ packed_matrix pack(const csr_block& m, const std::vector<std::int32_t>& local_co
     for (index_t r = l + 1; uniform && r < end; ++r) uniform = ptr[r + 1] - ptr[r] == length;
     if (uniform) {
       b.row_length = static_cast<std::int32_t>(length);
-      for (index_t q = 0; length > 0 && !wide_only && q < (end - l) / together; ++q) {
-        bool shifted = true;
-        for (index_t r = 0; r + 1 < together; ++r) {
-          shifted = shifted && shifted_next[static_cast<std::size_t>(l + q * together + r)] != 0;
-        }
-        if (shifted) {
-          b.shifted[static_cast<std::size_t>(q / 64)] |= std::uint64_t{1} << (q % 64);
-          pm.shifted_rows += together;
-        }
-      }
     } else {
       b.first_end = ends;
       ends += end - l;
     }
-    const std::int64_t columns = stored_columns(b, end - l, ptr[end] - ptr[l]);
+    // Shifted groups (rows of one length by construction of shifted_next) store one
+    // row's columns.
+    std::int64_t columns = ptr[end] - ptr[l];
+    for (index_t q = 0; !wide_only && q < (end - l) / together; ++q) {
+      const index_t first = l + q * together;
+      bool shifted = ptr[first + 1] > ptr[first];
+      for (index_t r = 0; r + 1 < together; ++r) {
+        shifted = shifted && shifted_next[static_cast<std::size_t>(first + r)] != 0;
+      }
+      if (shifted) {
+        b.shifted[static_cast<std::size_t>(q / 64)] |= std::uint64_t{1} << (q % 64);
+        pm.shifted_rows += together;
+        columns -= (together - 1) * (ptr[first + 1] - ptr[first]);
+      }
+    }
     indices += b.wide ? 2 * columns : columns;
     pm.blocks.push_back(b);
     l = end;
@@ -558,10 +575,6 @@ packed_matrix pack(const csr_block& m, const std::vector<std::int32_t>& local_co
     const auto& b = blocks[k];
     const index_t in_block = blocks[k + 1].first_row - b.first_row;
     const std::int64_t count = blocks[k + 1].first_entry - b.first_entry;
-    const std::int32_t* first_col = col + b.first_entry;
-    for (std::int64_t e = 0; e < count; ++e) {
-      values[b.first_entry + slot(b, in_block, e)] = val[b.first_entry + e];
-    }
     std::uint16_t* out = index + b.first_index;
     auto put = [&](std::int64_t at, std::int32_t local) {
       const auto c = static_cast<std::uint32_t>(local);
@@ -572,22 +585,30 @@ packed_matrix pack(const csr_block& m, const std::vector<std::int32_t>& local_co
         out[at] = static_cast<std::uint16_t>(c - static_cast<std::uint32_t>(b.base));
       }
     };
-    // The columns in the order the multiply reads them (slot(), less shifted groups' copies).
-    std::int64_t at = 0;
-    std::int64_t e = 0;
-    if (b.row_length > 0) {
-      const std::int64_t length = b.row_length;
-      for (index_t q = 0; q < in_block / together; ++q, e += together * length) {
-        if (b.is_shifted(q)) {
-          for (std::int64_t j = 0; j < length; ++j) put(at++, first_col[e + j]);
-        } else {
-          for (std::int64_t j = 0; j < length; ++j) {
-            for (std::int64_t r = 0; r < together; ++r) put(at++, first_col[e + r * length + j]);
-          }
+    // Values in slot() order; columns in the same order, less shifted groups' copies.
+    std::int64_t at = 0;  // columns stored so far
+    index_t q = 0;
+    for (; q < in_block / together; ++q) {
+      const index_t first = b.first_row + q * together;
+      const group_shape g = shape_of(ptr, first);
+      const std::int64_t from = ptr[first];
+      if (b.is_shifted(q)) {
+        for (std::int64_t j = 0; j < g.shortest; ++j) put(at + j, col[from + j]);
+      }
+      for (int r = 0; r < together; ++r) {
+        for (std::int64_t j = 0; j < g.length[static_cast<std::size_t>(r)]; ++j) {
+          const std::int64_t e = ptr[first + r] + j;
+          const std::int64_t to = slot(g, r, j);
+          values[from + to] = val[e];
+          if (!b.is_shifted(q)) put(at + to, col[e]);
         }
       }
+      at += b.is_shifted(q) ? g.shortest : g.entries;
     }
-    for (; e < count; ++e) put(at++, first_col[e]);
+    for (std::int64_t e = ptr[b.first_row + q * together] - b.first_entry; e < count; ++e) {
+      values[b.first_entry + e] = val[b.first_entry + e];
+      put(at++, col[b.first_entry + e]);
+    }
     if (b.row_length < 0) {
       for (index_t r = b.first_row; r < blocks[k + 1].first_row; ++r) {
         row_end[b.first_end + (r - b.first_row)] =
@@ -627,53 +648,82 @@ lanes load_lanes(const double* p) {
   return v;
 }
 
-// y += A·x over one block; each row sums its entries in order, as plain CSR does. Where
-// rows are alike, a group of `together` goes at once, one row per lane: the adds of one row
-// no longer wait only on each other (a 9-entry row is otherwise a chain of 9 adds, slower
-// than memory on some cores), and the group's values come in one load. A shifted group's
-// entries of x are one run of `together` (one load); another group's are gathered one at
-// a time. Each row's own order, and so its bits, stay the same.
+// y += A·x over one block; each row sums its entries in order, as plain CSR does. A group
+// of `together` rows goes at once, one row per lane, over as many entries as its shortest
+// row holds: the adds of one row no longer wait only on each other (a 9-entry row is
+// otherwise a chain of 9 adds, slower than memory on some cores), and the group's values
+// come `together` to a load. A shifted group's entries of x are one run of `together` (one
+// load); another group's are gathered one at a time. Each row then adds its own further
+// entries, if any, one at a time. Each row's own order, and so its bits, stay the same.
 template <bool Wide, bool Uniform>
 void multiply_block(const packed_matrix::block& b, index_t end_row, const double* val,
                     const std::uint16_t* index, const std::uint32_t* row_end, const double* px,
                     double* py) {
-  const double* v = val + b.first_entry;
+  const double* v = val + b.first_entry;  // at the current group's or row's first entry
   const std::uint16_t* c = index + b.first_index;
   const double* xb = px + b.base;
   const std::uint32_t* ends = row_end + b.first_end;
   constexpr std::uint32_t width = Wide ? 2 : 1;  // 16-bit units per column
+  const auto k = static_cast<std::uint32_t>(b.row_length);
+  std::uint32_t begin = 0;  // the current row's first entry, from the block's
+  auto row_end_at = [&](index_t l) { return Uniform ? begin + k : ends[l - b.first_row]; };
   index_t l = b.first_row;
-  if constexpr (Uniform) {
-    const auto k = static_cast<std::uint32_t>(b.row_length);
-    for (index_t q = 0; l + together <= end_row; l += together, ++q) {
-      lanes sum{};
-      if (b.is_shifted(q)) {
-        for (std::uint32_t e = 0; e < k; ++e) {
-          sum += load_lanes(v + e * together) * load_lanes(xb + column<Wide>(c, e));
-        }
-        c += width * k;
-      } else {
-        for (std::uint32_t e = 0; e < k; ++e) {
-          lanes x;
-          for (std::uint32_t r = 0; r < together; ++r) {
-            x[r] = xb[column<Wide>(c, e * together + r)];
-          }
-          sum += load_lanes(v + e * together) * x;
-        }
-        c += width * together * k;
+  for (index_t q = 0; l + together <= end_row; l += together, ++q) {
+    std::array<std::uint32_t, together> length{};
+    std::uint32_t shortest = k;
+    std::uint32_t entries = together * k;
+    if constexpr (!Uniform) {
+      std::uint32_t at = begin;
+      entries = 0;
+      shortest = std::numeric_limits<std::uint32_t>::max();
+      for (std::size_t r = 0; r < together; ++r) {
+        const std::uint32_t next = ends[l - b.first_row + static_cast<index_t>(r)];
+        length[r] = next - at;
+        shortest = std::min(shortest, length[r]);
+        entries += length[r];
+        at = next;
       }
-      v += together * k;
+    }
+    lanes sum{};
+    const bool shifted = b.is_shifted(q);
+    if (shifted) {
+      for (std::uint32_t e = 0; e < shortest; ++e) {
+        sum += load_lanes(v + e * together) * load_lanes(xb + column<Wide>(c, e));
+      }
+    } else {
+      for (std::uint32_t e = 0; e < shortest; ++e) {
+        lanes x;
+        for (std::uint32_t r = 0; r < together; ++r) {
+          x[r] = xb[column<Wide>(c, e * together + r)];
+        }
+        sum += load_lanes(v + e * together) * x;
+      }
+    }
+    if (Uniform || entries == together * shortest) {
       const lanes y = load_lanes(py + l) + sum;
       std::memcpy(py + l, &y, sizeof y);
+    } else {
+      std::uint32_t at = together * shortest;
+      for (std::size_t r = 0; r < together; ++r) {
+        double row = sum[r];
+        for (std::uint32_t e = at; e < at + length[r] - shortest; ++e) {
+          row += v[e] * xb[column<Wide>(c, e)];
+        }
+        py[l + static_cast<index_t>(r)] += row;
+        at += length[r] - shortest;
+      }
     }
+    v += entries;
+    c += width * (shifted ? shortest : entries);
+    begin += entries;
   }
-  std::uint32_t begin = 0;  // from v and c
   for (; l < end_row; ++l) {
-    const std::uint32_t end =
-        Uniform ? begin + static_cast<std::uint32_t>(b.row_length) : ends[l - b.first_row];
+    const std::uint32_t end = row_end_at(l);
     double sum = 0;
-    for (std::uint32_t e = begin; e < end; ++e) sum += v[e] * xb[column<Wide>(c, e)];
+    for (std::uint32_t e = 0; e < end - begin; ++e) sum += v[e] * xb[column<Wide>(c, e)];
     py[l] += sum;
+    v += end - begin;
+    c += width * (end - begin);
     begin = end;
   }
 }
