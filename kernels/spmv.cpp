@@ -985,7 +985,8 @@ kernel make_spmv() {
            .type = param_type::choice,
            .default_value = "auto",
            .help = "column indices as the multiply reads them: 16-bit offsets in the row "
-                   "blocks whose columns span under 2^16 entries of x (auto), or 32-bit",
+                   "blocks whose columns span under 2^16 entries of x, and one column list "
+                   "for four rows that are shifted copies (auto), or a 32-bit column per entry",
            .choices = {"auto", "32"}},
           {.name = "matrix",
            .type = param_type::text,

@@ -130,6 +130,26 @@ void write_matrix(const std::string& file, const std::string& group, const csr& 
   world().barrier();
 }
 
+// The matrix FILE:/A multiplied from its packed form (16-bit offsets, shifted groups) and
+// with a 32-bit column per entry: both validate, with the same sum to the bit.
+struct packed_and_32_bit {
+  weft::record packed, plain;
+};
+packed_and_32_bit run_packed_and_32_bit(const std::string& file, long long iterations,
+                                        const std::string& renumber) {
+  auto with = [&](const char* indices) {
+    return run_kernel("spmv", {{"matrix", file + ":/A"},
+                               {"iterations", iterations},
+                               {"renumber", renumber},
+                               {"indices", std::string(indices)}});
+  };
+  packed_and_32_bit runs{with("auto"), with("32")};
+  EXPECT_TRUE(runs.packed.check.passed) << runs.packed.check.detail;
+  EXPECT_TRUE(runs.plain.check.passed) << runs.plain.check.detail;
+  EXPECT_EQ(runs.packed.check.detail, runs.plain.check.detail);  // the same sum, to the bit
+  return runs;
+}
+
 TEST(spmv, a_csr_matrix_read_from_hdf5_with_an_order_the_ranks_do_not_divide_validates) {
   const weft::testing::shared_scratch dir("weft-spmv");
   const auto file = dir / "m.h5";
@@ -188,16 +208,7 @@ TEST(spmv, packed_indices_give_the_bits_of_32_bit_ones_in_every_kind_of_block) {
   }
   write_matrix(file, "/A", m);
   for (const char* numbering : {"owner", "first-use"}) {
-    const auto packed = run_kernel(
-        "spmv",
-        {{"matrix", file + ":/A"}, {"iterations", 2}, {"renumber", std::string(numbering)}});
-    const auto plain = run_kernel("spmv", {{"matrix", file + ":/A"},
-                                           {"iterations", 2},
-                                           {"renumber", std::string(numbering)},
-                                           {"indices", std::string("32")}});
-    EXPECT_TRUE(packed.check.passed) << packed.check.detail;
-    EXPECT_TRUE(plain.check.passed) << plain.check.detail;
-    EXPECT_EQ(packed.check.detail, plain.check.detail);  // the same sum, to the bit
+    const auto [packed, plain] = run_packed_and_32_bit(file, 2, numbering);
     const auto narrow = packed.extra["narrow_index_fraction"].get<double>();
     EXPECT_GT(narrow, 0.5) << numbering;
     EXPECT_LT(narrow, 1.0) << numbering;
@@ -232,17 +243,7 @@ TEST(spmv, shifted_rows_read_x_in_runs_and_give_the_bits_of_32_bit_columns) {
     m.row_ptr.push_back(static_cast<std::int64_t>(m.col.size()));
   }
   write_matrix(file, "/A", m);
-  auto with = [&](const char* indices) {
-    return run_kernel("spmv", {{"matrix", file + ":/A"},
-                               {"iterations", 2},
-                               {"renumber", std::string("owner")},
-                               {"indices", std::string(indices)}});
-  };
-  const auto packed = with("auto");
-  const auto plain = with("32");
-  EXPECT_TRUE(packed.check.passed) << packed.check.detail;
-  EXPECT_TRUE(plain.check.passed) << plain.check.detail;
-  EXPECT_EQ(packed.check.detail, plain.check.detail);  // the same sums, to the bit
+  const auto [packed, plain] = run_packed_and_32_bit(file, 2, "owner");
   EXPECT_LT(packed.extra["narrow_index_fraction"].get<double>(), 0.01);  // the band only
   const auto shifted = packed.extra["shifted_row_fraction"].get<double>();
   EXPECT_GT(shifted, 0.9);
@@ -278,15 +279,7 @@ TEST(spmv, a_laplacian_with_boundary_rows_goes_four_rows_at_a_time_and_keeps_its
     }
   }
   write_matrix(file, "/A", m);
-  auto with = [&](const char* indices) {
-    return run_kernel(
-        "spmv", {{"matrix", file + ":/A"}, {"iterations", 2}, {"indices", std::string(indices)}});
-  };
-  const auto packed = with("auto");
-  const auto plain = with("32");
-  EXPECT_TRUE(packed.check.passed) << packed.check.detail;
-  EXPECT_TRUE(plain.check.passed) << plain.check.detail;
-  EXPECT_EQ(packed.check.detail, plain.check.detail);
+  const auto [packed, plain] = run_packed_and_32_bit(file, 2, "auto");
   EXPECT_EQ(packed.extra["nonzeros"].get<long long>(), 5 * n * n - 4 * n);
   EXPECT_GT(packed.extra["shifted_row_fraction"].get<double>(), 0.9);
 }
@@ -308,16 +301,7 @@ TEST(spmv, rows_that_fit_16_bits_only_alone_stay_32_bit_and_cost_next_to_nothing
     m.row_ptr.push_back(static_cast<std::int64_t>(m.col.size()));
   }
   write_matrix(file, "/A", m);
-  auto with = [&](const char* indices) {
-    return run_kernel("spmv", {{"matrix", file + ":/A"},
-                               {"iterations", 1},
-                               {"renumber", std::string("owner")},
-                               {"indices", std::string(indices)}});
-  };
-  const auto packed = with("auto");
-  const auto plain = with("32");
-  EXPECT_TRUE(packed.check.passed) << packed.check.detail;
-  EXPECT_EQ(packed.check.detail, plain.check.detail);
+  const auto [packed, plain] = run_packed_and_32_bit(file, 1, "owner");
   EXPECT_LT(packed.extra["narrow_index_fraction"].get<double>(), 0.1);
   // Blocks of one or two rows would add about 10 B per nonzero.
   EXPECT_LE(packed.find_metric("bytes_per_nonzero")->value,
