@@ -501,7 +501,7 @@ packed_matrix pack(const csr_block& m, const std::vector<std::int32_t>& local_co
     base = z < 0 ? 0 : a;
     return end;
   };
-  // A narrow block pays its descriptor (48 B) for a few rows only where it is long: rows
+  // A narrow block pays its descriptor (64 B) for a few rows only where it is long: rows
   // that each fit but not together (a banded matrix with its rows permuted) go wide.
   constexpr index_t min_narrow = 16;
   auto long_enough = [&](index_t from, index_t end) {
