@@ -87,11 +87,24 @@ TEST(spmv, a_radius_the_grid_cannot_hold_is_a_usage_error) {
   EXPECT_THROW((void)run_kernel("spmv", {{"scale", 2}, {"radius", 2}}), weft::usage_error);
 }
 
-// A random CSR matrix of `order` rows with 0..5 nonzeros per row.
 struct csr {
   std::vector<std::int64_t> row_ptr{0}, col;
   std::vector<double> val;
+  // Appends a row that reads `cols` (sorted here, repeats dropped), each entry's value
+  // value(column), called in column order.
+  template <class Value>
+  void add_row(std::vector<std::int64_t> cols, Value value) {
+    std::sort(cols.begin(), cols.end());
+    cols.erase(std::unique(cols.begin(), cols.end()), cols.end());
+    for (const auto c : cols) {
+      col.push_back(c);
+      val.push_back(value(c));
+    }
+    row_ptr.push_back(static_cast<std::int64_t>(col.size()));
+  }
 };
+
+// A random CSR matrix of `order` rows with 0..5 nonzeros per row.
 csr random_matrix(std::int64_t order) {
   csr m;
   std::uint64_t draw = 0;
@@ -101,13 +114,8 @@ csr random_matrix(std::int64_t order) {
     for (std::uint64_t e = 0; e < k; ++e) {
       cols.push_back(static_cast<std::int64_t>(weft::par::counter_rng::bits(6, draw++) % order));
     }
-    std::sort(cols.begin(), cols.end());
-    cols.erase(std::unique(cols.begin(), cols.end()), cols.end());
-    for (const auto c : cols) {
-      m.col.push_back(c);
-      m.val.push_back(weft::par::counter_rng::uniform(7, draw++) - 0.25);
-    }
-    m.row_ptr.push_back(static_cast<std::int64_t>(m.col.size()));
+    m.add_row(cols,
+              [&](std::int64_t) { return weft::par::counter_rng::uniform(7, draw++) - 0.25; });
   }
   return m;
 }
@@ -198,13 +206,8 @@ TEST(spmv, packed_indices_give_the_bits_of_32_bit_ones_in_every_kind_of_block) {
     if (!alike && r % 97 == 0) {
       cols.push_back(static_cast<std::int64_t>(weft::par::counter_rng::bits(10, draw++) % order));
     }
-    std::sort(cols.begin(), cols.end());
-    cols.erase(std::unique(cols.begin(), cols.end()), cols.end());
-    for (const auto c : cols) {
-      m.col.push_back(c);
-      m.val.push_back(weft::par::counter_rng::uniform(11, draw++) + 0.5);
-    }
-    m.row_ptr.push_back(static_cast<std::int64_t>(m.col.size()));
+    m.add_row(cols,
+              [&](std::int64_t) { return weft::par::counter_rng::uniform(11, draw++) + 0.5; });
   }
   write_matrix(file, "/A", m);
   for (const char* numbering : {"owner", "first-use"}) {
@@ -235,12 +238,8 @@ TEST(spmv, shifted_rows_read_x_in_runs_and_give_the_bits_of_32_bit_columns) {
     } else {
       cols = {r, (r + 1) % order, (r + order / 2) % order};
     }
-    std::sort(cols.begin(), cols.end());
-    for (const auto c : cols) {
-      m.col.push_back(c);
-      m.val.push_back(weft::par::counter_rng::uniform(12, draw++) + 0.5);
-    }
-    m.row_ptr.push_back(static_cast<std::int64_t>(m.col.size()));
+    m.add_row(cols,
+              [&](std::int64_t) { return weft::par::counter_rng::uniform(12, draw++) + 0.5; });
   }
   write_matrix(file, "/A", m);
   const auto [packed, plain] = run_packed_and_32_bit(file, 2, "owner");
@@ -263,19 +262,16 @@ TEST(spmv, a_laplacian_with_boundary_rows_goes_four_rows_at_a_time_and_keeps_its
   const std::int64_t n = 300;
   csr m;
   std::uint64_t draw = 0;
-  auto add = [&](std::int64_t c) {
-    m.col.push_back(c);
-    m.val.push_back(weft::par::counter_rng::uniform(13, draw++) - 0.5);
-  };
   for (std::int64_t j = 0; j < n; ++j) {
     for (std::int64_t i = 0; i < n; ++i) {
       const std::int64_t c = j * n + i;
-      if (j > 0) add(c - n);
-      if (i > 0) add(c - 1);
-      add(c);
-      if (i < n - 1) add(c + 1);
-      if (j < n - 1) add(c + n);
-      m.row_ptr.push_back(static_cast<std::int64_t>(m.col.size()));
+      std::vector<std::int64_t> cols{c};
+      if (j > 0) cols.push_back(c - n);
+      if (i > 0) cols.push_back(c - 1);
+      if (i < n - 1) cols.push_back(c + 1);
+      if (j < n - 1) cols.push_back(c + n);
+      m.add_row(cols,
+                [&](std::int64_t) { return weft::par::counter_rng::uniform(13, draw++) - 0.5; });
     }
   }
   write_matrix(file, "/A", m);
@@ -294,11 +290,8 @@ TEST(spmv, rows_that_fit_16_bits_only_alone_stay_32_bit_and_cost_next_to_nothing
   csr m;
   for (std::int64_t r = 0; r < order; ++r) {
     const std::int64_t centre = std::clamp<std::int64_t>(r * 40009 % order, 1, order - 2);
-    for (std::int64_t c = centre - 1; c <= centre + 1; ++c) {
-      m.col.push_back(c);
-      m.val.push_back(1.0 / static_cast<double>(c + 1));
-    }
-    m.row_ptr.push_back(static_cast<std::int64_t>(m.col.size()));
+    m.add_row({centre - 1, centre, centre + 1},
+              [](std::int64_t c) { return 1.0 / static_cast<double>(c + 1); });
   }
   write_matrix(file, "/A", m);
   const auto [packed, plain] = run_packed_and_32_bit(file, 1, "owner");
