@@ -375,8 +375,14 @@ struct packed_matrix {
   std::vector<std::uint32_t> row_end;
   std::vector<double> values;  // in the order of index
   [[nodiscard]] long long entries() const { return blocks.back().first_entry; }
-  // Rows in groups whose columns are one column list shifted by one per row.
-  long long shifted_rows = 0;
+  // Groups whose rows read one column list shifted by one per row.
+  [[nodiscard]] long long shifted_groups() const {
+    long long groups = 0;
+    for (const auto& b : blocks) {
+      for (const auto bits : b.shifted) groups += std::popcount(bits);
+    }
+    return groups;
+  }
   // Entries whose columns are 16-bit offsets.
   [[nodiscard]] long long narrow_entries() const {
     long long narrow = 0;
@@ -547,7 +553,6 @@ packed_matrix pack(const csr_block& m, const std::vector<std::int32_t>& local_co
       }
       if (shifted) {
         b.shifted[static_cast<std::size_t>(q / 64)] |= std::uint64_t{1} << (q % 64);
-        pm.shifted_rows += together;
         columns -= (together - 1) * (ptr[first + 1] - ptr[first]);
       }
     }
@@ -942,7 +947,7 @@ record run_spmv(const context& ctx) {
   rec.extra["x_numbering"] = plan.first_use ? "first-use" : "owner";
   rec.extra["narrow_index_fraction"] =
       nnz > 0 ? static_cast<double>(narrow) / static_cast<double>(nnz) : 0.0;
-  const auto shifted = world.allreduce(packed.shifted_rows, op::sum);
+  const auto shifted = world.allreduce(together * packed.shifted_groups(), op::sum);
   rec.extra["shifted_row_fraction"] =
       m.order > 0 ? static_cast<double>(shifted) / static_cast<double>(m.order) : 0.0;
   return rec;
